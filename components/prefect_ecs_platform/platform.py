@@ -1,0 +1,150 @@
+"""`PrefectEcsPlatform`: the component that bundles the AWS side of a Prefect platform on ECS Fargate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from .args import PrefectEcsPlatformArgs
+from .cluster import create_cluster
+from .iam import create_flow_run_roles, create_push_user, run_flows_policy_json
+from .job_template import JobTemplateSettings, build_base_job_template
+from .logs import create_log_group
+from .network import create_network
+from .problems import raise_if_any
+from .registry import create_flow_image
+from .secrets import create_api_key_secret
+from .validation import args_problems
+
+TYPE_TOKEN = "prefect-ecs-platform:index:PrefectEcsPlatform"
+
+
+def resource_tags(name: str, user_tags: dict[str, str]) -> dict[str, str]:
+    """Tags for every taggable child: where it came from, then the user's (which win)."""
+    return {"managed-by": "pulumi", "prefect-ecs-platform": name, **user_tags}
+
+
+class PrefectEcsPlatform(pulumi.ComponentResource):
+    """A Prefect 3 platform on AWS ECS Fargate: network, cluster, flow image, IAM, logs, job template."""
+
+    cluster_arn: pulumi.Output[str]
+    cluster_name: pulumi.Output[str]
+    repository_url: pulumi.Output[str | None]
+    image_uri: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
+    task_role_arn: pulumi.Output[str]
+    log_group_name: pulumi.Output[str]
+    vpc_id: pulumi.Output[str]
+    subnet_ids: pulumi.Output[list[str]]
+    security_group_ids: pulumi.Output[list[str]]
+    prefect_api_key_secret_arn: pulumi.Output[str | None]
+    base_job_template: pulumi.Output[dict[str, Any]]
+    push_access_key_id: pulumi.Output[str | None]
+    push_secret_access_key: pulumi.Output[str | None]
+
+    def __init__(self, name: str, args: PrefectEcsPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        # Before registering anything, so bad input leaves nothing behind, not even this component.
+        raise_if_any(args_problems(name, args))
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = resource_tags(name, dict(args.tags))
+
+        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+
+        network = create_network(name, args, tags, child)
+        cluster = create_cluster(name, args, tags, child)
+        image = create_flow_image(name, args, tags, child)
+        log_group = create_log_group(name, args, tags, child)
+
+        secret_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        if args.prefect_api_key is not None:
+            secret_arn = create_api_key_secret(name, args.prefect_api_key, tags, child).arn
+        roles = create_flow_run_roles(
+            name,
+            args,
+            account_id=identity.account_id,
+            repository_arn=image.repository_arn,
+            log_group_arn=log_group.arn,
+            secret_arns=secret_arn.apply(lambda arn: [arn] if arn else []),
+            tags=tags,
+            opts=child,
+        )
+
+        access_key_id: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        secret_access_key: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        if args.mode == "push":
+            user = create_push_user(
+                name,
+                policy=run_flows_policy_json(cluster_arn=cluster.arn, roles=roles, log_group_arn=log_group.arn),
+                tags=tags,
+                opts=child,
+            )
+            access_key_id, secret_access_key = user.access_key_id, user.secret_access_key
+
+        self.cluster_arn = cluster.arn
+        self.cluster_name = cluster.name
+        self.repository_url = image.repository_url
+        self.image_uri = image.image_uri
+        self.execution_role_arn = roles.execution_role_arn
+        self.task_role_arn = roles.task_role_arn
+        self.log_group_name = log_group.name
+        self.vpc_id = network.vpc_id
+        self.subnet_ids = network.subnet_ids
+        self.security_group_ids = network.security_group_ids
+        self.prefect_api_key_secret_arn = secret_arn
+        self.push_access_key_id = access_key_id
+        self.push_secret_access_key = secret_access_key
+        self.base_job_template = pulumi.Output.all(
+            cluster.arn,
+            network.vpc_id,
+            network.subnet_ids,
+            network.security_group_ids,
+            roles.execution_role_arn,
+            roles.task_role_arn,
+            image.image_uri,
+            log_group.name,
+            region,
+            secret_arn,
+        ).apply(
+            lambda v: build_base_job_template(
+                JobTemplateSettings(
+                    cluster_arn=v[0],
+                    vpc_id=v[1],
+                    subnet_ids=v[2],
+                    security_group_ids=v[3],
+                    assign_public_ip=network.assign_public_ip,
+                    execution_role_arn=v[4],
+                    task_role_arn=v[5],
+                    image_uri=v[6],
+                    cpu=args.cpu,
+                    memory=args.memory,
+                    use_fargate_spot=args.use_fargate_spot,
+                    cpu_architecture="ARM64" if args.image_platform == "linux/arm64" else "X86_64",
+                    log_group_name=v[7],
+                    region=v[8],
+                    log_stream_prefix=args.work_pool_name,
+                    prefect_api_key_secret_arn=v[9],
+                )
+            )
+        )
+        self.register_outputs(
+            {
+                "cluster_arn": self.cluster_arn,
+                "cluster_name": self.cluster_name,
+                "repository_url": self.repository_url,
+                "image_uri": self.image_uri,
+                "execution_role_arn": self.execution_role_arn,
+                "task_role_arn": self.task_role_arn,
+                "log_group_name": self.log_group_name,
+                "vpc_id": self.vpc_id,
+                "subnet_ids": self.subnet_ids,
+                "security_group_ids": self.security_group_ids,
+                "prefect_api_key_secret_arn": self.prefect_api_key_secret_arn,
+                "base_job_template": self.base_job_template,
+                "push_access_key_id": self.push_access_key_id,
+                "push_secret_access_key": self.push_secret_access_key,
+            }
+        )

@@ -1,0 +1,134 @@
+"""Shared test set-up: the package on sys.path, and Pulumi mocks that record every resource."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "components"))
+
+ACCOUNT = "123456789012"
+REGION = "eu-west-1"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One resource the program registered: its type token, name and resolved inputs."""
+
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    id: str
+    outputs: dict[str, Any]
+
+
+def _fake_digest(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Mocks that answer like AWS would (ARNs, ids, URLs) and remember every registration."""
+
+    def __init__(self) -> None:
+        self.resources: list[Recorded] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        name, typ = args.name, args.typ
+        # awsx components' outputs are child resources, not echoes of their inputs.
+        outputs = {} if typ.startswith("awsx:") else dict(inputs)
+        resource_id = f"{name}-id"
+        if typ == "awsx:ec2:Vpc":
+            resource_id = "vpc-0new"
+            outputs.update(
+                vpcId="vpc-0new",
+                publicSubnetIds=["subnet-pub-a", "subnet-pub-b"],
+                privateSubnetIds=["subnet-priv-a", "subnet-priv-b"],
+            )
+        elif typ == "aws:ec2/securityGroup:SecurityGroup":
+            resource_id = f"sg-{name}"
+        elif typ == "aws:ecs/cluster:Cluster":
+            outputs.update(name=name, arn=f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{name}")
+        elif typ == "awsx:ecr:Repository":
+            outputs["url"] = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{name}-repo"
+        elif typ == "awsx:ecr:Image":
+            outputs["imageUri"] = f"{inputs['repositoryUrl']}@{_fake_digest(str(inputs.get('context')))}"
+        elif typ == "aws:iam/role:Role":
+            outputs.update(name=name, arn=f"arn:aws:iam::{ACCOUNT}:role/{name}")
+        elif typ == "aws:iam/user:User":
+            outputs.update(name=name, arn=f"arn:aws:iam::{ACCOUNT}:user/prefect/{name}")
+        elif typ == "aws:iam/accessKey:AccessKey":
+            resource_id = "AKIAMOCKEDACCESSKEY0"
+            outputs["secret"] = "mocked-secret-access-key"
+        elif typ == "aws:cloudwatch/logGroup:LogGroup":
+            log_name = f"{inputs.get('namePrefix', '')}mock" if "name" not in inputs else inputs["name"]
+            outputs.update(name=log_name, arn=f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{log_name}")
+        elif typ == "aws:secretsmanager/secret:Secret":
+            outputs["arn"] = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"
+        self.resources.append(Recorded(typ, name, inputs, resource_id, outputs))
+        return resource_id, outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        self.calls.append((args.token, dict(args.args)))
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/ci", "userId": "AIDA", "id": ACCOUNT}
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"name": REGION, "region": REGION, "id": REGION, "endpoint": f"ec2.{REGION}.amazonaws.com"}
+        raise NotImplementedError(f"no mock for call {args.token}")
+
+
+class PulumiHarness:
+    """Runs a Pulumi program under mocks and answers questions about what it registered."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        self.mocks = mocks
+
+    def run(self, program: Callable[[], dict[str, Any] | None]) -> dict[str, Any]:
+        """Run `program`; return the resolved values of the outputs it returns."""
+        captured: dict[str, Any] = {}
+
+        @pulumi.runtime.test
+        def _run() -> Any:
+            outputs = program()
+            if outputs:
+                return pulumi.Output.all(**outputs).apply(captured.update)
+            return None
+
+        _run()
+        return captured
+
+    @property
+    def resources(self) -> list[Recorded]:
+        return self.mocks.resources
+
+    def of_type(self, typ: str) -> list[Recorded]:
+        return [r for r in self.mocks.resources if r.typ == typ]
+
+    def one(self, typ: str) -> Recorded:
+        found = self.of_type(typ)
+        assert len(found) == 1, f"expected one {typ}, found {[r.name for r in found]}"
+        return found[0]
+
+    def named(self, typ: str, name: str) -> Recorded:
+        found = [r for r in self.of_type(typ) if r.name == name]
+        assert found, f"no {typ} named {name}; have {[r.name for r in self.of_type(typ)]}"
+        return found[0]
+
+
+@pytest.fixture
+def pulumi_harness() -> Iterator[PulumiHarness]:
+    """A fresh set of mocks per test: set_mocks is process-global, so only this fixture sets it."""
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(mocks, project="prefect-ecs-platform", stack="dev", preview=False)
+    pulumi.runtime.set_all_config({}, secret_keys=[])
+    yield PulumiHarness(mocks)
+    pulumi.runtime.set_all_config({}, secret_keys=[])
