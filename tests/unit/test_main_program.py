@@ -1,0 +1,115 @@
+"""__main__.py under mocks, for each committed stack with its own config file."""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+import yaml
+
+from tests.conftest import PulumiHarness
+
+ROOT = Path(__file__).resolve().parents[2]
+CLOUD_URL = (
+    "https://api.prefect.cloud/api/accounts/11111111-1111-1111-1111-111111111111"
+    "/workspaces/22222222-2222-2222-2222-222222222222"
+)
+
+
+def stack_config(stack: str) -> dict[str, str]:
+    """The stack file's config as the engine hands it to a program: text, JSON for lists and maps."""
+    raw = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    encoded = {}
+    for key, value in raw.items():
+        if isinstance(value, (dict, list)):
+            encoded[key] = json.dumps(value)
+        elif isinstance(value, bool):
+            encoded[key] = str(value).lower()
+        else:
+            encoded[key] = str(value)
+    return encoded
+
+
+def run_main(harness: PulumiHarness, stack: str, monkeypatch: pytest.MonkeyPatch, **extra: str) -> dict[str, Any]:
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("PREFECT_API_KEY", raising=False)
+    pulumi.runtime.set_mocks(harness.mocks, project="prefect-ecs-platform", stack=stack, preview=False)
+    config = {**stack_config(stack), "prefect-ecs-platform:prefectApiUrl": CLOUD_URL, **extra}
+    pulumi.runtime.set_all_config(config, secret_keys=["prefect-ecs-platform:prefectApiKey"])
+    exported: dict[str, Any] = {}
+
+    def program() -> dict[str, Any]:
+        namespace = runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+        platform = namespace["platform"]
+        return {
+            "template": platform.base_job_template,
+            "pool": pulumi.Output.from_input(namespace["args"].work_pool_name),
+        }
+
+    exported.update(harness.run(program))
+    return exported
+
+
+def defaults(template: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.get("default") for k, v in template["variables"]["properties"].items()}
+
+
+def test_dev_stack_is_cheap(pulumi_harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """dev: public subnets without NAT, Spot, 512/1024 tasks, 7-day logs, force-deletable repository."""
+    out = run_main(pulumi_harness, "dev", monkeypatch, **{"prefect-ecs-platform:prefectApiKey": "pnu_dev"})
+    values = defaults(out["template"])
+    assert pulumi_harness.one("awsx:ec2:Vpc").inputs["natGateways"] == {"strategy": "None"}
+    assert values["network_configuration"]["assignPublicIp"] == "ENABLED"
+    assert (values["launch_type"], values["cpu"], values["memory"]) == ("FARGATE_SPOT", 512, 1024)
+    assert pulumi_harness.one("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 7
+    assert pulumi_harness.one("awsx:ecr:Repository").inputs["forceDelete"] is True
+    assert pulumi_harness.one("aws:ecs/cluster:Cluster").inputs["tags"]["environment"] == "dev"
+    assert out["pool"] == "ecs-dev"
+
+
+def test_prod_stack_is_private_and_on_demand(pulumi_harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """prod: private subnets behind one NAT, on-demand Fargate, 30-day logs, insights, kept repository."""
+    out = run_main(pulumi_harness, "prod", monkeypatch, **{"prefect-ecs-platform:prefectApiKey": "pnu_prod"})
+    values = defaults(out["template"])
+    assert pulumi_harness.one("awsx:ec2:Vpc").inputs["natGateways"] == {"strategy": "Single"}
+    assert values["network_configuration"]["assignPublicIp"] == "DISABLED"
+    assert values["network_configuration"]["subnets"] == ["subnet-priv-a", "subnet-priv-b"]
+    assert (values["launch_type"], values["cpu"], values["memory"]) == ("FARGATE", 1024, 2048)
+    assert pulumi_harness.one("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 30
+    assert pulumi_harness.one("awsx:ecr:Repository").inputs["forceDelete"] is False
+    assert pulumi_harness.one("aws:ecs/cluster:Cluster").inputs["settings"] == [
+        {"name": "containerInsights", "value": "enabled"}
+    ]
+    assert out["pool"] == "ecs-prod"
+
+
+def test_api_key_falls_back_to_the_environment(pulumi_harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without prefectApiKey in config, PREFECT_API_KEY is used, still as a secret."""
+    monkeypatch.setenv("PREFECT_API_KEY", "pnu_from_env")
+    monkeypatch.chdir(ROOT)
+    pulumi.runtime.set_all_config(
+        {**stack_config("dev"), "prefect-ecs-platform:prefectApiUrl": CLOUD_URL}, secret_keys=[]
+    )
+
+    def program() -> dict[str, Any]:
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+        return {}
+
+    pulumi_harness.run(program)
+    version = pulumi_harness.one("aws:secretsmanager/secretVersion:SecretVersion")
+    assert version.inputs["secretString"]["value"] == "pnu_from_env"
+    assert os.environ["PREFECT_API_KEY"] == "pnu_from_env"
+
+
+def test_missing_key_for_cloud_fails_before_any_resource(
+    pulumi_harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No key anywhere with a Cloud URL stops the program with the two ways to set one, creating nothing."""
+    with pytest.raises(Exception, match="prefectApiKey"):
+        run_main(pulumi_harness, "dev", monkeypatch)
+    assert pulumi_harness.resources == []
