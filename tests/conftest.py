@@ -74,6 +74,18 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs.update(name=log_name, arn=f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{log_name}")
         elif typ == "aws:secretsmanager/secret:Secret":
             outputs["arn"] = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"
+        elif typ == "aws:sqs/queue:Queue":
+            outputs.update(
+                name=name,
+                arn=f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}",
+                url=f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{name}",
+            )
+        elif typ == "aws:cloudwatch/eventRule:EventRule":
+            outputs.update(name=name, arn=f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}")
+        elif typ == "aws:ecs/taskDefinition:TaskDefinition":
+            outputs["arn"] = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{inputs['family']}:1"
+        elif typ == "aws:ecs/service:Service":
+            outputs["name"] = name
         self.resources.append(Recorded(typ, name, inputs, resource_id, outputs))
         return resource_id, outputs
 

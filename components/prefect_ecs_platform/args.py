@@ -31,9 +31,30 @@ class PrefectEcsPlatformArgs:
     """Prefect API key (a secret). Stored in AWS Secrets Manager; containers get it as an ECS secret.
     Required for Prefect Cloud; a self-hosted server without auth needs none."""
 
+    prefect_api_auth_string: pulumi.Input[str] | None = None
+    """`user:password` of a self-hosted Prefect server with basic auth (a secret), stored in Secrets Manager
+    and given to containers as `PREFECT_API_AUTH_STRING`. Not used with Prefect Cloud."""
+
     mode: Mode = "push"
-    """`"push"`: a Prefect Cloud `ecs:push` pool, Prefect Cloud submits flow runs to ECS itself.
-    `"worker"`: an `ecs` pool served by an ECS worker service in this stack (not available yet)."""
+    """`"push"`: a Prefect Cloud `ecs:push` pool; Prefect Cloud submits flow runs to ECS itself.
+    `"worker"`: an `ecs` pool served by a Prefect ECS worker running as an ECS service in this stack
+    (Prefect Cloud or a self-hosted server)."""
+
+    worker_image_uri: pulumi.Input[str] | None = None
+    """Worker mode: the worker's image. Default: the flow image, which pins prefect and prefect-aws, so
+    worker and flow runs share one digest-pinned image."""
+
+    worker_cpu: int = 512
+    """Worker mode: CPU units of each worker task."""
+
+    worker_memory: int = 1024
+    """Worker mode: memory (MiB) of each worker task."""
+
+    worker_count: int = 1
+    """Worker mode: how many worker tasks the service runs."""
+
+    work_queue_names: Sequence[str] = ()
+    """Worker mode: the work queues the worker polls (default: all queues of the pool)."""
 
     image_context: str | None = None
     """Docker build context of the flow image (default: the `flows/` folder of the Pulumi project).

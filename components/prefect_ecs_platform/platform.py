@@ -15,8 +15,9 @@ from .logs import create_log_group
 from .network import create_network
 from .problems import raise_if_any
 from .registry import create_flow_image
-from .secrets import create_api_key_secret
+from .secrets import create_credential_secret
 from .validation import args_problems
+from .worker import create_worker_service
 
 TYPE_TOKEN = "prefect-ecs-platform:index:PrefectEcsPlatform"
 
@@ -43,6 +44,9 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
     base_job_template: pulumi.Output[dict[str, Any]]
     push_access_key_id: pulumi.Output[str | None]
     push_secret_access_key: pulumi.Output[str | None]
+    prefect_api_auth_string_secret_arn: pulumi.Output[str | None]
+    worker_service_name: pulumi.Output[str | None]
+    events_queue_name: pulumi.Output[str | None]
 
     def __init__(self, name: str, args: PrefectEcsPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # Before registering anything, so bad input leaves nothing behind, not even this component.
@@ -61,14 +65,30 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
 
         secret_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if args.prefect_api_key is not None:
-            secret_arn = create_api_key_secret(name, args.prefect_api_key, tags, child).arn
+            secret_arn = create_credential_secret(
+                f"{name}-prefect-api-key",
+                args.prefect_api_key,
+                description="Prefect API key for flow runs and workers (PREFECT_API_KEY)",
+                tags=tags,
+                opts=child,
+            ).arn
+        auth_string_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        if args.prefect_api_auth_string is not None:
+            auth_string_arn = create_credential_secret(
+                f"{name}-prefect-auth-string",
+                args.prefect_api_auth_string,
+                description="Basic auth of the self-hosted Prefect server (PREFECT_API_AUTH_STRING)",
+                tags=tags,
+                opts=child,
+            ).arn
+        cpu_architecture = "ARM64" if args.image_platform == "linux/arm64" else "X86_64"
         roles = create_flow_run_roles(
             name,
             args,
             account_id=identity.account_id,
             repository_arn=image.repository_arn,
             log_group_arn=log_group.arn,
-            secret_arns=secret_arn.apply(lambda arn: [arn] if arn else []),
+            secret_arns=pulumi.Output.all(secret_arn, auth_string_arn).apply(lambda arns: [a for a in arns if a]),
             tags=tags,
             opts=child,
         )
@@ -84,6 +104,31 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
             )
             access_key_id, secret_access_key = user.access_key_id, user.secret_access_key
 
+        worker_service_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        events_queue_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        if args.mode == "worker":
+            worker = create_worker_service(
+                name,
+                args,
+                cluster_arn=cluster.arn,
+                execution_role_arn=roles.execution_role_arn,
+                flow_task_role_arn=roles.task_role_arn,
+                log_group_name=log_group.name,
+                log_group_arn=log_group.arn,
+                region=region,
+                account_id=identity.account_id,
+                image_uri=image.image_uri,
+                api_key_secret_arn=secret_arn,
+                auth_string_secret_arn=auth_string_arn,
+                subnet_ids=network.subnet_ids,
+                security_group_ids=network.security_group_ids,
+                assign_public_ip=network.assign_public_ip,
+                cpu_architecture=cpu_architecture,
+                tags=tags,
+                opts=child,
+            )
+            worker_service_name, events_queue_name = worker.service_name, worker.events_queue_name
+
         self.cluster_arn = cluster.arn
         self.cluster_name = cluster.name
         self.repository_url = image.repository_url
@@ -97,6 +142,9 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         self.prefect_api_key_secret_arn = secret_arn
         self.push_access_key_id = access_key_id
         self.push_secret_access_key = secret_access_key
+        self.prefect_api_auth_string_secret_arn = auth_string_arn
+        self.worker_service_name = worker_service_name
+        self.events_queue_name = events_queue_name
         self.base_job_template = pulumi.Output.all(
             cluster.arn,
             network.vpc_id,
@@ -108,6 +156,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
             log_group.name,
             region,
             secret_arn,
+            auth_string_arn,
         ).apply(
             lambda v: build_base_job_template(
                 JobTemplateSettings(
@@ -122,11 +171,12 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
                     cpu=args.cpu,
                     memory=args.memory,
                     use_fargate_spot=args.use_fargate_spot,
-                    cpu_architecture="ARM64" if args.image_platform == "linux/arm64" else "X86_64",
+                    cpu_architecture=cpu_architecture,
                     log_group_name=v[7],
                     region=v[8],
                     log_stream_prefix=args.work_pool_name,
                     prefect_api_key_secret_arn=v[9],
+                    prefect_api_auth_string_secret_arn=v[10],
                 )
             )
         )
@@ -146,5 +196,8 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
                 "base_job_template": self.base_job_template,
                 "push_access_key_id": self.push_access_key_id,
                 "push_secret_access_key": self.push_secret_access_key,
+                "prefect_api_auth_string_secret_arn": self.prefect_api_auth_string_secret_arn,
+                "worker_service_name": self.worker_service_name,
+                "events_queue_name": self.events_queue_name,
             }
         )

@@ -116,3 +116,38 @@ def run_flows_policy(
 def custom_statements_policy(statements: Sequence[Mapping[str, Any]]) -> PolicyDocument:
     """The user's extra task-role statements as one document."""
     return _document(statements)
+
+
+def worker_role_policy(
+    *,
+    cluster_arn: str,
+    execution_role_arn: str,
+    task_role_arn: str,
+    log_group_arn: str,
+    events_queue_arn: str,
+) -> PolicyDocument:
+    """The ECS worker's task role: what the push user may do, plus reading this cluster's task events."""
+    document = run_flows_policy(
+        cluster_arn=cluster_arn,
+        execution_role_arn=execution_role_arn,
+        task_role_arn=task_role_arn,
+        log_group_arn=log_group_arn,
+    )
+    document["Statement"].append(
+        # prefect-aws's observer reads ECS task-state events here to notice runs that crash on their own.
+        {"Sid": "ConsumeTaskStateEvents", "Effect": "Allow",
+         "Action": ["sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
+         "Resource": events_queue_arn}
+    )  # fmt: skip
+    return document
+
+
+def events_queue_policy(*, queue_arn: str, rule_arn: str) -> PolicyDocument:
+    """Let EventBridge deliver to the queue, and only from this stack's rule."""
+    return _document(
+        [
+            {"Sid": "EventBridgeRuleDelivers", "Effect": "Allow",
+             "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
+             "Resource": queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}
+        ]
+    )  # fmt: skip

@@ -6,20 +6,20 @@ import pulumi
 import pulumi_aws as aws
 
 
-def create_api_key_secret(
-    name: str, api_key: pulumi.Input[str], tags: dict[str, str], opts: pulumi.ResourceOptions
+def create_credential_secret(
+    resource_name: str,
+    value: pulumi.Input[str],
+    *,
+    description: str,
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
 ) -> aws.secretsmanager.Secret:
-    secret = aws.secretsmanager.Secret(
-        f"{name}-prefect-api-key",
-        description="Prefect API key for Prefect flow runs and workers (PREFECT_API_KEY)",
-        tags=tags,
-        opts=opts,
-    )
+    secret = aws.secretsmanager.Secret(resource_name, description=description, tags=tags, opts=opts)
     aws.secretsmanager.SecretVersion(
-        f"{name}-prefect-api-key",
+        resource_name,
         secret_id=secret.id,
-        # Wrapped again so the key stays secret in state even if the caller passed a plain string.
-        secret_string=pulumi.Output.secret(api_key),
+        # Wrapped again so the value stays secret in state even if the caller passed a plain string.
+        secret_string=pulumi.Output.secret(value),
         opts=opts,
     )
     return secret

@@ -18,8 +18,10 @@ from .args import PrefectEcsPlatformArgs
 from .problems import InvalidInputError, Problem
 
 NAMESPACE = "prefect-ecs-platform"
-#: Read only through `Config.get_secret` so it stays an Output marked secret.
+#: Read only through `Config.get_secret` so they stay Outputs marked secret.
 API_KEY_KEY = "prefectApiKey"
+AUTH_STRING_KEY = "prefectApiAuthString"
+SECRET_KEYS = (API_KEY_KEY, AUTH_STRING_KEY)
 
 
 class StackConfig(BaseModel):
@@ -30,6 +32,11 @@ class StackConfig(BaseModel):
     prefect_api_url: str = Field(description="Prefect Cloud workspace URL, or a Prefect server URL ending in /api")
     work_pool_name: str = Field("", description='Work pool name; default "ecs-<stack>"')
     mode: Literal["push", "worker"] = "push"
+    worker_image_uri: str = ""
+    worker_cpu: int = 512
+    worker_memory: int = 1024
+    worker_count: int = 1
+    work_queue_names: list[str] = Field(default_factory=list)
     image_context: str = ""
     image_uri: str = ""
     image_platform: Literal["linux/amd64", "linux/arm64"] = "linux/amd64"
@@ -53,14 +60,26 @@ class StackConfig(BaseModel):
     ecr_keep_images: int = 20
     tags: dict[str, str] = Field(default_factory=dict)
 
-    def to_args(self, *, stack: str, prefect_api_key: pulumi.Input[str] | None) -> PrefectEcsPlatformArgs:
+    def to_args(
+        self,
+        *,
+        stack: str,
+        prefect_api_key: pulumi.Input[str] | None,
+        prefect_api_auth_string: pulumi.Input[str] | None = None,
+    ) -> PrefectEcsPlatformArgs:
         def optional(value: str) -> str | None:
             return value or None
 
         return PrefectEcsPlatformArgs(
             prefect_api_url=self.prefect_api_url,
             prefect_api_key=prefect_api_key,
+            prefect_api_auth_string=prefect_api_auth_string,
             mode=self.mode,
+            worker_image_uri=optional(self.worker_image_uri),
+            worker_cpu=self.worker_cpu,
+            worker_memory=self.worker_memory,
+            worker_count=self.worker_count,
+            work_queue_names=self.work_queue_names,
             work_pool_name=self.work_pool_name or f"ecs-{stack}",
             image_context=optional(self.image_context),
             image_uri=optional(self.image_uri),
@@ -106,7 +125,7 @@ def _namespaced_keys() -> dict[str, str]:
 
 def parse_stack_config(raw: dict[str, str]) -> StackConfig:
     """Build the model from raw `key -> string` config; problems name the config key."""
-    values = {key: _decode(value) for key, value in raw.items() if key != API_KEY_KEY}
+    values = {key: _decode(value) for key, value in raw.items() if key not in SECRET_KEYS}
     try:
         return StackConfig.model_validate(values)
     except ValidationError as error:
@@ -125,4 +144,7 @@ def load_stack_config() -> tuple[StackConfig, PrefectEcsPlatformArgs]:
     api_key: pulumi.Input[str] | None = config.get_secret(API_KEY_KEY)
     if api_key is None and os.environ.get("PREFECT_API_KEY"):
         api_key = pulumi.Output.secret(os.environ["PREFECT_API_KEY"])
-    return model, model.to_args(stack=pulumi.get_stack(), prefect_api_key=api_key)
+    auth_string: pulumi.Input[str] | None = config.get_secret(AUTH_STRING_KEY)
+    if auth_string is None and os.environ.get("PREFECT_API_AUTH_STRING"):
+        auth_string = pulumi.Output.secret(os.environ["PREFECT_API_AUTH_STRING"])
+    return model, model.to_args(stack=pulumi.get_stack(), prefect_api_key=api_key, prefect_api_auth_string=auth_string)

@@ -82,20 +82,13 @@ def work_pool_name_problems(name: str, field: str = "work_pool_name") -> list[Pr
 def mode_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
     if args.mode not in MODES:
         return [Problem("mode", args.mode, f"one of {', '.join(MODES)}")]
-    if args.mode == "worker":
+    if args.mode == "push" and not is_prefect_cloud_url(args.prefect_api_url):
         return [
             Problem(
                 "mode",
                 args.mode,
-                '"push" for now: the ECS worker service that serves an "ecs" pool is not part of this release',
-            )
-        ]
-    if not is_prefect_cloud_url(args.prefect_api_url):
-        return [
-            Problem(
-                "mode",
-                args.mode,
-                '"push" pools run only on Prefect Cloud; prefect_api_url is not a Prefect Cloud workspace URL',
+                '"worker" for a self-hosted server: "push" pools run only on Prefect Cloud, and prefect_api_url '
+                "is not a Prefect Cloud workspace URL",
             )
         ]
     return []
@@ -112,6 +105,33 @@ def api_key_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
             )
         ]
     return []
+
+
+def credential_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
+    if args.prefect_api_auth_string is not None and is_prefect_cloud_url(args.prefect_api_url):
+        return [
+            Problem(
+                "prefect_api_auth_string",
+                "<secret>",
+                "only with a self-hosted Prefect server; Prefect Cloud authenticates with prefect_api_key",
+            )
+        ]
+    return []
+
+
+def worker_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
+    problems = fargate_size_problems(args.worker_cpu, args.worker_memory, field_prefix="worker_")
+    count = args.worker_count
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10:
+        problems.append(Problem("worker_count", count, "an integer from 1 to 10"))
+    for index, queue in enumerate(args.work_queue_names):
+        problems += work_pool_name_problems(queue, field=f"work_queue_names[{index}]")
+    if args.mode != "worker":
+        if args.worker_image_uri is not None:
+            problems.append(Problem("worker_image_uri", args.worker_image_uri, 'only with mode "worker"'))
+        if args.work_queue_names:
+            problems.append(Problem("work_queue_names", list(args.work_queue_names), 'only with mode "worker"'))
+    return problems
 
 
 def image_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
@@ -223,6 +243,8 @@ def args_problems(name: str, args: PrefectEcsPlatformArgs) -> list[Problem]:
         *work_pool_name_problems(args.work_pool_name),
         *mode_problems(args),
         *api_key_problems(args),
+        *credential_problems(args),
+        *worker_problems(args),
         *image_problems(args),
         *network_problems(args),
         *task_size_problems(args),

@@ -29,6 +29,10 @@ TAGGABLE = {
     "aws:secretsmanager/secret:Secret",
     "aws:iam/role:Role",
     "aws:iam/user:User",
+    "aws:sqs/queue:Queue",
+    "aws:cloudwatch/eventRule:EventRule",
+    "aws:ecs/taskDefinition:TaskDefinition",
+    "aws:ecs/service:Service",
 }
 # Types the component creates that AWS or the provider gives no tags.
 UNTAGGABLE = {
@@ -40,6 +44,8 @@ UNTAGGABLE = {
     "aws:iam/userPolicy:UserPolicy",
     "aws:iam/accessKey:AccessKey",
     "aws:secretsmanager/secretVersion:SecretVersion",
+    "aws:sqs/queuePolicy:QueuePolicy",
+    "aws:cloudwatch/eventTarget:EventTarget",
 }
 OUTPUTS = (
     "cluster_arn",
@@ -316,9 +322,10 @@ def test_spot_and_size_reach_the_template(pulumi_harness: PulumiHarness) -> None
     assert (values["cpu"], values["memory"], values["launch_type"]) == (2048, 8192, "FARGATE_SPOT")
 
 
-def test_every_taggable_resource_carries_the_tags(pulumi_harness: PulumiHarness) -> None:
-    """User tags (and where each resource came from) are on every resource that takes tags."""
-    deploy(pulumi_harness, vpc_id=None)
+@pytest.mark.parametrize("mode", ["push", "worker"])
+def test_every_taggable_resource_carries_the_tags(pulumi_harness: PulumiHarness, mode: str) -> None:
+    """User tags (and where each resource came from) are on every resource that takes tags, in both modes."""
+    deploy(pulumi_harness, mode=mode)
     types = {r.typ for r in pulumi_harness.resources}
     assert types <= TAGGABLE | UNTAGGABLE, f"classify new resource types: {types - TAGGABLE - UNTAGGABLE}"
     for resource in pulumi_harness.resources:
@@ -347,7 +354,7 @@ def test_outputs_are_registered(pulumi_harness: PulumiHarness) -> None:
         ({"log_retention_days": 10}, "log_retention_days"),
         ({"work_pool_name": "prefect-ecs"}, "work_pool_name"),
         ({"image_context": "flows", "image_uri": "x@sha256:1"}, "image_uri"),
-        ({"mode": "worker"}, "mode"),
+        ({"mode": "ecs"}, "mode"),
     ],
 )
 def test_bad_input_registers_nothing(pulumi_harness: PulumiHarness, overrides: dict[str, Any], field: str) -> None:

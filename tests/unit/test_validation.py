@@ -60,18 +60,34 @@ def test_pool_names_prefect_refuses_are_refused(name: str, reason: str) -> None:
     assert reason in problems_for(work_pool_name=name)["work_pool_name"]
 
 
-def test_worker_mode_is_refused_until_it_exists() -> None:
-    """mode="worker" is refused with a message saying the worker service is not part of this release."""
-    assert problems_for(mode="worker")["mode"] == (
-        'mode: \'worker\' is not allowed; "push" for now: the ECS worker service that serves an "ecs" pool '
-        "is not part of this release"
-    )
+def test_worker_mode_runs_against_a_self_hosted_server_without_key() -> None:
+    """A worker may serve a self-hosted server with no API key at all."""
+    assert problems_for(mode="worker", prefect_api_url="http://prefect.internal:4200/api", prefect_api_key=None) == {}
+
+
+def test_auth_string_is_for_self_hosted_servers_only() -> None:
+    """Prefect Cloud takes an API key, so an auth string with a Cloud URL is refused without echoing it."""
+    message = problems_for(mode="worker", prefect_api_auth_string="user:pass")["prefect_api_auth_string"]
+    assert "only with a self-hosted Prefect server" in message
+    assert "user:pass" not in message
+
+
+def test_worker_size_and_count_are_checked() -> None:
+    """Worker tasks need a Fargate pair and a count from 1 to 10."""
+    found = problems_for(mode="worker", worker_cpu=256, worker_memory=4096, worker_count=0)
+    assert {"worker_memory", "worker_count"} <= set(found)
+
+
+def test_worker_settings_outside_worker_mode_are_refused() -> None:
+    """Queue names and a worker image mean nothing to a push pool, so they are refused rather than ignored."""
+    found = problems_for(work_queue_names=["etl"], worker_image_uri="img")
+    assert {"work_queue_names", "worker_image_uri"} <= set(found)
 
 
 def test_push_mode_needs_prefect_cloud() -> None:
     """Push pools only run on Prefect Cloud, so a self-hosted URL with push mode is refused."""
     message = problems_for(prefect_api_url="http://prefect.internal:4200/api", prefect_api_key=None)["mode"]
-    assert '"push" pools run only on Prefect Cloud' in message
+    assert '"worker" for a self-hosted server: "push" pools run only on Prefect Cloud' in message
 
 
 def test_cloud_without_api_key_is_refused() -> None:
