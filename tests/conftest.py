@@ -34,6 +34,71 @@ def _fake_digest(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
+Answer = Callable[[str, dict[str, Any]], tuple[str | None, dict[str, Any]]]
+
+_AWS_ANSWERS: dict[str, Answer] = {
+    "awsx:ec2:Vpc": lambda name, inputs: (
+        "vpc-0new",
+        {
+            "vpcId": "vpc-0new",
+            "publicSubnetIds": ["subnet-pub-a", "subnet-pub-b"],
+            "privateSubnetIds": ["subnet-priv-a", "subnet-priv-b"],
+        },
+    ),
+    "aws:ec2/securityGroup:SecurityGroup": lambda name, inputs: (f"sg-{name}", {}),
+    "aws:ecs/cluster:Cluster": lambda name, inputs: (
+        None,
+        {"name": name, "arn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{name}"},
+    ),
+    "awsx:ecr:Repository": lambda name, inputs: (
+        None,
+        {"url": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{name}-repo"},
+    ),
+    "awsx:ecr:Image": lambda name, inputs: (
+        None,
+        {"imageUri": f"{inputs['repositoryUrl']}@{_fake_digest(str(inputs.get('context')))}"},
+    ),
+    "aws:iam/role:Role": lambda name, inputs: (None, {"name": name, "arn": f"arn:aws:iam::{ACCOUNT}:role/{name}"}),
+    "aws:iam/user:User": lambda name, inputs: (
+        None,
+        {"name": name, "arn": f"arn:aws:iam::{ACCOUNT}:user/prefect/{name}"},
+    ),
+    "aws:iam/accessKey:AccessKey": lambda name, inputs: (
+        "AKIAMOCKEDACCESSKEY0",
+        {"secret": "mocked-secret-access-key"},
+    ),
+    "aws:cloudwatch/logGroup:LogGroup": lambda name, inputs: (
+        None,
+        {
+            "name": f"{inputs.get('namePrefix', '')}mock",
+            "arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{inputs.get('namePrefix', '')}mock",
+        },
+    ),
+    "aws:secretsmanager/secret:Secret": lambda name, inputs: (
+        None,
+        {"arn": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"},
+    ),
+    "aws:sqs/queue:Queue": lambda name, inputs: (
+        None,
+        {
+            "name": name,
+            "arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}",
+            "url": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{name}",
+        },
+    ),
+    "aws:cloudwatch/eventRule:EventRule": lambda name, inputs: (
+        None,
+        {"name": name, "arn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}"},
+    ),
+    "aws:ecs/taskDefinition:TaskDefinition": lambda name, inputs: (
+        None,
+        {"arn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{inputs['family']}:1"},
+    ),
+    "aws:ecs/service:Service": lambda name, inputs: (None, {"name": name}),
+}
+"""What AWS would answer for each resource type: an id (None for the default) and outputs beyond the inputs."""
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
     """Mocks that answer like AWS would (ARNs, ids, URLs) and remember every registration."""
 
@@ -43,50 +108,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
-        name, typ = args.name, args.typ
         # awsx components' outputs are child resources, not echoes of their inputs.
-        outputs = {} if typ.startswith("awsx:") else dict(inputs)
-        resource_id = f"{name}-id"
-        if typ == "awsx:ec2:Vpc":
-            resource_id = "vpc-0new"
-            outputs.update(
-                vpcId="vpc-0new",
-                publicSubnetIds=["subnet-pub-a", "subnet-pub-b"],
-                privateSubnetIds=["subnet-priv-a", "subnet-priv-b"],
-            )
-        elif typ == "aws:ec2/securityGroup:SecurityGroup":
-            resource_id = f"sg-{name}"
-        elif typ == "aws:ecs/cluster:Cluster":
-            outputs.update(name=name, arn=f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{name}")
-        elif typ == "awsx:ecr:Repository":
-            outputs["url"] = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{name}-repo"
-        elif typ == "awsx:ecr:Image":
-            outputs["imageUri"] = f"{inputs['repositoryUrl']}@{_fake_digest(str(inputs.get('context')))}"
-        elif typ == "aws:iam/role:Role":
-            outputs.update(name=name, arn=f"arn:aws:iam::{ACCOUNT}:role/{name}")
-        elif typ == "aws:iam/user:User":
-            outputs.update(name=name, arn=f"arn:aws:iam::{ACCOUNT}:user/prefect/{name}")
-        elif typ == "aws:iam/accessKey:AccessKey":
-            resource_id = "AKIAMOCKEDACCESSKEY0"
-            outputs["secret"] = "mocked-secret-access-key"
-        elif typ == "aws:cloudwatch/logGroup:LogGroup":
-            log_name = f"{inputs.get('namePrefix', '')}mock" if "name" not in inputs else inputs["name"]
-            outputs.update(name=log_name, arn=f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{log_name}")
-        elif typ == "aws:secretsmanager/secret:Secret":
-            outputs["arn"] = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"
-        elif typ == "aws:sqs/queue:Queue":
-            outputs.update(
-                name=name,
-                arn=f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}",
-                url=f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{name}",
-            )
-        elif typ == "aws:cloudwatch/eventRule:EventRule":
-            outputs.update(name=name, arn=f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}")
-        elif typ == "aws:ecs/taskDefinition:TaskDefinition":
-            outputs["arn"] = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{inputs['family']}:1"
-        elif typ == "aws:ecs/service:Service":
-            outputs["name"] = name
-        self.resources.append(Recorded(typ, name, inputs, resource_id, outputs))
+        outputs = {} if args.typ.startswith("awsx:") else dict(inputs)
+        resource_id = f"{args.name}-id"
+        answer = _AWS_ANSWERS.get(args.typ)
+        if answer:
+            given_id, extra = answer(args.name, inputs)
+            resource_id = given_id or resource_id
+            outputs.update(extra)
+        self.resources.append(Recorded(args.typ, args.name, inputs, resource_id, outputs))
         return resource_id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
