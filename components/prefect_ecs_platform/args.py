@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 import pulumi
 
+from .deployment_args import DeploymentArgs
+
 Mode = Literal["push", "worker"]
 SubnetLayout = Literal["private", "public"]
 
@@ -131,3 +133,10 @@ class PrefectEcsPlatformArgs:
 
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags applied to every AWS resource that takes tags."""
+
+    deployments: Sequence[DeploymentArgs] = ()
+    """Flow deployments to create on the work pool, e.g. from `load_prefect_yaml("flows/prefect.yaml")`."""
+
+    project_root: str = "."
+    """Directory deployment entrypoints are relative to (the Pulumi project directory by default); the flow
+    image holds the same layout under its working directory."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 import pulumi
@@ -15,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from .args import PrefectEcsPlatformArgs
+from .deployment_args import DeploymentArgs
+from .prefect_yaml import load_prefect_yaml
 from .problems import InvalidInputError, Problem
 
 NAMESPACE = "prefect-ecs-platform"
@@ -59,6 +63,8 @@ class StackConfig(BaseModel):
     ecr_force_delete: bool = False
     ecr_keep_images: int = 20
     tags: dict[str, str] = Field(default_factory=dict)
+    prefect_yaml: str = "flows/prefect.yaml"
+    deployment_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     def to_args(
         self,
@@ -66,6 +72,7 @@ class StackConfig(BaseModel):
         stack: str,
         prefect_api_key: pulumi.Input[str] | None,
         prefect_api_auth_string: pulumi.Input[str] | None = None,
+        deployments: Sequence[DeploymentArgs] = (),
     ) -> PrefectEcsPlatformArgs:
         def optional(value: str) -> str | None:
             return value or None
@@ -103,6 +110,7 @@ class StackConfig(BaseModel):
             ecr_force_delete=self.ecr_force_delete,
             ecr_keep_images=self.ecr_keep_images,
             tags=self.tags,
+            deployments=deployments,
         )
 
 
@@ -147,4 +155,12 @@ def load_stack_config() -> tuple[StackConfig, PrefectEcsPlatformArgs]:
     auth_string: pulumi.Input[str] | None = config.get_secret(AUTH_STRING_KEY)
     if auth_string is None and os.environ.get("PREFECT_API_AUTH_STRING"):
         auth_string = pulumi.Output.secret(os.environ["PREFECT_API_AUTH_STRING"])
-    return model, model.to_args(stack=pulumi.get_stack(), prefect_api_key=api_key, prefect_api_auth_string=auth_string)
+    stack = pulumi.get_stack()
+    deployments: list[DeploymentArgs] = []
+    if model.prefect_yaml:
+        deployments = load_prefect_yaml(
+            Path(model.prefect_yaml), stack=stack, overrides=model.deployment_overrides or None
+        )
+    return model, model.to_args(
+        stack=stack, prefect_api_key=api_key, prefect_api_auth_string=auth_string, deployments=deployments
+    )

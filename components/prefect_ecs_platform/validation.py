@@ -9,11 +9,14 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from .args import PrefectEcsPlatformArgs
+from .deployment_validation import deployment_problems
 from .fargate import fargate_size_problems
+from .job_template import template_variable_names
 from .problems import Problem
 
 #: Retention values CloudWatch Logs accepts (0 = never expire).
@@ -252,4 +255,7 @@ def args_problems(name: str, args: PrefectEcsPlatformArgs) -> list[Problem]:
         *ecr_problems(args),
         *statement_problems(args.task_role_statements),
         *tag_problems(args.tags),
+        *deployment_problems(
+            args.deployments, project_root=Path(args.project_root), template_variables=template_variable_names()
+        ),
     ]

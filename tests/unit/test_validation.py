@@ -132,7 +132,8 @@ def test_public_layout_without_public_ip_is_refused() -> None:
 @pytest.mark.parametrize(("field", "value"), [("availability_zones", 1), ("vpc_cidr_block", "10.0.0.0/8")])
 def test_new_vpc_shape_is_checked(field: str, value: object) -> None:
     """Zone counts and CIDR sizes a VPC cannot have are refused."""
-    assert field in problems_for(**{field: value})
+    overrides: dict[str, Any] = {field: value}
+    assert field in problems_for("data", **overrides)
 
 
 def test_bad_cpu_memory_pair_is_refused() -> None:

@@ -1,0 +1,233 @@
+"""A thin synchronous client over Prefect's REST API, built on Prefect's own retrying httpx client.
+
+`prefect.client.base.PrefectHttpxSyncClient` already retries 408, 429, 502, 503 and dropped connections
+with backoff that honours Retry-After, and does not retry 500: this module adds no retry loop of its own.
+It only maps routes to methods, error statuses to domain errors, and counts how many times a request
+was sent so a caller can tell "409 because my own retried POST succeeded" from "409, someone else's".
+
+Everything is synchronous on purpose: Pulumi's dynamic provider host fails on coroutine methods.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from prefect.client.base import PrefectHttpxSyncClient
+
+from prefect_ecs_platform.prefect_api.errors import NotFound, PrefectApiError, error_for_status
+
+DEFAULT_TIMEOUT_SECONDS = 30.0
+
+
+def is_cloud_url(api_url: str) -> bool:
+    """Whether `api_url` addresses a Prefect Cloud workspace (its routes live under accounts/workspaces)."""
+    return "/accounts/" in api_url and "/workspaces/" in api_url
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+class PrefectApi:
+    """Prefect REST calls used by the dynamic resources; each method names the object in its errors."""
+
+    def __init__(
+        self,
+        api_url: str,
+        api_key: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._sent: dict[tuple[str, str], int] = {}
+        self._http = PrefectHttpxSyncClient(
+            base_url=self.api_url + "/",
+            headers=headers,
+            timeout=timeout,
+            transport=transport,
+            # Same rule as prefect's own client: OSS servers may enforce CSRF, Cloud does not use it.
+            enable_csrf_support=not is_cloud_url(self.api_url),
+            event_hooks={"request": [self._count_attempt]},
+        )
+
+    def _count_attempt(self, request: httpx.Request) -> None:
+        key = (request.method, str(request.url))
+        self._sent[key] = self._sent.get(key, 0) + 1
+
+    def close(self) -> None:
+        """Close the underlying connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> PrefectApi:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> tuple[Any, int]:
+        """Send one request (retried by Prefect's client); return (decoded body or None, times sent)."""
+        url = self._http.build_request(method, path.lstrip("/"), params=params).url
+        key = (method, str(url))
+        self._sent.pop(key, None)
+        try:
+            # Prefect's client raises on every error status (its CSRF handshake depends on that); the
+            # response is mapped below to a domain error naming the object.
+            response = self._http.request(method, path.lstrip("/"), json=json, params=params)
+        except httpx.HTTPStatusError as exc:
+            response = exc.response
+        except httpx.HTTPError as exc:
+            raise PrefectApiError(what, f"cannot reach the Prefect API at {self.api_url}: {exc!r}") from exc
+        attempts = self._sent.pop(key, 1)
+        body: Any = None
+        if response.content:
+            try:
+                body = response.json()
+            except ValueError:
+                body = response.text
+        if response.status_code >= 400:
+            fallback = response.text or response.reason_phrase
+            error = error_for_status(what, response.status_code, body, fallback)
+            error.attempts = attempts
+            raise error
+        return body, attempts
+
+    def _get(self, path: str, what: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        body, _ = self.request("GET", path, what, params=params)
+        return dict(body)
+
+    def _delete(self, path: str, what: str) -> bool:
+        """DELETE that treats 404 as done; returns whether something was deleted."""
+        try:
+            self.request("DELETE", path, what)
+        except NotFound:
+            return False
+        return True
+
+    # Work pools: addressed by name.
+
+    def read_work_pool(self, name: str) -> dict[str, Any]:
+        """GET a work pool by name."""
+        return self._get(f"/work_pools/{_segment(name)}", f"work pool {name!r}")
+
+    def create_work_pool(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """POST a `WorkPoolCreate` body; return the stored pool and how many times the POST was sent."""
+        stored, attempts = self.request("POST", "/work_pools/", f"work pool {body.get('name')!r}", json=body)
+        return dict(stored), attempts
+
+    def update_work_pool(self, name: str, body: dict[str, Any]) -> None:
+        """PATCH a work pool with a `WorkPoolUpdate` body."""
+        self.request("PATCH", f"/work_pools/{_segment(name)}", f"work pool {name!r}", json=body)
+
+    def delete_work_pool(self, name: str) -> bool:
+        """DELETE a work pool; False when it was already gone."""
+        return self._delete(f"/work_pools/{_segment(name)}", f"work pool {name!r}")
+
+    # Flows.
+
+    def read_flow(self, flow_id: str) -> dict[str, Any]:
+        """GET a flow by id."""
+        return self._get(f"/flows/{flow_id}", f"flow {flow_id}")
+
+    def read_flow_by_name(self, name: str) -> dict[str, Any]:
+        """GET a flow by name."""
+        return self._get(f"/flows/name/{_segment(name)}", f"flow {name!r}")
+
+    def ensure_flow(self, name: str) -> tuple[str, bool]:
+        """Create the flow when missing (POST /flows/ is an upsert); return (id, whether it was new)."""
+        try:
+            return str(self.read_flow_by_name(name)["id"]), False
+        except NotFound:
+            pass
+        body, _ = self.request("POST", "/flows/", f"flow {name!r}", json={"name": name})
+        return str(body["id"]), True
+
+    def delete_flow(self, flow_id: str) -> bool:
+        """DELETE a flow (and, server-side, its deployments)."""
+        return self._delete(f"/flows/{flow_id}", f"flow {flow_id}")
+
+    # Deployments: addressed by id; (flow name, deployment name) is their unique key.
+
+    def read_deployment(self, deployment_id: str) -> dict[str, Any]:
+        """GET a deployment by id."""
+        return self._get(f"/deployments/{deployment_id}", f"deployment {deployment_id}")
+
+    def read_deployment_by_name(self, flow_name: str, name: str) -> dict[str, Any]:
+        """GET a deployment by flow name and deployment name."""
+        return self._get(f"/deployments/name/{_segment(flow_name)}/{_segment(name)}", f"deployment {flow_name}/{name}")
+
+    def upsert_deployment(self, body: dict[str, Any], what: str) -> dict[str, Any]:
+        """POST a `DeploymentCreate` body: an upsert on (flow_id, name) that recreates every schedule."""
+        stored, _ = self.request("POST", "/deployments/", what, json=body)
+        return dict(stored)
+
+    def update_deployment(self, deployment_id: str, body: dict[str, Any], what: str) -> None:
+        """PATCH a deployment with a `DeploymentUpdate` body."""
+        self.request("PATCH", f"/deployments/{deployment_id}", what, json=body)
+
+    def delete_deployment(self, deployment_id: str) -> bool:
+        """DELETE a deployment; False when it was already gone."""
+        return self._delete(f"/deployments/{deployment_id}", f"deployment {deployment_id}")
+
+    def delete_deployment_schedule(self, deployment_id: str, schedule_id: str, what: str) -> bool:
+        """DELETE one schedule of a deployment (PATCH never removes schedules)."""
+        return self._delete(f"/deployments/{deployment_id}/schedules/{schedule_id}", what)
+
+    # Blocks.
+
+    def read_block_type(self, slug: str) -> dict[str, Any]:
+        """GET a block type by slug."""
+        return self._get(f"/block_types/slug/{_segment(slug)}", f"block type {slug!r}")
+
+    def read_block_schema_by_checksum(self, checksum: str) -> dict[str, Any]:
+        """GET a block schema by checksum (several schemas of one block type can coexist)."""
+        return self._get(f"/block_schemas/checksum/{_segment(checksum)}", f"block schema {checksum}")
+
+    def create_block_schema(self, body: dict[str, Any], what: str) -> dict[str, Any]:
+        """POST a `BlockSchemaCreate` body."""
+        stored, _ = self.request("POST", "/block_schemas/", what, json=body)
+        return dict(stored)
+
+    def read_block_document(self, block_id: str) -> dict[str, Any]:
+        """GET a block document with its secret values unmasked."""
+        return self._get(
+            f"/block_documents/{block_id}", f"block document {block_id}", params={"include_secrets": "true"}
+        )
+
+    def read_block_document_by_name(self, block_type_slug: str, name: str) -> dict[str, Any]:
+        """GET a block document by block type slug and name, secrets unmasked."""
+        return self._get(
+            f"/block_types/slug/{_segment(block_type_slug)}/block_documents/name/{_segment(name)}",
+            f"{block_type_slug} block {name!r}",
+            params={"include_secrets": "true"},
+        )
+
+    def create_block_document(self, body: dict[str, Any], what: str) -> tuple[dict[str, Any], int]:
+        """POST a `BlockDocumentCreate` body; return the stored document and how many times it was sent."""
+        stored, attempts = self.request("POST", "/block_documents/", what, json=body)
+        return dict(stored), attempts
+
+    def update_block_document(self, block_id: str, body: dict[str, Any], what: str) -> None:
+        """PATCH a block document with a `BlockDocumentUpdate` body."""
+        self.request("PATCH", f"/block_documents/{block_id}", what, json=body)
+
+    def delete_block_document(self, block_id: str) -> bool:
+        """DELETE a block document; False when it was already gone."""
+        return self._delete(f"/block_documents/{block_id}", f"block document {block_id}")

@@ -1,0 +1,102 @@
+"""What every Prefect dynamic provider shares: credentials, client creation, check and diff plumbing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+from urllib.parse import urlparse
+
+import pydantic
+from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
+
+from prefect_ecs_platform.prefect_api import PrefectApi
+from prefect_ecs_platform.resources import credentials
+from prefect_ecs_platform.resources.normalise import contains_unknown, same_value
+
+# Inputs that steer the provider rather than describe the Prefect object.
+API_URL = "api_url"
+ADOPT_EXISTING = "adopt_existing"
+
+
+def known(props: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """The fields that are set and known (not None, not an unknown preview value)."""
+    return {f: props[f] for f in fields if props.get(f) is not None and not contains_unknown(props[f])}
+
+
+def model_failures(model: type[pydantic.BaseModel], body: dict[str, Any], skip: set[str]) -> list[CheckFailure]:
+    """Validate `body` with a Prefect action model; one failure per bad field, ignoring fields in `skip`."""
+    try:
+        model.model_validate(body)
+    except pydantic.ValidationError as exc:
+        failures: list[CheckFailure] = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else ""
+            if field in skip:
+                continue
+            where = ".".join(str(p) for p in error["loc"])
+            failures.append(CheckFailure(field, f"{where}: {error['msg']}"))
+        return failures
+    return []
+
+
+def api_url_failures(props: dict[str, Any]) -> list[CheckFailure]:
+    """`api_url` must be an http(s) URL such as http://127.0.0.1:4200/api."""
+    value = props.get(API_URL)
+    if contains_unknown(value):
+        return []
+    parsed = urlparse(str(value or ""))
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+        return [
+            CheckFailure(
+                API_URL,
+                f"{value!r} is not a Prefect API URL; expected e.g. http://127.0.0.1:4200/api or "
+                "https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>",
+            )
+        ]
+    return []
+
+
+class PrefectProvider(ResourceProvider):
+    """Base for the Prefect providers: holds no state, so its pickle carries no credential."""
+
+    # Inputs that describe the Prefect object, compared in diff and echoed (live) in outputs.
+    fields: ClassVar[tuple[str, ...]] = ()
+    # Inputs whose change cannot be applied in place.
+    replace_fields: ClassVar[tuple[str, ...]] = (API_URL,)
+    # Inputs that make up the object's unique key on the server: while they stay the same, a replacement
+    # must delete the old object first or the new one would collide with it.
+    identity_fields: ClassVar[tuple[str, ...]] = ("name",)
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Remember the stack's API key in process memory (see `credentials`), never on `self`."""
+        credentials.remember_configuration(req)
+
+    def client(self, props: dict[str, Any]) -> PrefectApi:
+        """A client for the API named by the props, authenticated with the key found at call time."""
+        return PrefectApi(str(props[API_URL]), credentials.api_key(props))
+
+    def validate(self, props: dict[str, Any]) -> list[CheckFailure]:
+        """Resource-specific input rules; unknown values must be tolerated."""
+        return []
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Return every input problem as a failure instead of raising."""
+        return CheckResult(news, api_url_failures(news) + self.validate(news))
+
+    def field_equal(self, field: str) -> Callable[[Any, Any], bool]:
+        """How a desired value compares to the stored one for `field`; exact after number normalisation."""
+        return same_value
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Compare desired inputs with the last known server state, normalised; name/type changes replace."""
+        changed: list[str] = []
+        for field in (API_URL, *self.fields):
+            desired = news.get(field)
+            if desired is None:
+                # An input left unset leaves the server's value alone, so it is no change.
+                continue
+            if contains_unknown(desired) or not self.field_equal(field)(desired, olds.get(field)):
+                changed.append(field)
+        replaces = [f for f in changed if f in self.replace_fields]
+        same_key = not any(f in changed for f in (API_URL, *self.identity_fields))
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=bool(replaces) and same_key)

@@ -1,0 +1,283 @@
+"""`Deployment`: a Prefect deployment and its schedules, managed by a Pulumi dynamic provider.
+
+POST /deployments/ is an upsert on (flow, name) that silently replaces an existing deployment and recreates
+all its schedules, so `create` looks the name up first and refuses to take over unless asked. Updates use
+PATCH, which keeps schedules it is not sent: schedules are keyed by slug, only changed ones are sent (a
+resent interval schedule would get a new anchor date), and removed ones are deleted one by one.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pulumi
+from prefect.client.schemas.actions import DeploymentCreate
+from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
+
+from prefect_ecs_platform.prefect_api import NotFound, PrefectApiError
+from prefect_ecs_platform.resources._provider import (
+    ADOPT_EXISTING,
+    API_URL,
+    PrefectProvider,
+    known,
+    model_failures,
+)
+from prefect_ecs_platform.resources.normalise import (
+    changed_schedules,
+    contains_unknown,
+    same_value,
+    set_fields,
+    stored_concurrency_limit,
+    stored_schedules,
+)
+
+UPDATABLE = (
+    "work_pool_name",
+    "work_queue_name",
+    "schedules",
+    "parameters",
+    "job_variables",
+    "tags",
+    "description",
+    "version",
+    "entrypoint",
+    "path",
+    "pull_steps",
+    "paused",
+    "concurrency_limit",
+    "concurrency_options",
+    "enforce_parameter_schema",
+    "parameter_openapi_schema",
+)
+# name and flow_name form the deployment's unique key; PATCH cannot change either.
+FIELDS = ("name", "flow_name", *UPDATABLE)
+
+
+def deployment_failures(props: dict[str, Any]) -> list[CheckFailure]:
+    """Input rules: Prefect's `DeploymentCreate` (cron, timezone, ...) plus a unique slug per schedule."""
+    body = known(props, (*UPDATABLE, "name"))
+    unknown = {f for f in FIELDS if contains_unknown(props.get(f))}
+    # The flow id is resolved from flow_name at create time.
+    failures = model_failures(DeploymentCreate, body, skip=unknown | {"flow_id"})
+    for field in ("name", "flow_name"):
+        if field not in unknown and not props.get(field):
+            failures.append(CheckFailure(field, f"a deployment needs a {field}"))
+    schedules = body.get("schedules")
+    if isinstance(schedules, list):
+        slugs = [s.get("slug") if isinstance(s, dict) else None for s in schedules]
+        if any(not slug for slug in slugs):
+            failures.append(CheckFailure("schedules", "every schedule needs a 'slug': schedules are updated by slug"))
+        duplicates = sorted({str(s) for s in slugs if s and slugs.count(s) > 1})
+        if duplicates:
+            failures.append(CheckFailure("schedules", f"schedule slugs must be unique, repeated: {duplicates}"))
+    return failures
+
+
+def _same_schedules(desired: Any, stored: Any) -> bool:
+    return changed_schedules(list(desired or []), list(stored or [])) == []
+
+
+class DeploymentProvider(PrefectProvider):
+    """CRUD for `/deployments/`; the Pulumi id is the deployment's UUID."""
+
+    fields: ClassVar[tuple[str, ...]] = FIELDS
+    replace_fields: ClassVar[tuple[str, ...]] = (API_URL, "name", "flow_name")
+    identity_fields: ClassVar[tuple[str, ...]] = ("name", "flow_name")
+
+    def validate(self, props: dict[str, Any]) -> list[CheckFailure]:
+        """See `deployment_failures`."""
+        return deployment_failures(props)
+
+    def field_equal(self, field: str) -> Any:
+        """Schedules compare by slug and meaning; everything else by value."""
+        return _same_schedules if field == "schedules" else same_value
+
+    @staticmethod
+    def _outputs(stored: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+        outs = {f: stored.get(f) for f in UPDATABLE}
+        outs["schedules"] = stored_schedules(stored)
+        outs["concurrency_limit"] = stored_concurrency_limit(stored)
+        outs["name"] = stored["name"]
+        outs["flow_name"] = props["flow_name"]
+        outs["flow_id"] = str(stored["flow_id"])
+        outs[API_URL] = props[API_URL]
+        outs[ADOPT_EXISTING] = bool(props.get(ADOPT_EXISTING))
+        return outs
+
+    @staticmethod
+    def _what(props: dict[str, Any]) -> str:
+        return f"deployment {props.get('flow_name')}/{props.get('name')}"
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Create the flow if needed, then the deployment; on failure a flow made here is removed again."""
+        body = set_fields(props, (*UPDATABLE, "name"))
+        flow_name = str(props["flow_name"])
+        what = self._what(props)
+        with self.client(props) as api:
+            try:
+                existing = api.read_deployment_by_name(flow_name, str(body["name"]))
+            except NotFound:
+                existing = None
+            if existing is not None and not props.get(ADOPT_EXISTING):
+                raise PrefectApiError(
+                    what,
+                    f"already exists on {api.api_url} (id {existing['id']}) and is not managed by this stack; "
+                    "choose another name, or set adopt_existing=True to manage (and later delete) it",
+                )
+            flow_id, new_flow = api.ensure_flow(flow_name)
+            try:
+                stored = api.upsert_deployment({**body, "flow_id": flow_id}, what)
+            except PrefectApiError:
+                if new_flow:
+                    api.delete_flow(flow_id)
+                raise
+        return CreateResult(str(stored["id"]), self._outputs(stored, props))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """The live deployment, or nothing when it was deleted outside Pulumi."""
+        with self.client(props) as api:
+            try:
+                stored = api.read_deployment(id_)
+            except NotFound:
+                return ReadResult(None, {})
+        return ReadResult(id_, self._outputs(stored, props))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """PATCH in place, sending only changed schedules and deleting removed ones by id."""
+        body = set_fields(news, UPDATABLE)
+        what = self._what(news)
+        with self.client(news) as api:
+            current = api.read_deployment(id_)
+            if "job_variables" in body and "work_pool_name" not in body and current.get("work_pool_name"):
+                # The server validates job_variables against the pool only when the pool is in the PATCH.
+                body["work_pool_name"] = current["work_pool_name"]
+            removed = self._plan_schedules(body, current)
+            api.update_deployment(id_, body, what)
+            for schedule in removed:
+                api.delete_deployment_schedule(id_, str(schedule["id"]), f"{what} schedule {schedule['slug']!r}")
+            stored = api.read_deployment(id_)
+        return UpdateResult(self._outputs(stored, news))
+
+    @staticmethod
+    def _plan_schedules(body: dict[str, Any], current: dict[str, Any]) -> list[dict[str, Any]]:
+        """Trim body["schedules"] to what PATCH must send; return the stored schedules to delete."""
+        if "schedules" not in body:
+            return []
+        desired: list[dict[str, Any]] = list(body.pop("schedules"))
+        stored: list[dict[str, Any]] = list(current.get("schedules") or [])
+        if not stored or not all(s.get("slug") for s in stored):
+            # Without slugs on every stored schedule the server replaces the whole set with what is sent.
+            body["schedules"] = desired
+            return []
+        changed = set(changed_schedules(desired, stored_schedules(current)))
+        to_send = [d for d in desired if d.get("slug") in changed]
+        if to_send:
+            body["schedules"] = to_send
+        desired_slugs = {d.get("slug") for d in desired}
+        return [s for s in stored if s.get("slug") not in desired_slugs]
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Delete the deployment; already gone is fine. Its flow stays: flows also own run history."""
+        with self.client(props) as api:
+            api.delete_deployment(id_)
+
+
+class Deployment(pulumi.dynamic.Resource, module="prefect", name="Deployment"):
+    """A Prefect deployment with its schedules. `id` is the deployment's Prefect UUID."""
+
+    name: pulumi.Output[str]
+    """The deployment's name (a change replaces it)."""
+    flow_name: pulumi.Output[str]
+    """The flow's name; the flow is created when missing (a change replaces the deployment)."""
+    flow_id: pulumi.Output[str]
+    """The flow's Prefect UUID."""
+    work_pool_name: pulumi.Output[str | None]
+    """The work pool that runs it."""
+    work_queue_name: pulumi.Output[str | None]
+    """The pool's queue; Prefect uses "default" when unset."""
+    schedules: pulumi.Output[list[dict[str, Any]]]
+    """The stored schedules sorted by slug: `slug`, `schedule`, `active`, `max_scheduled_runs`, `parameters`."""
+    parameters: pulumi.Output[dict[str, Any]]
+    """Default flow parameters."""
+    job_variables: pulumi.Output[dict[str, Any]]
+    """Overrides of the pool's base job template variables."""
+    tags: pulumi.Output[list[str]]
+    """Tags."""
+    description: pulumi.Output[str | None]
+    """Description."""
+    version: pulumi.Output[str | None]
+    """Version string."""
+    entrypoint: pulumi.Output[str | None]
+    """`path/to/file.py:flow_function`."""
+    path: pulumi.Output[str | None]
+    """Working directory the entrypoint is relative to."""
+    pull_steps: pulumi.Output[list[dict[str, Any]] | None]
+    """prefect.yaml-style pull steps."""
+    paused: pulumi.Output[bool]
+    """Whether the deployment is paused."""
+    concurrency_limit: pulumi.Output[int | None]
+    """Concurrent runs allowed (read back from the server's global concurrency limit)."""
+    concurrency_options: pulumi.Output[dict[str, Any] | None]
+    """What happens to runs over the limit."""
+    enforce_parameter_schema: pulumi.Output[bool]
+    """Whether parameters are validated against `parameter_openapi_schema`."""
+    parameter_openapi_schema: pulumi.Output[dict[str, Any] | None]
+    """The flow's parameter schema."""
+    api_url: pulumi.Output[str]
+    """The Prefect API the deployment lives in."""
+    adopt_existing: pulumi.Output[bool]
+    """Whether an existing deployment of that name was allowed to be taken over."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        flow_name: pulumi.Input[str],
+        api_url: pulumi.Input[str],
+        work_pool_name: pulumi.Input[str] | None = None,
+        work_queue_name: pulumi.Input[str] | None = None,
+        schedules: pulumi.Input[list[dict[str, Any]]] | None = None,
+        parameters: pulumi.Input[dict[str, Any]] | None = None,
+        job_variables: pulumi.Input[dict[str, Any]] | None = None,
+        tags: pulumi.Input[list[str]] | None = None,
+        description: pulumi.Input[str] | None = None,
+        version: pulumi.Input[str] | None = None,
+        entrypoint: pulumi.Input[str] | None = None,
+        path: pulumi.Input[str] | None = None,
+        pull_steps: pulumi.Input[list[dict[str, Any]]] | None = None,
+        paused: pulumi.Input[bool] | None = None,
+        concurrency_limit: pulumi.Input[int] | None = None,
+        concurrency_options: pulumi.Input[dict[str, Any]] | None = None,
+        enforce_parameter_schema: pulumi.Input[bool] | None = None,
+        parameter_openapi_schema: pulumi.Input[dict[str, Any]] | None = None,
+        adopt_existing: bool = False,
+        api_key: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare a deployment; keyword names match a `DeploymentCreate` body with `flow_name` for `flow_id`."""
+        props: dict[str, Any] = {
+            "name": name,
+            "flow_name": flow_name,
+            "flow_id": None,
+            "work_pool_name": work_pool_name,
+            "work_queue_name": work_queue_name,
+            "schedules": schedules,
+            "parameters": parameters,
+            "job_variables": job_variables,
+            "tags": tags,
+            "description": description,
+            "version": version,
+            "entrypoint": entrypoint,
+            "path": path,
+            "pull_steps": pull_steps,
+            "paused": paused,
+            "concurrency_limit": concurrency_limit,
+            "concurrency_options": concurrency_options,
+            "enforce_parameter_schema": enforce_parameter_schema,
+            "parameter_openapi_schema": parameter_openapi_schema,
+            API_URL: api_url,
+            ADOPT_EXISTING: adopt_existing,
+            "api_key": pulumi.Output.secret(api_key) if api_key is not None else None,
+        }
+        super().__init__(DeploymentProvider(), resource_name, props, opts)

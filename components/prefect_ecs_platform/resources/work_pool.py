@@ -1,0 +1,185 @@
+"""`WorkPool`: a Prefect work pool managed through the REST API by a Pulumi dynamic provider."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pulumi
+from prefect.client.schemas.actions import WorkPoolCreate
+from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
+
+from prefect_ecs_platform.prefect_api import Conflict, NotFound, PrefectApi, PrefectApiError
+from prefect_ecs_platform.resources._provider import (
+    ADOPT_EXISTING,
+    API_URL,
+    PrefectProvider,
+    known,
+    model_failures,
+)
+from prefect_ecs_platform.resources.normalise import contains_unknown, same_value, set_fields
+
+FIELDS = (
+    "name",
+    "type",
+    "description",
+    "base_job_template",
+    "is_paused",
+    "concurrency_limit",
+    "storage_configuration",
+)
+# What PATCH /work_pools/{name} accepts; name and type can only change by replacement.
+UPDATABLE = ("description", "base_job_template", "is_paused", "concurrency_limit", "storage_configuration")
+
+
+def work_pool_failures(props: dict[str, Any]) -> list[CheckFailure]:
+    """Input rules for a work pool: Prefect's `WorkPoolCreate` plus what the server refuses on top."""
+    body = known(props, FIELDS)
+    unknown = {f for f in FIELDS if contains_unknown(props.get(f))}
+    failures = model_failures(WorkPoolCreate, body, skip=unknown)
+    name = body.get("name")
+    if "name" not in unknown and not name:
+        failures.append(CheckFailure("name", "a work pool needs a name"))
+    elif isinstance(name, str) and name.lower().startswith("prefect"):
+        failures.append(
+            CheckFailure("name", f"{name!r} is reserved: Prefect refuses work pool names starting with 'prefect'")
+        )
+    template = body.get("base_job_template")
+    if isinstance(template, dict) and template and not {"job_configuration", "variables"} <= template.keys():
+        failures.append(
+            CheckFailure(
+                "base_job_template",
+                f"a base job template needs both 'job_configuration' and 'variables' sections, got {sorted(template)}",
+            )
+        )
+    return failures
+
+
+class WorkPoolProvider(PrefectProvider):
+    """CRUD for `/work_pools/`; the Pulumi id is the pool's UUID, routes address it by name."""
+
+    fields: ClassVar[tuple[str, ...]] = FIELDS
+    replace_fields: ClassVar[tuple[str, ...]] = (API_URL, "name", "type")
+
+    def validate(self, props: dict[str, Any]) -> list[CheckFailure]:
+        """See `work_pool_failures`."""
+        return work_pool_failures(props)
+
+    @staticmethod
+    def _outputs(stored: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+        outs = {f: stored.get(f) for f in FIELDS}
+        outs[API_URL] = props[API_URL]
+        outs[ADOPT_EXISTING] = bool(props.get(ADOPT_EXISTING))
+        return outs
+
+    def _matches(self, body: dict[str, Any], stored: dict[str, Any]) -> bool:
+        return all(same_value(value, stored.get(field)) for field, value in body.items())
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Create the pool; an existing pool of that name is taken over only with `adopt_existing`."""
+        body = set_fields(props, FIELDS)
+        name = str(body["name"])
+        with self.client(props) as api:
+            try:
+                stored, _ = api.create_work_pool(body)
+            except Conflict as exc:
+                stored = self._take_over(api, name, body, props, exc)
+        return CreateResult(str(stored["id"]), self._outputs(stored, props))
+
+    def _take_over(
+        self, api: PrefectApi, name: str, body: dict[str, Any], props: dict[str, Any], exc: Conflict
+    ) -> dict[str, Any]:
+        existing = api.read_work_pool(name)
+        if props.get(ADOPT_EXISTING):
+            api.update_work_pool(name, {f: body[f] for f in UPDATABLE if f in body})
+            return api.read_work_pool(name)
+        # Prefect's client re-sends a POST after a read timeout: a 409 on the retry is our own pool.
+        if exc.attempts > 1 and self._matches(body, existing):
+            return existing
+        raise PrefectApiError(
+            f"work pool {name!r}",
+            f"already exists on {api.api_url} (id {existing['id']}) and is not managed by this stack; "
+            "choose another name, or set adopt_existing=True to manage (and later delete) that pool",
+            exc.status_code,
+        ) from exc
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """The live pool, or nothing when it was deleted outside Pulumi."""
+        with self.client(props) as api:
+            try:
+                stored = api.read_work_pool(str(props["name"]))
+            except NotFound:
+                return ReadResult(None, {})
+        return ReadResult(str(stored["id"]), self._outputs(stored, props))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """PATCH the updatable fields and return the full stored pool."""
+        name = str(news["name"])
+        with self.client(news) as api:
+            api.update_work_pool(name, set_fields(news, UPDATABLE))
+            stored = api.read_work_pool(name)
+        return UpdateResult(self._outputs(stored, news))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Delete the pool; a pool already gone, or recreated outside Pulumi under a new id, is left alone."""
+        name = str(props["name"])
+        with self.client(props) as api:
+            try:
+                stored = api.read_work_pool(name)
+            except NotFound:
+                return
+            if str(stored["id"]) == id_:
+                api.delete_work_pool(name)
+
+
+class WorkPool(pulumi.dynamic.Resource, module="prefect", name="WorkPool"):
+    """A Prefect work pool. `id` is the pool's Prefect UUID."""
+
+    name: pulumi.Output[str]
+    """The pool's name (a change replaces the pool)."""
+    type: pulumi.Output[str]
+    """The pool's worker type, e.g. "ecs" or "ecs:push" (a change replaces the pool)."""
+    description: pulumi.Output[str | None]
+    """The pool's description."""
+    base_job_template: pulumi.Output[dict[str, Any]]
+    """The stored base job template (`job_configuration` and `variables`)."""
+    is_paused: pulumi.Output[bool]
+    """Whether the pool is paused."""
+    concurrency_limit: pulumi.Output[int | None]
+    """The pool's concurrency limit, None for unlimited."""
+    storage_configuration: pulumi.Output[dict[str, Any]]
+    """The pool's result/bundle storage configuration."""
+    api_url: pulumi.Output[str]
+    """The Prefect API the pool lives in."""
+    adopt_existing: pulumi.Output[bool]
+    """Whether an existing pool of that name was allowed to be taken over."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        api_url: pulumi.Input[str],
+        type: pulumi.Input[str] = "ecs",
+        base_job_template: pulumi.Input[dict[str, Any]] | None = None,
+        description: pulumi.Input[str] | None = None,
+        is_paused: pulumi.Input[bool] | None = None,
+        concurrency_limit: pulumi.Input[int] | None = None,
+        storage_configuration: pulumi.Input[dict[str, Any]] | None = None,
+        adopt_existing: bool = False,
+        api_key: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare a work pool; `api_key` is only a fallback (see `credentials`) and should be a secret."""
+        props: dict[str, Any] = {
+            "name": name,
+            "type": type,
+            "base_job_template": base_job_template,
+            "description": description,
+            "is_paused": is_paused,
+            "concurrency_limit": concurrency_limit,
+            "storage_configuration": storage_configuration,
+            API_URL: api_url,
+            ADOPT_EXISTING: adopt_existing,
+            "api_key": pulumi.Output.secret(api_key) if api_key is not None else None,
+        }
+        super().__init__(WorkPoolProvider(), resource_name, props, opts)

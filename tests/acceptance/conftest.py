@@ -1,0 +1,101 @@
+"""A real Prefect server for the acceptance tests: started once per session on loopback, then stopped."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from prefect_ecs_platform.prefect_api import PrefectApi
+from prefect_ecs_platform.resources import credentials
+
+STARTUP_TIMEOUT_SECONDS = 120.0
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _server_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(
+        {
+            "PREFECT_HOME": str(home),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_UI_ENABLED": "false",
+            # Background services only add SQLite write contention; nothing here runs flows.
+            "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
+            "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false",
+            "PREFECT_SERVER_SERVICES_FOREMAN_ENABLED": "false",
+        }
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def prefect_api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start `prefect server start` with its own PREFECT_HOME (SQLite) on a free loopback port."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = _free_port()
+    log_path = home / "server.log"
+    api_url = f"http://127.0.0.1:{port}/api"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=_server_env(home),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+            while True:
+                if server.poll() is not None:
+                    pytest.fail(f"Prefect server exited early:\n{log_path.read_text()[-4000:]}")
+                try:
+                    if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"Prefect server not healthy after {STARTUP_TIMEOUT_SECONDS}s")
+                time.sleep(0.5)
+            yield api_url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_credentials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test sees a key configured by another test or the developer's PREFECT_API_KEY."""
+    monkeypatch.delenv("PREFECT_API_KEY", raising=False)
+    credentials.forget_configuration()
+    yield
+    credentials.forget_configuration()
+
+
+@pytest.fixture
+def api(prefect_api_url: str) -> Iterator[PrefectApi]:
+    """A client for asserting the server's state independently of the providers."""
+    with PrefectApi(prefect_api_url) as client:
+        yield client
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short suffix that keeps names of different tests apart on the shared server."""
+    return uuid.uuid4().hex[:8]

@@ -1,0 +1,182 @@
+"""Drive the providers through Pulumi's real provider host (`python -m pulumi.dynamic`) over gRPC."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import httpx
+import pytest
+from google.protobuf import struct_pb2
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime import rpc
+from pulumi.runtime._serialization import _serialize
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+import prefect_ecs_platform
+from prefect_ecs_platform.prefect_api import NotFound, PrefectApi
+from prefect_ecs_platform.resources.work_pool import WorkPoolProvider
+
+pytestmark = pytest.mark.server
+
+API_KEY = "pnu_host-test-key-0123456789"
+COMPONENTS_DIR = Path(prefect_ecs_platform.__file__).resolve().parent.parent
+REPO_ROOT = COMPONENTS_DIR.parent
+
+
+class _RecordingProxy(http.server.ThreadingHTTPServer):
+    """Forwards every request to the Prefect server and records its Authorization header."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.authorizations: list[str | None] = []
+        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+
+
+class _ProxyHandler(http.server.BaseHTTPRequestHandler):
+    server: _RecordingProxy
+
+    def _forward(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        self.server.authorizations.append(self.headers.get("Authorization"))
+        headers = {k: v for k, v in self.headers.items() if k.lower() in {"content-type", "accept"}}
+        upstream = httpx.request(
+            self.command, self.server.upstream + self.path, content=body, headers=headers, timeout=30
+        )
+        self.send_response(upstream.status_code)
+        self.send_header("Content-Type", upstream.headers.get("Content-Type", "application/json"))
+        self.send_header("Content-Length", str(len(upstream.content)))
+        self.end_headers()
+        self.wfile.write(upstream.content)
+
+    do_GET = do_POST = do_PATCH = do_DELETE = _forward
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output quiet."""
+
+
+@pytest.fixture
+def proxy_url(prefect_api_url: str) -> Iterator[tuple[str, _RecordingProxy]]:
+    """A loopback proxy in front of the Prefect server, so the test can see which key the host sent."""
+    upstream = prefect_api_url.removesuffix("/api")
+    proxy = _RecordingProxy(upstream)
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{proxy.server_address[1]}/api", proxy
+    proxy.shutdown()
+    proxy.server_close()
+
+
+@pytest.fixture
+def host() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
+    """Start the provider host the way the engine does and dial the port it prints first."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_KEY"}
+    env["PULUMI_PROJECT"] = "prefect-ecs-platform"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(COMPONENTS_DIR), env.get("PYTHONPATH")]))
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:1"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        port = int(process.stdout.readline().strip())
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        yield provider_pb2_grpc.ResourceProviderStub(channel)
+        channel.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _struct(props: dict[str, Any]) -> struct_pb2.Struct:
+    # A private loop: asyncio.run() would unset the thread's current loop, which Pulumi's mocks need later.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(rpc.serialize_properties(props, {}))
+    finally:
+        loop.close()
+
+
+def _props(reply_properties: struct_pb2.Struct) -> dict[str, Any]:
+    return dict(rpc.deserialize_properties(reply_properties))
+
+
+def test_work_pool_through_the_provider_host(
+    host: provider_pb2_grpc.ResourceProviderStub,
+    proxy_url: tuple[str, _RecordingProxy],
+    api: PrefectApi,
+    unique: str,
+) -> None:
+    """Configure, Check, Diff, Create, Update, Read and Delete through the real host reach the server."""
+    url, proxy = proxy_url
+    serialized, _ = _serialize(True, serialize_provider, WorkPoolProvider())
+    assert API_KEY not in serialized
+    urn = f"urn:pulumi:test::prefect-ecs-platform::pulumi-python:dynamic/prefect:WorkPool::pool-{unique}"
+    news = {
+        "__provider": serialized,
+        "name": f"pool-{unique}",
+        "type": "ecs",
+        "description": "via host",
+        "concurrency_limit": 2,
+        "api_url": url,
+        "adopt_existing": False,
+    }
+
+    host.Configure(provider_pb2.ConfigureRequest(args=_struct({"prefect-ecs-platform:prefectApiKey": API_KEY})))
+
+    check = host.Check(provider_pb2.CheckRequest(urn=urn, olds=_struct({}), news=_struct(news)))
+    assert list(check.failures) == []
+    bad = host.Check(provider_pb2.CheckRequest(urn=urn, olds=_struct({}), news=_struct({**news, "name": "prefect-x"})))
+    assert [f.property for f in bad.failures] == ["name"]
+
+    created = host.Create(provider_pb2.CreateRequest(urn=urn, properties=check.inputs))
+    stored = api.read_work_pool(f"pool-{unique}")
+    assert created.id == stored["id"]
+    assert stored["concurrency_limit"] == 2
+    outs = _props(created.properties)
+    assert outs["description"] == "via host"
+    assert API_KEY not in str(outs)
+    assert proxy.authorizations
+    assert set(proxy.authorizations) == {f"Bearer {API_KEY}"}
+
+    same = host.Diff(provider_pb2.DiffRequest(id=created.id, urn=urn, olds=created.properties, news=check.inputs))
+    assert same.changes == provider_pb2.DiffResponse.DIFF_NONE
+
+    edited = {**news, "description": "edited via host"}
+    diff = host.Diff(provider_pb2.DiffRequest(id=created.id, urn=urn, olds=created.properties, news=_struct(edited)))
+    assert (diff.changes, list(diff.replaces)) == (provider_pb2.DiffResponse.DIFF_SOME, [])
+    renamed = host.Diff(
+        provider_pb2.DiffRequest(
+            id=created.id, urn=urn, olds=created.properties, news=_struct({**news, "name": f"pool-{unique}-x"})
+        )
+    )
+    assert list(renamed.replaces) == ["name"]
+
+    updated = host.Update(
+        provider_pb2.UpdateRequest(id=created.id, urn=urn, olds=created.properties, news=_struct(edited))
+    )
+    assert _props(updated.properties)["concurrency_limit"] == 2
+    assert api.read_work_pool(f"pool-{unique}")["description"] == "edited via host"
+
+    api.update_work_pool(f"pool-{unique}", {"concurrency_limit": 7})
+    read = host.Read(provider_pb2.ReadRequest(id=created.id, urn=urn, properties=updated.properties))
+    assert (read.id, _props(read.properties)["concurrency_limit"]) == (created.id, 7)
+
+    host.Delete(provider_pb2.DeleteRequest(id=created.id, urn=urn, properties=read.properties))
+    with pytest.raises(NotFound):
+        api.read_work_pool(f"pool-{unique}")
+    host.Delete(provider_pb2.DeleteRequest(id=created.id, urn=urn, properties=read.properties))
+    gone = host.Read(provider_pb2.ReadRequest(id=created.id, urn=urn, properties=read.properties))
+    assert gone.id == ""
