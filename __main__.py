@@ -23,5 +23,10 @@ for output_name in (
     "base_job_template",
     "push_access_key_id",
     "push_secret_access_key",
+    "prefect_api_auth_string_secret_arn",
+    "worker_service_name",
+    "events_queue_name",
+    "work_pool_name",
+    "deployment_ids",
 ):
     pulumi.export(output_name, getattr(platform, output_name))

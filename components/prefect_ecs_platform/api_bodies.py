@@ -88,36 +88,40 @@ def schedule_body(schedule: ScheduleArgs, slug: str) -> dict[str, Any]:
     }
 
 
-def deployment_body(
+def deployment_job_variables(deployment: DeploymentArgs, image_uri: str) -> dict[str, Any]:
+    """The deployment's job_variables: its own, the digest-pinned image, and its cpu/memory pair if set.
+
+    `image_uri` must be pinned by digest so a new image is a new deployment body.
+    """
+    if not _DIGEST_PINNED.match(image_uri):
+        raise_if_any([Problem("image_uri", image_uri, "an image pinned by digest: <repository>@sha256:<64 hex>")])
+    job_variables: dict[str, Any] = {**to_jsonable_python(deployment.job_variables), "image": image_uri}
+    if deployment.cpu is not None and deployment.memory is not None:
+        job_variables |= {"cpu": deployment.cpu, "memory": deployment.memory}
+    return job_variables
+
+
+def deployment_fields(
     deployment: DeploymentArgs,
     *,
     flow_name: str,
     work_pool_name: str,
-    image_uri: str,
     parameter_openapi_schema: Mapping[str, Any],
     project_root_in_image: str = FLOWS_IMAGE_PROJECT_ROOT,
+    name: str | None = None,
 ) -> dict[str, Any]:
-    """The body of POST /deployments/ (`DeploymentCreate`) with `flow_name` in place of `flow_id`.
+    """Every field of the deployment body except job_variables, which waits for the built image.
 
-    `image_uri` must be pinned by digest so a new image is a new deployment body. `parameter_openapi_schema`
-    and `flow_name` come from `flow_source.read_flow_source`.
+    `name` replaces the deployment's own name (the platform qualifies names by stack).
     """
-    problems = []
-    if not _DIGEST_PINNED.match(image_uri):
-        problems.append(Problem("image_uri", image_uri, "an image pinned by digest: <repository>@sha256:<64 hex>"))
     if not PurePosixPath(project_root_in_image).is_absolute():
-        problems.append(Problem("project_root_in_image", project_root_in_image, "an absolute path in the image"))
-    raise_if_any(problems)
-    job_variables: dict[str, Any] = {**to_jsonable_python(deployment.job_variables), "image": image_uri}
-    if deployment.cpu is not None and deployment.memory is not None:
-        job_variables |= {"cpu": deployment.cpu, "memory": deployment.memory}
+        raise_if_any([Problem("project_root_in_image", project_root_in_image, "an absolute path in the image")])
     return {
-        "name": deployment.name,
+        "name": name or deployment.name,
         "flow_name": flow_name,
         "entrypoint": deployment.entrypoint,
         "work_pool_name": work_pool_name,
         "work_queue_name": deployment.work_queue_name,
-        "job_variables": job_variables,
         "parameters": to_jsonable_python(deployment.parameters),
         "parameter_openapi_schema": to_jsonable_python(parameter_openapi_schema),
         "enforce_parameter_schema": deployment.enforce_parameter_schema,
@@ -132,3 +136,26 @@ def deployment_body(
         "version": deployment.version,
         "pull_steps": [{SET_WORKING_DIRECTORY_STEP: {"directory": project_root_in_image}}],
     }
+
+
+def deployment_body(
+    deployment: DeploymentArgs,
+    *,
+    flow_name: str,
+    work_pool_name: str,
+    image_uri: str,
+    parameter_openapi_schema: Mapping[str, Any],
+    project_root_in_image: str = FLOWS_IMAGE_PROJECT_ROOT,
+) -> dict[str, Any]:
+    """The body of POST /deployments/ (`DeploymentCreate`) with `flow_name` in place of `flow_id`.
+
+    `parameter_openapi_schema` and `flow_name` come from `flow_source.read_flow_source`.
+    """
+    fields = deployment_fields(
+        deployment,
+        flow_name=flow_name,
+        work_pool_name=work_pool_name,
+        parameter_openapi_schema=parameter_openapi_schema,
+        project_root_in_image=project_root_in_image,
+    )
+    return {**fields, "job_variables": deployment_job_variables(deployment, image_uri)}

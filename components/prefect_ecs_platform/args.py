@@ -137,6 +137,10 @@ class PrefectEcsPlatformArgs:
     deployments: Sequence[DeploymentArgs] = ()
     """Flow deployments to create on the work pool, e.g. from `load_prefect_yaml("flows/prefect.yaml")`."""
 
+    deployment_name_suffix: str = ""
+    """Appended to every deployment's name (e.g. `"-dev"`), so stacks sharing a Prefect workspace do not
+    manage each other's deployments."""
+
     project_root: str = "."
     """Directory deployment entrypoints are relative to (the Pulumi project directory by default); the flow
     image holds the same layout under its working directory."""

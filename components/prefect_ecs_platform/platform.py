@@ -13,9 +13,10 @@ from .iam import create_flow_run_roles, create_push_user, run_flows_policy_json
 from .job_template import JobTemplateSettings, build_base_job_template
 from .logs import create_log_group
 from .network import create_network
+from .prefect_objects import create_credentials_block, create_prefect_objects
 from .problems import raise_if_any
 from .registry import create_flow_image
-from .secrets import create_credential_secret
+from .secrets import create_prefect_credentials
 from .validation import args_problems
 from .worker import create_worker_service
 
@@ -47,6 +48,8 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
     prefect_api_auth_string_secret_arn: pulumi.Output[str | None]
     worker_service_name: pulumi.Output[str | None]
     events_queue_name: pulumi.Output[str | None]
+    work_pool_name: pulumi.Output[str]
+    deployment_ids: pulumi.Output[dict[str, str]]
 
     def __init__(self, name: str, args: PrefectEcsPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # Before registering anything, so bad input leaves nothing behind, not even this component.
@@ -63,24 +66,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         image = create_flow_image(name, args, tags, child)
         log_group = create_log_group(name, args, tags, child)
 
-        secret_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
-        if args.prefect_api_key is not None:
-            secret_arn = create_credential_secret(
-                f"{name}-prefect-api-key",
-                args.prefect_api_key,
-                description="Prefect API key for flow runs and workers (PREFECT_API_KEY)",
-                tags=tags,
-                opts=child,
-            ).arn
-        auth_string_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
-        if args.prefect_api_auth_string is not None:
-            auth_string_arn = create_credential_secret(
-                f"{name}-prefect-auth-string",
-                args.prefect_api_auth_string,
-                description="Basic auth of the self-hosted Prefect server (PREFECT_API_AUTH_STRING)",
-                tags=tags,
-                opts=child,
-            ).arn
+        secret_arn, auth_string_arn = create_prefect_credentials(name, args, tags=tags, opts=child)
         cpu_architecture = "ARM64" if args.image_platform == "linux/arm64" else "X86_64"
         roles = create_flow_run_roles(
             name,
@@ -95,6 +81,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
 
         access_key_id: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         secret_access_key: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        credentials_block_id: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if args.mode == "push":
             user = create_push_user(
                 name,
@@ -103,6 +90,15 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
                 opts=child,
             )
             access_key_id, secret_access_key = user.access_key_id, user.secret_access_key
+            block = create_credentials_block(
+                name,
+                args,
+                access_key_id=user.access_key_id,
+                secret_access_key=user.secret_access_key,
+                region=region,
+                opts=child,
+            )
+            credentials_block_id = block.id
 
         worker_service_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         events_queue_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
@@ -146,40 +142,41 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         self.worker_service_name = worker_service_name
         self.events_queue_name = events_queue_name
         self.base_job_template = pulumi.Output.all(
-            cluster.arn,
-            network.vpc_id,
-            network.subnet_ids,
-            network.security_group_ids,
-            roles.execution_role_arn,
-            roles.task_role_arn,
-            image.image_uri,
-            log_group.name,
-            region,
-            secret_arn,
-            auth_string_arn,
+            cluster_arn=cluster.arn,
+            vpc_id=network.vpc_id,
+            subnet_ids=network.subnet_ids,
+            security_group_ids=network.security_group_ids,
+            execution_role_arn=roles.execution_role_arn,
+            task_role_arn=roles.task_role_arn,
+            image_uri=image.image_uri,
+            log_group_name=log_group.name,
+            region=region,
+            prefect_api_key_secret_arn=secret_arn,
+            prefect_api_auth_string_secret_arn=auth_string_arn,
+            aws_credentials_block_id=credentials_block_id,
         ).apply(
-            lambda v: build_base_job_template(
+            lambda resolved: build_base_job_template(
                 JobTemplateSettings(
-                    cluster_arn=v[0],
-                    vpc_id=v[1],
-                    subnet_ids=v[2],
-                    security_group_ids=v[3],
+                    **resolved,
                     assign_public_ip=network.assign_public_ip,
-                    execution_role_arn=v[4],
-                    task_role_arn=v[5],
-                    image_uri=v[6],
                     cpu=args.cpu,
                     memory=args.memory,
                     use_fargate_spot=args.use_fargate_spot,
                     cpu_architecture=cpu_architecture,
-                    log_group_name=v[7],
-                    region=v[8],
                     log_stream_prefix=args.work_pool_name,
-                    prefect_api_key_secret_arn=v[9],
-                    prefect_api_auth_string_secret_arn=v[10],
                 )
             )
         )
+        prefect = create_prefect_objects(
+            name,
+            args,
+            base_job_template=self.base_job_template,
+            image_uri=image.image_uri,
+            deployment_name_suffix=args.deployment_name_suffix,
+            opts=child,
+        )
+        self.work_pool_name = prefect.work_pool_name
+        self.deployment_ids = prefect.deployment_ids
         self.register_outputs(
             {
                 "cluster_arn": self.cluster_arn,
@@ -199,5 +196,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
                 "prefect_api_auth_string_secret_arn": self.prefect_api_auth_string_secret_arn,
                 "worker_service_name": self.worker_service_name,
                 "events_queue_name": self.events_queue_name,
+                "work_pool_name": self.work_pool_name,
+                "deployment_ids": self.deployment_ids,
             }
         )

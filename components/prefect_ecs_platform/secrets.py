@@ -5,6 +5,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from .args import PrefectEcsPlatformArgs
+
 
 def create_credential_secret(
     resource_name: str,
@@ -23,3 +25,28 @@ def create_credential_secret(
         opts=opts,
     )
     return secret
+
+
+def create_prefect_credentials(
+    name: str, args: PrefectEcsPlatformArgs, *, tags: dict[str, str], opts: pulumi.ResourceOptions
+) -> tuple[pulumi.Output[str | None], pulumi.Output[str | None]]:
+    """Secrets for the API key and the auth string that were given; the ARNs, None for those absent."""
+    api_key_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+    if args.prefect_api_key is not None:
+        api_key_arn = create_credential_secret(
+            f"{name}-prefect-api-key",
+            args.prefect_api_key,
+            description="Prefect API key for flow runs and workers (PREFECT_API_KEY)",
+            tags=tags,
+            opts=opts,
+        ).arn
+    auth_string_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+    if args.prefect_api_auth_string is not None:
+        auth_string_arn = create_credential_secret(
+            f"{name}-prefect-auth-string",
+            args.prefect_api_auth_string,
+            description="Basic auth of the self-hosted Prefect server (PREFECT_API_AUTH_STRING)",
+            tags=tags,
+            opts=opts,
+        ).arn
+    return api_key_arn, auth_string_arn

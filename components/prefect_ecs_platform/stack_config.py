@@ -64,6 +64,7 @@ class StackConfig(BaseModel):
     ecr_keep_images: int = 20
     tags: dict[str, str] = Field(default_factory=dict)
     prefect_yaml: str = "flows/prefect.yaml"
+    deployment_name_suffix: str = "-{stack}"
     deployment_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     def to_args(
@@ -111,6 +112,7 @@ class StackConfig(BaseModel):
             ecr_keep_images=self.ecr_keep_images,
             tags=self.tags,
             deployments=deployments,
+            deployment_name_suffix=self.deployment_name_suffix.replace("{stack}", stack),
         )
 
 

@@ -12,21 +12,9 @@ from prefect_aws.workers.ecs_worker import ECSWorker
 from prefect_ecs_platform.prefect_api import NotFound, PrefectApi, PrefectApiError
 from prefect_ecs_platform.resources.normalise import numbers
 from prefect_ecs_platform.resources.work_pool import WorkPoolProvider
+from tests.acceptance.engine_values import as_grpc
 
 pytestmark = pytest.mark.server
-
-
-def as_grpc(value: Any) -> Any:
-    """What a value looks like after Pulumi's Struct encoding: every number a float."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return float(value)
-    if isinstance(value, dict):
-        return {k: as_grpc(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [as_grpc(v) for v in value]
-    return value
 
 
 def ecs_template(cpu: int = 1024) -> dict[str, Any]:

@@ -46,6 +46,10 @@ UNTAGGABLE = {
     "aws:secretsmanager/secretVersion:SecretVersion",
     "aws:sqs/queuePolicy:QueuePolicy",
     "aws:cloudwatch/eventTarget:EventTarget",
+    # Prefect objects, not AWS resources.
+    "pulumi-python:dynamic/prefect:WorkPool",
+    "pulumi-python:dynamic/prefect:BlockDocument",
+    "pulumi-python:dynamic/prefect:Deployment",
 }
 OUTPUTS = (
     "cluster_arn",

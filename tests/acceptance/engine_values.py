@@ -1,0 +1,19 @@
+"""Values as a dynamic provider receives them from the engine."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from pulumi.runtime import rpc
+
+
+def as_grpc(value: Any) -> Any:
+    """Encode `value` with the SDK's own serializer and decode it as the provider host does.
+
+    The round trip turns every number into a float and drops map entries whose value is None, which is
+    what a provider sees in `create`, `diff` and `update`.
+    """
+    if not isinstance(value, dict):
+        return rpc.deserialize_properties(asyncio.run(rpc.serialize_properties({"value": value}, {})))["value"]
+    return rpc.deserialize_properties(asyncio.run(rpc.serialize_properties(value, {})))
