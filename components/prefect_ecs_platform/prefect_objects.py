@@ -48,6 +48,7 @@ def create_credentials_block(
         data=body.apply(lambda b: b["data"]),
         api_url=args.prefect_api_url,
         api_key=args.prefect_api_key,
+        api_auth_string=args.prefect_api_auth_string,
         opts=opts,
     )
 
@@ -74,6 +75,7 @@ def create_prefect_objects(
         base_job_template=base_job_template,
         api_url=args.prefect_api_url,
         api_key=args.prefect_api_key,
+        api_auth_string=args.prefect_api_auth_string,
         opts=opts,
     )
     pool_name: pulumi.Output[str] = pool.name
@@ -94,6 +96,7 @@ def create_prefect_objects(
             f"{name}-deployment-{deployment.name}",
             api_url=args.prefect_api_url,
             api_key=args.prefect_api_key,
+            api_auth_string=args.prefect_api_auth_string,
             job_variables=image_uri.apply(partial(deployment_job_variables, deployment)),
             **fields,
             opts=opts,

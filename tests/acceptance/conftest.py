@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import os
 import socket
 import subprocess
@@ -42,17 +44,19 @@ def _server_env(home: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def prefect_api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start `prefect server start` with its own PREFECT_HOME (SQLite) on a free loopback port."""
-    home = tmp_path_factory.mktemp("prefect-home")
+@contextlib.contextmanager
+def running_prefect_server(home: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run `prefect server start` with its own PREFECT_HOME (SQLite) on a free loopback port; yield its API URL."""
     port = _free_port()
     log_path = home / "server.log"
     api_url = f"http://127.0.0.1:{port}/api"
+    env = {**_server_env(home), **(extra_env or {})}
+    auth = env.get("PREFECT_SERVER_API_AUTH_STRING")
+    headers = {"Authorization": "Basic " + base64.b64encode(auth.encode()).decode()} if auth else {}
     with log_path.open("wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=_server_env(home),
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -62,7 +66,7 @@ def prefect_api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 if server.poll() is not None:
                     pytest.fail(f"Prefect server exited early:\n{log_path.read_text()[-4000:]}")
                 try:
-                    if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
+                    if httpx.get(f"{api_url}/health", headers=headers, timeout=2).status_code == 200:
                         break
                 except httpx.HTTPError:
                     pass
@@ -79,10 +83,18 @@ def prefect_api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 server.wait()
 
 
+@pytest.fixture(scope="session")
+def prefect_api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The shared server of the acceptance tests, started once per session."""
+    with running_prefect_server(tmp_path_factory.mktemp("prefect-home")) as api_url:
+        yield api_url
+
+
 @pytest.fixture(autouse=True)
 def _isolated_credentials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No test sees a key configured by another test or the developer's PREFECT_API_KEY."""
     monkeypatch.delenv("PREFECT_API_KEY", raising=False)
+    monkeypatch.delenv("PREFECT_API_AUTH_STRING", raising=False)
     credentials.forget_configuration()
     yield
     credentials.forget_configuration()

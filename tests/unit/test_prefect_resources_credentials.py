@@ -7,15 +7,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import dill
+import httpx
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
+from prefect_ecs_platform.prefect_api import PrefectApi
 from prefect_ecs_platform.resources import BlockDocument, Deployment, WorkPool, WorkPoolProvider, credentials
 
 
 @pytest.fixture(autouse=True)
 def _no_ambient_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("PREFECT_API_KEY", raising=False)
+    monkeypatch.delenv("PREFECT_API_AUTH_STRING", raising=False)
     credentials.forget_configuration()
     yield
     credentials.forget_configuration()
@@ -69,3 +72,33 @@ def test_resources_register_with_their_type_tokens_and_a_keyless_provider(pulumi
         assert b"pnu_" not in pickled
         assert type(dill.loads(pickled)).__name__ == f"{name}Provider"
     assert pulumi_harness.one("pulumi-python:dynamic/prefect:Deployment").inputs["flow_name"] == "f"
+
+
+def test_auth_string_comes_from_its_own_config_key() -> None:
+    """A self-hosted server's auth string is configured separately from the API key."""
+    WorkPoolProvider().configure(
+        ConfigureRequest(Config({"prefect-ecs-platform:prefectApiAuthString": "u:p"}, "some-other-project"))
+    )
+    assert credentials.auth_string({}) == "u:p"
+    assert credentials.api_key({}) is None
+
+
+def _authorization_sent(api_key: str | None = None, auth_string: str | None = None) -> str | None:
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("Authorization"))
+        return httpx.Response(200, json={"name": "pool"})
+
+    cloud = "https://api.prefect.cloud/api/accounts/a/workspaces/w"
+    with PrefectApi(cloud, api_key, auth_string=auth_string, transport=httpx.MockTransport(handler)) as api:
+        api.read_work_pool("pool")
+    return seen[0]
+
+
+def test_client_sends_bearer_for_a_key_and_basic_for_an_auth_string() -> None:
+    """Prefect Cloud gets `Bearer <key>`; a basic-auth server gets `Basic base64(user:password)`, which wins."""
+    assert _authorization_sent(api_key="pnu_k") == "Bearer pnu_k"
+    assert _authorization_sent(auth_string="u:p") == "Basic " + base64.b64encode(b"u:p").decode()
+    assert str(_authorization_sent(api_key="pnu_k", auth_string="u:p")).startswith("Basic ")
+    assert _authorization_sent() is None

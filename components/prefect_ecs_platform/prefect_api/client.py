@@ -10,6 +10,7 @@ Everything is synchronous on purpose: Pulumi's dynamic provider host fails on co
 
 from __future__ import annotations
 
+import base64
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -31,6 +32,15 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
+def _authorization(api_key: str | None, auth_string: str | None) -> dict[str, str]:
+    # Same precedence as prefect's own client: a server's basic auth wins over an API key.
+    if auth_string:
+        return {"Authorization": "Basic " + base64.b64encode(auth_string.encode()).decode()}
+    if api_key:
+        return {"Authorization": f"Bearer {api_key}"}
+    return {}
+
+
 class PrefectApi:
     """Prefect REST calls used by the dynamic resources; each method names the object in its errors."""
 
@@ -39,11 +49,12 @@ class PrefectApi:
         api_url: str,
         api_key: str | None = None,
         *,
+        auth_string: str | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        headers = _authorization(api_key, auth_string)
         self._sent: dict[tuple[str, str], int] = {}
         self._http = PrefectHttpxSyncClient(
             base_url=self.api_url + "/",

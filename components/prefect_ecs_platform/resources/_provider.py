@@ -68,12 +68,12 @@ class PrefectProvider(ResourceProvider):
     identity_fields: ClassVar[tuple[str, ...]] = ("name",)
 
     def configure(self, req: ConfigureRequest) -> None:
-        """Remember the stack's API key in process memory (see `credentials`), never on `self`."""
+        """Remember the stack's credentials in process memory (see `credentials`), never on `self`."""
         credentials.remember_configuration(req)
 
     def client(self, props: dict[str, Any]) -> PrefectApi:
-        """A client for the API named by the props, authenticated with the key found at call time."""
-        return PrefectApi(str(props[API_URL]), credentials.api_key(props))
+        """A client for the API named by the props, authenticated with credentials found at call time."""
+        return PrefectApi(str(props[API_URL]), credentials.api_key(props), auth_string=credentials.auth_string(props))
 
     def validate(self, props: dict[str, Any]) -> list[CheckFailure]:
         """Resource-specific input rules; unknown values must be tolerated."""

@@ -186,6 +186,7 @@ class BlockDocument(pulumi.dynamic.Resource, module="prefect", name="BlockDocume
         api_url: pulumi.Input[str],
         adopt_existing: bool = False,
         api_key: pulumi.Input[str] | None = None,
+        api_auth_string: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a block document; keyword names match a `BlockDocumentCreate` body with the type's slug."""
@@ -198,6 +199,7 @@ class BlockDocument(pulumi.dynamic.Resource, module="prefect", name="BlockDocume
             API_URL: api_url,
             ADOPT_EXISTING: adopt_existing,
             "api_key": pulumi.Output.secret(api_key) if api_key is not None else None,
+            "api_auth_string": pulumi.Output.secret(api_auth_string) if api_auth_string is not None else None,
         }
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
         super().__init__(BlockDocumentProvider(), resource_name, props, pulumi.ResourceOptions.merge(opts, secret_opts))

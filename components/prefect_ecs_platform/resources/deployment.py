@@ -253,6 +253,7 @@ class Deployment(pulumi.dynamic.Resource, module="prefect", name="Deployment"):
         parameter_openapi_schema: pulumi.Input[dict[str, Any]] | None = None,
         adopt_existing: bool = False,
         api_key: pulumi.Input[str] | None = None,
+        api_auth_string: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a deployment; keyword names match a `DeploymentCreate` body with `flow_name` for `flow_id`."""
@@ -279,5 +280,6 @@ class Deployment(pulumi.dynamic.Resource, module="prefect", name="Deployment"):
             API_URL: api_url,
             ADOPT_EXISTING: adopt_existing,
             "api_key": pulumi.Output.secret(api_key) if api_key is not None else None,
+            "api_auth_string": pulumi.Output.secret(api_auth_string) if api_auth_string is not None else None,
         }
         super().__init__(DeploymentProvider(), resource_name, props, opts)

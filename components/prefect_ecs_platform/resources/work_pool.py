@@ -167,6 +167,7 @@ class WorkPool(pulumi.dynamic.Resource, module="prefect", name="WorkPool"):
         storage_configuration: pulumi.Input[dict[str, Any]] | None = None,
         adopt_existing: bool = False,
         api_key: pulumi.Input[str] | None = None,
+        api_auth_string: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a work pool; `api_key` is only a fallback (see `credentials`) and should be a secret."""
@@ -181,5 +182,6 @@ class WorkPool(pulumi.dynamic.Resource, module="prefect", name="WorkPool"):
             API_URL: api_url,
             ADOPT_EXISTING: adopt_existing,
             "api_key": pulumi.Output.secret(api_key) if api_key is not None else None,
+            "api_auth_string": pulumi.Output.secret(api_auth_string) if api_auth_string is not None else None,
         }
         super().__init__(WorkPoolProvider(), resource_name, props, opts)
