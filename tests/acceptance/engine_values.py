@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from typing import Any
 
 from pulumi.runtime import rpc
+
+
+def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    # A private loop: asyncio.run would clear the thread's current loop, which Pulumi's mocks rely on.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
 
 
 def as_grpc(value: Any) -> Any:
@@ -15,5 +25,5 @@ def as_grpc(value: Any) -> Any:
     what a provider sees in `create`, `diff` and `update`.
     """
     if not isinstance(value, dict):
-        return rpc.deserialize_properties(asyncio.run(rpc.serialize_properties({"value": value}, {})))["value"]
-    return rpc.deserialize_properties(asyncio.run(rpc.serialize_properties(value, {})))
+        return rpc.deserialize_properties(_run(rpc.serialize_properties({"value": value}, {})))["value"]
+    return rpc.deserialize_properties(_run(rpc.serialize_properties(value, {})))

@@ -1,0 +1,85 @@
+"""Submit a deployment's flow run through prefect-aws's real ECS worker and record what reached ECS.
+
+A deployment's `job_variables` reach the worker the way Prefect sends them: the deployment is created
+on the server in the work pool (which checks their types against the pool's template), a flow
+run is created from it (with optional flow-run job variables), and the configuration is built by
+`ECSJobConfiguration.resolve_for_flow_run`, the method prefect's worker calls before `run`. It merges
+flow-run over deployment variables over the pool's defaults (only `env` is merged key by key), then
+runs `from_template_and_values` and `prepare_for_flow_run`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from prefect.client.orchestration import PrefectClient
+from prefect.client.schemas.objects import FlowRun, WorkPool
+from prefect_aws.workers.ecs_worker import ECSJobConfiguration, ECSWorker, parse_identifier
+
+from tests.moto.aws_stack import RunTaskRequests
+
+
+@dataclass(frozen=True, kw_only=True)
+class Submission:
+    """One flow run submitted by the worker, with what ECS (moto) recorded for it."""
+
+    flow_run: FlowRun
+    configuration: ECSJobConfiguration
+    #: The RunTask request as moto received it (see `tests.moto.aws_stack.recording_run_task_requests`).
+    run_task_request: dict[str, Any]
+    #: The task as `describe_tasks(include=["TAGS"])` returns it.
+    task: dict[str, Any]
+    #: The task definition as `describe_task_definition` returns it.
+    task_definition: dict[str, Any]
+
+    @property
+    def flow_container(self) -> dict[str, Any]:
+        """The task definition's single container, the one flow runs execute in."""
+        (container,) = self.task_definition["containerDefinitions"]
+        return dict(container)
+
+    @property
+    def flow_container_override(self) -> dict[str, Any]:
+        """The RunTask container override for the flow container."""
+        (override,) = self.run_task_request["overrides"]["containerOverrides"]
+        return dict(override)
+
+
+async def submit_deployment_run(
+    client: PrefectClient,
+    work_pool: WorkPool,
+    *,
+    deployment_name: str,
+    job_variables: dict[str, Any],
+    flow_run_job_variables: dict[str, Any] | None = None,
+    ecs_client: Any,
+    run_task_requests: RunTaskRequests,
+) -> Submission:
+    """Create a deployment with `job_variables` in `work_pool`, run it once with the ECS worker."""
+    flow_id = await client.create_flow_from_name("moto-flow")
+    deployment_id = await client.create_deployment(
+        flow_id=flow_id,
+        name=deployment_name,
+        work_pool_name=work_pool.name,
+        entrypoint="flows/etl.py:etl",
+        job_variables=job_variables,
+    )
+    flow_run = await client.create_flow_run_from_deployment(deployment_id, job_variables=flow_run_job_variables)
+
+    async with ECSWorker(work_pool_name=work_pool.name, name=f"moto-{work_pool.name}") as worker:
+        configuration = await ECSJobConfiguration.resolve_for_flow_run(
+            flow_run, client=client, work_pool=work_pool, worker_name=worker.name
+        )
+        result = await worker.run(flow_run, configuration)
+
+    cluster, task_arn = parse_identifier(result.identifier)
+    (task,) = ecs_client.describe_tasks(cluster=cluster, tasks=[task_arn], include=["TAGS"])["tasks"]
+    task_definition = ecs_client.describe_task_definition(taskDefinition=task["taskDefinitionArn"])["taskDefinition"]
+    return Submission(
+        flow_run=flow_run,
+        configuration=configuration,
+        run_task_request=run_task_requests.by_task_arn[task_arn],
+        task=task,
+        task_definition=task_definition,
+    )
