@@ -29,6 +29,23 @@ PLATFORM_JOB_VARIABLES: Mapping[str, str] = {
     "image": "the platform sets it to the flows image, pinned by digest",
     "cpu": "set the deployment's `cpu` field instead, which is checked against Fargate's sizes",
     "memory": "set the deployment's `memory` field instead, which is checked against Fargate's sizes",
+    # Prefect replaces a dict-valued variable wholesale, so a partial value would drop the stack's parts.
+    "network_configuration": "the platform sets the stack's subnets and security groups; a deployment's value "
+    "would replace them whole",
+    "cloudwatch_logs_options": "the platform sends logs to the stack's log group; a deployment's value would "
+    "replace the group and region whole",
+    "labels": "the platform sets the stack's labels (task tags); a deployment's value would replace them whole; "
+    "use the deployment's `tags`",
+    # The roles that submit runs may only pass these roles, read this secret and run on this cluster.
+    "cluster": "the platform runs flows on the stack's cluster, the only one its IAM allows",
+    "vpc_id": "the platform sets the stack's VPC",
+    "execution_role_arn": "the platform sets the stack's execution role, the only one its IAM may pass",
+    "task_role_arn": "the platform sets the stack's task role, the only one its IAM may pass; grant flows more "
+    "with the component's task_role_policy_arns or task_role_statements",
+    "aws_credentials": "the platform sets the push pool's credentials block",
+    "prefect_api_key_secret_arn": "the platform sets the stack's secret, the only one the execution role can read",
+    "prefect_api_auth_string_secret_arn": "the platform sets the stack's secret, the only one the execution role "
+    "can read",
 }
 
 _SCHEDULE_KINDS = ("cron", "interval", "rrule")

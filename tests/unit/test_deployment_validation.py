@@ -86,7 +86,7 @@ def test_valid_deployment_has_no_problems(project: Path) -> None:
         ],
         cpu=512,
         memory=1024,
-        job_variables={"env": {"LOG_LEVEL": "DEBUG"}, "cluster": "other"},
+        job_variables={"env": {"LOG_LEVEL": "DEBUG"}, "launch_type": "FARGATE_SPOT"},
         concurrency_limit=2,
     )
 
@@ -279,17 +279,32 @@ def test_cpu_without_memory_is_rejected(project: Path) -> None:
 
 def test_job_variables_must_be_declared_by_the_template(project: Path) -> None:
     """A job variable the pool's template does not declare is rejected with the declared names."""
-    [problem] = problems_of(project, report(job_variables={"cluster": "c", "gpu": 1}))
+    [problem] = problems_of(project, report(job_variables={"launch_type": "FARGATE_SPOT", "gpu": 1}))
 
     assert (problem.field, problem.value) == ("deployments[0].job_variables", "gpu")
     assert problem.allowed.startswith("variables the work pool's job template declares: ")
-    assert "cluster" in problem.allowed
+    assert "launch_type" in problem.allowed
     assert "image" not in problem.allowed
+    assert "cluster" not in problem.allowed
 
 
-@pytest.mark.parametrize("key", ["image", "cpu", "memory"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "image",
+        "cpu",
+        "memory",
+        "network_configuration",
+        "cloudwatch_logs_options",
+        "labels",
+        "cluster",
+        "execution_role_arn",
+        "task_role_arn",
+        "prefect_api_key_secret_arn",
+    ],
+)
 def test_platform_owned_job_variables_are_rejected(project: Path, key: str) -> None:
-    """image, cpu and memory cannot be set through job_variables."""
+    """Variables the stack owns (image, size, network, logs, roles, cluster, secrets) cannot be overridden."""
     [problem] = problems_of(project, report(job_variables={key: "x"}))
 
     assert problem.field == f"deployments[0].job_variables.{key}"
