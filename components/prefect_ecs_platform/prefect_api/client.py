@@ -11,6 +11,8 @@ Everything is synchronous on purpose: Pulumi's dynamic provider host fails on co
 from __future__ import annotations
 
 import base64
+import contextlib
+import threading
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +23,19 @@ from prefect.client.base import PrefectHttpxSyncClient
 from prefect_ecs_platform.prefect_api.errors import NotFound, PrefectApiError, error_for_status
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
+
+# Pulumi's provider host serves a stack's resources from threads of one process. A self-hosted server on
+# SQLite answers concurrent writes with 503 "database is locked" until Prefect's retries run out, so writes
+# to a self-hosted server go one at a time per process; Prefect Cloud takes them in parallel.
+_write_locks: dict[str, threading.Lock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def _write_lock(api_url: str) -> contextlib.AbstractContextManager[Any]:
+    if is_cloud_url(api_url):
+        return contextlib.nullcontext()
+    with _write_locks_guard:
+        return _write_locks.setdefault(api_url, threading.Lock())
 
 
 def is_cloud_url(api_url: str) -> bool:
@@ -101,7 +116,8 @@ class PrefectApi:
         try:
             # Prefect's client raises on every error status (its CSRF handshake depends on that); the
             # response is mapped below to a domain error naming the object.
-            response = self._http.request(method, path.lstrip("/"), json=json, params=params)
+            with contextlib.nullcontext() if method == "GET" else _write_lock(self.api_url):
+                response = self._http.request(method, path.lstrip("/"), json=json, params=params)
         except httpx.HTTPStatusError as exc:
             response = exc.response
         except httpx.HTTPError as exc:
