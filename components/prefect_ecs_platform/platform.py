@@ -22,6 +22,29 @@ from .worker import create_worker_service
 
 TYPE_TOKEN = "prefect-ecs-platform:index:PrefectEcsPlatform"
 
+#: The component's outputs, registered on it and exported by the stack program.
+OUTPUT_NAMES = (
+    "cluster_arn",
+    "cluster_name",
+    "repository_url",
+    "image_uri",
+    "execution_role_arn",
+    "task_role_arn",
+    "log_group_name",
+    "vpc_id",
+    "subnet_ids",
+    "security_group_ids",
+    "prefect_api_key_secret_arn",
+    "prefect_api_auth_string_secret_arn",
+    "base_job_template",
+    "push_access_key_id",
+    "push_secret_access_key",
+    "worker_service_name",
+    "events_queue_name",
+    "work_pool_name",
+    "deployment_ids",
+)
+
 
 def resource_tags(name: str, user_tags: dict[str, str]) -> dict[str, str]:
     """Tags for every taggable child: where it came from, then the user's (which win)."""
@@ -177,26 +200,4 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         )
         self.work_pool_name = prefect.work_pool_name
         self.deployment_ids = prefect.deployment_ids
-        self.register_outputs(
-            {
-                "cluster_arn": self.cluster_arn,
-                "cluster_name": self.cluster_name,
-                "repository_url": self.repository_url,
-                "image_uri": self.image_uri,
-                "execution_role_arn": self.execution_role_arn,
-                "task_role_arn": self.task_role_arn,
-                "log_group_name": self.log_group_name,
-                "vpc_id": self.vpc_id,
-                "subnet_ids": self.subnet_ids,
-                "security_group_ids": self.security_group_ids,
-                "prefect_api_key_secret_arn": self.prefect_api_key_secret_arn,
-                "base_job_template": self.base_job_template,
-                "push_access_key_id": self.push_access_key_id,
-                "push_secret_access_key": self.push_secret_access_key,
-                "prefect_api_auth_string_secret_arn": self.prefect_api_auth_string_secret_arn,
-                "worker_service_name": self.worker_service_name,
-                "events_queue_name": self.events_queue_name,
-                "work_pool_name": self.work_pool_name,
-                "deployment_ids": self.deployment_ids,
-            }
-        )
+        self.register_outputs({output: getattr(self, output) for output in OUTPUT_NAMES})

@@ -13,6 +13,7 @@ from prefect_ecs_platform import (
     ScheduleArgs,
     load_prefect_yaml,
 )
+from prefect_ecs_platform.platform import OUTPUT_NAMES
 
 
 def test_documented_names_are_importable_from_the_package() -> None:
@@ -43,3 +44,9 @@ def test_every_arg_is_documented() -> None:
         for field in dataclasses.fields(cls):
             after = source.split(f"\n    {field.name}:", 1)[1]
             assert after.split("\n", 2)[1].strip().startswith('"""'), f"{cls.__name__}.{field.name}"
+
+
+def test_every_annotated_output_is_registered_and_exported() -> None:
+    """The outputs declared on the class are exactly the ones registered and exported by __main__.py."""
+    assert set(OUTPUT_NAMES) == set(PrefectEcsPlatform.__annotations__)
+    assert len(OUTPUT_NAMES) == len(set(OUTPUT_NAMES))

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
+import pulumi
 import pydantic
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 
@@ -16,6 +17,23 @@ from prefect_ecs_platform.resources.normalise import contains_unknown, same_valu
 # Inputs that steer the provider rather than describe the Prefect object.
 API_URL = "api_url"
 ADOPT_EXISTING = "adopt_existing"
+
+
+def connection_props(
+    api_url: pulumi.Input[str],
+    adopt_existing: bool,
+    api_key: pulumi.Input[str] | None,
+    api_auth_string: pulumi.Input[str] | None,
+) -> dict[str, Any]:
+    """Where and how a resource reaches Prefect; credentials only ever as secret inputs (see `credentials`)."""
+    return {
+        API_URL: api_url,
+        ADOPT_EXISTING: adopt_existing,
+        **{
+            credential.input_key: pulumi.Output.secret(value) if value is not None else None
+            for credential, value in ((credentials.API_KEY, api_key), (credentials.AUTH_STRING, api_auth_string))
+        },
+    }
 
 
 def known(props: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:

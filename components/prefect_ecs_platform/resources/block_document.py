@@ -16,7 +16,7 @@ from prefect.blocks.core import Block, UnknownBlockType
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
 
 from prefect_ecs_platform.prefect_api import Conflict, NotFound, PrefectApi, PrefectApiError
-from prefect_ecs_platform.resources._provider import ADOPT_EXISTING, API_URL, PrefectProvider
+from prefect_ecs_platform.resources._provider import ADOPT_EXISTING, API_URL, PrefectProvider, connection_props
 from prefect_ecs_platform.resources.normalise import contains_unknown, same_value, set_fields
 
 FIELDS = ("name", "block_type_slug", "data")
@@ -196,10 +196,7 @@ class BlockDocument(pulumi.dynamic.Resource, module="prefect", name="BlockDocume
             "data": pulumi.Output.secret(data),
             "block_type_id": None,
             "block_schema_id": None,
-            API_URL: api_url,
-            ADOPT_EXISTING: adopt_existing,
-            "api_key": pulumi.Output.secret(api_key) if api_key is not None else None,
-            "api_auth_string": pulumi.Output.secret(api_auth_string) if api_auth_string is not None else None,
+            **connection_props(api_url, adopt_existing, api_key, api_auth_string),
         }
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
         super().__init__(BlockDocumentProvider(), resource_name, props, pulumi.ResourceOptions.merge(opts, secret_opts))

@@ -19,6 +19,7 @@ from prefect_ecs_platform.resources._provider import (
     ADOPT_EXISTING,
     API_URL,
     PrefectProvider,
+    connection_props,
     known,
     model_failures,
 )
@@ -277,9 +278,6 @@ class Deployment(pulumi.dynamic.Resource, module="prefect", name="Deployment"):
             "concurrency_options": concurrency_options,
             "enforce_parameter_schema": enforce_parameter_schema,
             "parameter_openapi_schema": parameter_openapi_schema,
-            API_URL: api_url,
-            ADOPT_EXISTING: adopt_existing,
-            "api_key": pulumi.Output.secret(api_key) if api_key is not None else None,
-            "api_auth_string": pulumi.Output.secret(api_auth_string) if api_auth_string is not None else None,
+            **connection_props(api_url, adopt_existing, api_key, api_auth_string),
         }
         super().__init__(DeploymentProvider(), resource_name, props, opts)

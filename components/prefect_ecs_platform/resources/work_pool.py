@@ -13,6 +13,7 @@ from prefect_ecs_platform.resources._provider import (
     ADOPT_EXISTING,
     API_URL,
     PrefectProvider,
+    connection_props,
     known,
     model_failures,
 )
@@ -179,9 +180,6 @@ class WorkPool(pulumi.dynamic.Resource, module="prefect", name="WorkPool"):
             "is_paused": is_paused,
             "concurrency_limit": concurrency_limit,
             "storage_configuration": storage_configuration,
-            API_URL: api_url,
-            ADOPT_EXISTING: adopt_existing,
-            "api_key": pulumi.Output.secret(api_key) if api_key is not None else None,
-            "api_auth_string": pulumi.Output.secret(api_auth_string) if api_auth_string is not None else None,
+            **connection_props(api_url, adopt_existing, api_key, api_auth_string),
         }
         super().__init__(WorkPoolProvider(), resource_name, props, opts)
