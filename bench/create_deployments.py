@@ -3,8 +3,8 @@
 Run: `python -m bench.create_deployments --count 200` (from the project root, with the test extras
 installed). It starts its own Prefect server on loopback and prints one line per phase. For comparison it
 also times the baseline of ../shared/FACTS.md measured the same way on the same server: one raw
-`POST /deployments/` upsert per deployment, sequentially (which, unlike the provider, would silently adopt
-and later destroy another stack's deployment of the same name).
+`POST /deployments/` upsert per deployment, sequentially through the same retrying client (which, unlike the
+provider, would silently adopt and later destroy another stack's deployment of the same name).
 
 The provider does more per deployment than a blind upsert: it ensures the flow, refuses to take over an
 existing deployment, and reads the stored object back so the next `pulumi up` diffs against the server.
@@ -21,8 +21,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "components"))
@@ -60,11 +58,11 @@ def deployment_props(api_url: str, pool: str, flow: str, index: int) -> dict[str
     )
 
 
-def timed(label: str, count: int, action: Callable[[], None]) -> float:
+def timed(label: str, count: int, action: Callable[[], object]) -> float:
     start = time.perf_counter()
     action()
     elapsed = time.perf_counter() - start
-    print(f"{label:<48} {elapsed:8.1f} s  {elapsed / count * 1000:7.1f} ms/deployment")
+    print(f"{label:<48} {elapsed:8.1f} s  {elapsed / count * 1000:7.1f} ms/deployment", flush=True)
     return elapsed
 
 
@@ -81,21 +79,19 @@ def run(count: int, workers: int) -> None:
 
         ids: list[str] = []
         timed(f"provider create, sequential ({count})", count, lambda: ids.extend(create_all("bench-seq", 1)))
-        timed(
-            f"provider read + diff (no-op refresh, {count})",
-            count,
-            lambda: [
-                provider.diff(i, provider.read(i, p).outs or {}, p)
-                for i, p in zip(
-                    ids, [deployment_props(api_url, "bench", "bench-seq", n) for n in range(count)], strict=True
-                )
-            ],
-        )
-        timed(
-            f"provider delete, sequential ({count})",
-            count,
-            lambda: [provider.delete(i, {"api_url": api_url}) for i in ids],
-        )
+
+        def refresh_all() -> None:
+            for index, deployment_id in enumerate(ids):
+                props = deployment_props(api_url, "bench", "bench-seq", index)
+                if provider.diff(deployment_id, provider.read(deployment_id, props).outs or {}, props).changes:
+                    raise AssertionError(f"deployment {index} diffs after create")
+
+        def delete_all() -> None:
+            for deployment_id in ids:
+                provider.delete(deployment_id, {"api_url": api_url})
+
+        timed(f"provider read + diff (no-op refresh, {count})", count, refresh_all)
+        timed(f"provider delete, sequential ({count})", count, delete_all)
         parallel_ids: list[str] = []
         timed(
             f"provider create, {workers} threads ({count})",
@@ -103,16 +99,15 @@ def run(count: int, workers: int) -> None:
             lambda: parallel_ids.extend(create_all("bench-par", workers)),
         )
 
-        with PrefectApi(api_url) as api:
-            flow_id, _ = api.ensure_flow("bench-raw")
-
         def raw_upserts() -> None:
-            with httpx.Client(base_url=api_url, timeout=30) as client:
+            # One POST /deployments/ each, through the same retrying client, and nothing else.
+            with PrefectApi(api_url) as api:
+                flow_id, _ = api.ensure_flow("bench-raw")
                 for i in range(count):
-                    body = {k: v for k, v in deployment_props(api_url, "bench", "x", i).items()}
+                    body = deployment_props(api_url, "bench", "x", i)
                     for key in ("flow_name", "api_url", "adopt_existing"):
                         body.pop(key)
-                    client.post("/deployments/", json={**body, "flow_id": flow_id}).raise_for_status()
+                    api.upsert_deployment({**body, "flow_id": flow_id}, f"deployment bench-{i}")
 
         timed(f"baseline: raw POST /deployments/ ({count})", count, raw_upserts)
 
