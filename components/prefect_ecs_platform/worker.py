@@ -71,6 +71,8 @@ def worker_container(
             {"name": "PREFECT_API_URL", "value": prefect_api_url},
             {"name": "PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_ENABLED", "value": "true"},
             {"name": OBSERVER_QUEUE_SETTING, "value": events_queue_name},
+            # The observer otherwise infers the region from its environment; the queue is in the stack's.
+            {"name": "PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_SQS_QUEUE_REGION", "value": region},
         ],
         "secrets": secrets,
         "healthCheck": {

@@ -10,7 +10,7 @@ import pulumi
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
 from prefect_ecs_platform.policies import WILDCARD_STATEMENTS
 from prefect_ecs_platform.worker import OBSERVER_QUEUE_SETTING, worker_command
-from tests.conftest import PulumiHarness
+from tests.conftest import REGION, PulumiHarness
 
 CLOUD_URL = (
     "https://api.prefect.cloud/api/accounts/11111111-1111-1111-1111-111111111111"
@@ -166,6 +166,7 @@ def test_worker_is_told_the_queue_name(pulumi_harness: PulumiHarness) -> None:
     environment = {e["name"]: e["value"] for e in container(pulumi_harness)["environment"]}
     assert environment[OBSERVER_QUEUE_SETTING] == out["queue"] == "data-task-events"
     assert environment["PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_ENABLED"] == "true"
+    assert environment["PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_SQS_QUEUE_REGION"] == REGION
 
 
 def test_worker_role_is_scoped_like_the_push_user_plus_its_queue(pulumi_harness: PulumiHarness) -> None:
