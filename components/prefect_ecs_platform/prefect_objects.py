@@ -92,6 +92,8 @@ def create_prefect_objects(
             name=qualified,
         )
         fields["work_pool_name"] = pool_name
+        # A replaced pool (e.g. a switch between push and worker mode) gets a new id: re-attach to it.
+        fields["work_pool_id"] = pool.id
         created = Deployment(
             f"{name}-deployment-{deployment.name}",
             api_url=args.prefect_api_url,

@@ -83,3 +83,19 @@ def test_check_rejects_bad_names_and_unknown_types() -> None:
     failures = {f.property: f.reason for f in BlockDocumentProvider().check({}, props).failures}
     assert set(failures) == {"name", "block_type_slug"}
     assert "lowercase letters, digits and dashes" in failures["name"]
+
+
+def test_failed_read_after_create_leaves_no_document(
+    prefect_api_url: str, api: PrefectApi, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When reading the new document back fails, the create deletes it, so nothing is orphaned."""
+
+    def unreadable(self: PrefectApi, block_id: str) -> dict[str, Any]:
+        raise PrefectApiError(f"block document {block_id}", "Service Unavailable", 503)
+
+    monkeypatch.setattr(PrefectApi, "read_block_document", unreadable)
+    with pytest.raises(PrefectApiError, match="Service Unavailable"):
+        BlockDocumentProvider().create(block_props(prefect_api_url, f"orphan-{unique}"))
+    monkeypatch.undo()
+    with pytest.raises(NotFound):
+        api.read_block_document_by_name("aws-credentials", f"orphan-{unique}")

@@ -104,6 +104,8 @@ def test_deployments_are_qualified_by_stack_and_placed_on_the_pool(pulumi_harnes
     deployments = {d.inputs["name"]: d for d in pulumi_harness.of_type(DEPLOYMENT)}
     assert set(deployments) == {"healthcheck-dev", "etl-daily-dev"}
     assert {d.inputs["work_pool_name"] for d in deployments.values()} == {"ecs-dev"}
+    # The pool's id, so a replaced pool (same name, new id) re-attaches its deployments.
+    assert {d.inputs["work_pool_id"] for d in deployments.values()} == {pulumi_harness.one(POOL).id}
     assert out["deployment_ids"] == {name: d.id for name, d in deployments.items()}
 
 

@@ -107,10 +107,16 @@ class BlockDocumentProvider(PrefectProvider):
             body = {"name": name, "data": data, "block_type_id": block_type_id, "block_schema_id": schema_id}
             try:
                 created, _ = api.create_block_document(body, what)
-                # The POST answer masks secret values; outputs hold the stored ones (as a secret output).
-                stored = api.read_block_document(str(created["id"]))
             except Conflict as exc:
                 stored = self._take_over(api, props, data, schema_id, exc)
+                return CreateResult(str(stored["id"]), self._outputs(stored, props))
+            try:
+                # The POST answer masks secret values; outputs hold the stored ones (as a secret output).
+                stored = api.read_block_document(str(created["id"]))
+            except PrefectApiError:
+                # Pulumi records nothing for a failed create, so the document would be orphaned.
+                api.delete_block_document(str(created["id"]))
+                raise
         return CreateResult(str(stored["id"]), self._outputs(stored, props))
 
     def _take_over(

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import pulumi
 from prefect.client.schemas.actions import DeploymentCreate
-from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from prefect_ecs_platform.prefect_api import NotFound, PrefectApiError
 from prefect_ecs_platform.resources._provider import (
@@ -52,6 +52,9 @@ UPDATABLE = (
 )
 # name and flow_name form the deployment's unique key; PATCH cannot change either.
 FIELDS = ("name", "flow_name", *UPDATABLE)
+# The pool's Prefect id. Deleting a pool orphans its deployments, and a replaced pool keeps its name, so
+# only a new id tells that the deployment must be attached again (an update re-sends work_pool_name).
+POOL_ID = "work_pool_id"
 
 
 def deployment_failures(props: dict[str, Any]) -> list[CheckFailure]:
@@ -103,7 +106,18 @@ class DeploymentProvider(PrefectProvider):
         outs["flow_id"] = str(stored["flow_id"])
         outs[API_URL] = props[API_URL]
         outs[ADOPT_EXISTING] = bool(props.get(ADOPT_EXISTING))
+        outs[POOL_ID] = props.get(POOL_ID)
         return outs
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """As for every resource, plus: a replaced pool (a new id under the same name) needs an update."""
+        result = super().diff(id_, olds, news)
+        pool_id = news.get(POOL_ID)
+        if result.changes or pool_id is None:
+            return result
+        if contains_unknown(pool_id) or pool_id != olds.get(POOL_ID):
+            return DiffResult(changes=True, replaces=[], delete_before_replace=False)
+        return result
 
     @staticmethod
     def _what(props: dict[str, Any]) -> str:
@@ -194,6 +208,8 @@ class Deployment(pulumi.dynamic.Resource, module="prefect", name="Deployment"):
     """The flow's Prefect UUID."""
     work_pool_name: pulumi.Output[str | None]
     """The work pool that runs it."""
+    work_pool_id: pulumi.Output[str | None]
+    """The pool's Prefect id, when given: a new id (the pool was replaced) re-attaches the deployment."""
     work_queue_name: pulumi.Output[str | None]
     """The pool's queue; Prefect uses "default" when unset."""
     schedules: pulumi.Output[list[dict[str, Any]]]
@@ -237,6 +253,7 @@ class Deployment(pulumi.dynamic.Resource, module="prefect", name="Deployment"):
         flow_name: pulumi.Input[str],
         api_url: pulumi.Input[str],
         work_pool_name: pulumi.Input[str] | None = None,
+        work_pool_id: pulumi.Input[str] | None = None,
         work_queue_name: pulumi.Input[str] | None = None,
         schedules: pulumi.Input[list[dict[str, Any]]] | None = None,
         parameters: pulumi.Input[dict[str, Any]] | None = None,
@@ -263,6 +280,7 @@ class Deployment(pulumi.dynamic.Resource, module="prefect", name="Deployment"):
             "flow_name": flow_name,
             "flow_id": None,
             "work_pool_name": work_pool_name,
+            POOL_ID: work_pool_id,
             "work_queue_name": work_queue_name,
             "schedules": schedules,
             "parameters": parameters,
