@@ -15,6 +15,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "components"))
 
+# After the path insert: the tests also run from a checkout where the package is not installed.
+from prefect_ecs_platform.resources import credentials  # noqa: E402
+
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
 
@@ -174,3 +177,13 @@ def pulumi_harness() -> Iterator[PulumiHarness]:
     pulumi.runtime.set_all_config({}, secret_keys=[])
     yield PulumiHarness(mocks)
     pulumi.runtime.set_all_config({}, secret_keys=[])
+
+
+@pytest.fixture
+def no_ambient_prefect_credentials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test sees credentials configured by another test or the developer's environment."""
+    for credential in credentials.CREDENTIALS:
+        monkeypatch.delenv(credential.env_var, raising=False)
+    credentials.forget_configuration()
+    yield
+    credentials.forget_configuration()

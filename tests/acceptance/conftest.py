@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 
 from prefect_ecs_platform.prefect_api import PrefectApi
-from prefect_ecs_platform.resources import credentials
 from tests.prefect_server import running_prefect_server
 
 
@@ -20,13 +19,8 @@ def prefect_api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_credentials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No test sees a key configured by another test or the developer's PREFECT_API_KEY."""
-    monkeypatch.delenv("PREFECT_API_KEY", raising=False)
-    monkeypatch.delenv("PREFECT_API_AUTH_STRING", raising=False)
-    credentials.forget_configuration()
-    yield
-    credentials.forget_configuration()
+def _isolated_credentials(no_ambient_prefect_credentials: None) -> None:
+    """Every acceptance test starts without ambient Prefect credentials."""
 
 
 @pytest.fixture

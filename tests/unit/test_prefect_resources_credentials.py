@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from typing import Any
 
 import dill
@@ -14,14 +13,7 @@ from pulumi.dynamic import Config, ConfigureRequest
 from prefect_ecs_platform.prefect_api import PrefectApi
 from prefect_ecs_platform.resources import BlockDocument, Deployment, WorkPool, WorkPoolProvider, credentials
 
-
-@pytest.fixture(autouse=True)
-def _no_ambient_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("PREFECT_API_KEY", raising=False)
-    monkeypatch.delenv("PREFECT_API_AUTH_STRING", raising=False)
-    credentials.forget_configuration()
-    yield
-    credentials.forget_configuration()
+pytestmark = pytest.mark.usefixtures("no_ambient_prefect_credentials")
 
 
 def _configure(value: str) -> None:
