@@ -28,6 +28,12 @@ FLOWS_IMAGE_PROJECT_ROOT = "/opt/prefect"
 SET_WORKING_DIRECTORY_STEP = "prefect.deployments.steps.set_working_directory"
 
 _DIGEST_PINNED = re.compile(r"^[^@\s]+@sha256:[0-9a-f]{64}$")
+DIGEST_PINNED_ALLOWED = "an image pinned by digest: <repository>@sha256:<64 hex>"
+
+
+def is_digest_pinned(image_uri: str) -> bool:
+    """Whether `image_uri` names one exact build (`repository@sha256:<digest>`), not a movable tag."""
+    return bool(_DIGEST_PINNED.match(image_uri))
 
 
 def work_pool_body(
@@ -93,8 +99,8 @@ def deployment_job_variables(deployment: DeploymentArgs, image_uri: str) -> dict
 
     `image_uri` must be pinned by digest so a new image is a new deployment body.
     """
-    if not _DIGEST_PINNED.match(image_uri):
-        raise_if_any([Problem("image_uri", image_uri, "an image pinned by digest: <repository>@sha256:<64 hex>")])
+    if not is_digest_pinned(image_uri):
+        raise_if_any([Problem("image_uri", image_uri, DIGEST_PINNED_ALLOWED)])
     job_variables: dict[str, Any] = {**to_jsonable_python(deployment.job_variables), "image": image_uri}
     if deployment.cpu is not None and deployment.memory is not None:
         job_variables |= {"cpu": deployment.cpu, "memory": deployment.memory}

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from .api_bodies import DIGEST_PINNED_ALLOWED, is_digest_pinned
 from .args import PrefectEcsPlatformArgs
 from .deployment_validation import deployment_problems
 from .fargate import fargate_size_problems
@@ -143,6 +144,11 @@ def image_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
         problems.append(
             Problem("image_uri", args.image_uri, "only one of `image_context` or `image_uri` can be provided")
         )
+    # A tag can move under a running platform; a digest is one build. Outputs are checked when deployed.
+    for field in ("image_uri", "worker_image_uri"):
+        value = getattr(args, field)
+        if isinstance(value, str) and not is_digest_pinned(value):
+            problems.append(Problem(field, value, DIGEST_PINNED_ALLOWED))
     if args.image_platform not in IMAGE_PLATFORMS:
         problems.append(Problem("image_platform", args.image_platform, f"one of {', '.join(IMAGE_PLATFORMS)}"))
     elif args.image_platform == "linux/arm64" and args.use_fargate_spot:

@@ -99,8 +99,18 @@ def test_cloud_without_api_key_is_refused() -> None:
 
 def test_image_context_and_uri_are_exclusive() -> None:
     """Giving both a build context and a prebuilt image is refused with awsx's wording."""
-    message = problems_for(image_context="flows", image_uri="repo@sha256:abc")["image_uri"]
+    message = problems_for(image_context="flows", image_uri="repo@sha256:" + "a" * 64)["image_uri"]
     assert "only one of `image_context` or `image_uri` can be provided" in message
+
+
+def test_prebuilt_images_must_be_pinned_by_digest() -> None:
+    """A tag can move under a running platform, so brought images are refused unless pinned by digest."""
+    found = problems_for(image_uri="repo:latest", mode="worker", worker_image_uri="prefecthq/prefect-aws:latest")
+    assert found["image_uri"] == (
+        "image_uri: 'repo:latest' is not allowed; an image pinned by digest: <repository>@sha256:<64 hex>"
+    )
+    assert "worker_image_uri" in found
+    assert "image_uri" not in problems_for(image_uri="repo@sha256:" + "b" * 64)
 
 
 def test_spot_with_arm64_is_refused() -> None:
