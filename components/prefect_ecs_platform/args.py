@@ -43,8 +43,8 @@ class PrefectEcsPlatformArgs:
     (Prefect Cloud or a self-hosted server)."""
 
     worker_image_uri: pulumi.Input[str] | None = None
-    """Worker mode: the worker's image. Default: the flow image, which pins prefect and prefect-aws, so
-    worker and flow runs share one digest-pinned image."""
+    """Worker mode: the worker's image, pinned by digest. Default: the flow image, which pins prefect and
+    prefect-aws, so worker and flow runs share one image."""
 
     worker_cpu: int = 512
     """Worker mode: CPU units of each worker task."""
@@ -63,8 +63,8 @@ class PrefectEcsPlatformArgs:
     Exclusive with `image_uri`."""
 
     image_uri: pulumi.Input[str] | None = None
-    """A prebuilt flow image, ideally pinned by digest. Exclusive with `image_context`; no ECR repository
-    is created when it is given."""
+    """A prebuilt flow image pinned by digest (`repository@sha256:...`). Exclusive with `image_context`; no
+    ECR repository is created when it is given."""
 
     image_platform: Literal["linux/amd64", "linux/arm64"] = "linux/amd64"
     """Platform the image is built for; flow runs use the matching Fargate CPU architecture
