@@ -157,5 +157,7 @@ def test_check_reports_bad_inputs_without_raising() -> None:
     props = pool_props("localhost:4200", "prefect-pool", base_job_template={"variables": {}}, concurrency_limit=-1)
     failures = {f.property: f.reason for f in WorkPoolProvider().check({}, props).failures}
     assert set(failures) == {"name", "base_job_template", "concurrency_limit", "api_url"}
-    assert "starting with 'prefect'" in failures["name"]
+    assert 'Prefect reserves names starting with "prefect"' in failures["name"]
     assert "'job_configuration' and 'variables'" in failures["base_job_template"]
+    # The same rules as the component's: a workspace URL or a server URL ending in /api.
+    assert "ending in /api" in failures["api_url"]

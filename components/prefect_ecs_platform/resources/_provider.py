@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
-from urllib.parse import urlparse
 
 import pulumi
 import pydantic
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 
 from prefect_ecs_platform.prefect_api import PrefectApi
+from prefect_ecs_platform.problems import Problem
 from prefect_ecs_platform.resources import credentials
 from prefect_ecs_platform.resources.normalise import contains_unknown, same_value
+from prefect_ecs_platform.validation import api_url_problems
 
 # Inputs that steer the provider rather than describe the Prefect object.
 API_URL = "api_url"
@@ -57,21 +58,17 @@ def model_failures(model: type[pydantic.BaseModel], body: dict[str, Any], skip: 
     return []
 
 
+def failures_from(problems: Iterable[Problem], field: str) -> list[CheckFailure]:
+    """The component's validation problems as check failures on the resource's `field`."""
+    return [CheckFailure(field, str(problem)) for problem in problems]
+
+
 def api_url_failures(props: dict[str, Any]) -> list[CheckFailure]:
-    """`api_url` must be an http(s) URL such as http://127.0.0.1:4200/api."""
+    """`api_url` follows the component's rule: a Prefect Cloud workspace URL, or a server URL ending in /api."""
     value = props.get(API_URL)
     if contains_unknown(value):
         return []
-    parsed = urlparse(str(value or ""))
-    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
-        return [
-            CheckFailure(
-                API_URL,
-                f"{value!r} is not a Prefect API URL; expected e.g. http://127.0.0.1:4200/api or "
-                "https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>",
-            )
-        ]
-    return []
+    return failures_from(api_url_problems(str(value or "")), API_URL)
 
 
 class PrefectProvider(ResourceProvider):

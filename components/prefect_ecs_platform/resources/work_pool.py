@@ -14,10 +14,12 @@ from prefect_ecs_platform.resources._provider import (
     API_URL,
     PrefectProvider,
     connection_props,
+    failures_from,
     known,
     model_failures,
 )
 from prefect_ecs_platform.resources.normalise import contains_unknown, same_value, set_fields
+from prefect_ecs_platform.validation import work_pool_name_problems
 
 FIELDS = (
     "name",
@@ -40,10 +42,8 @@ def work_pool_failures(props: dict[str, Any]) -> list[CheckFailure]:
     name = body.get("name")
     if "name" not in unknown and not name:
         failures.append(CheckFailure("name", "a work pool needs a name"))
-    elif isinstance(name, str) and name.lower().startswith("prefect"):
-        failures.append(
-            CheckFailure("name", f"{name!r} is reserved: Prefect refuses work pool names starting with 'prefect'")
-        )
+    elif isinstance(name, str):
+        failures += failures_from(work_pool_name_problems(name, field="name"), "name")
     template = body.get("base_job_template")
     if isinstance(template, dict) and template and not {"job_configuration", "variables"} <= template.keys():
         failures.append(
