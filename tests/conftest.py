@@ -19,6 +19,10 @@ sys.path.insert(0, str(ROOT / "components"))
 from prefect_ecs_platform.resources import credentials  # noqa: E402
 
 ACCOUNT = "123456789012"
+CLOUD_URL = (
+    "https://api.prefect.cloud/api/accounts/11111111-1111-1111-1111-111111111111"
+    "/workspaces/22222222-2222-2222-2222-222222222222"
+)
 REGION = "eu-west-1"
 
 

@@ -12,13 +12,9 @@ import pulumi
 import pytest
 import yaml
 
-from tests.conftest import PulumiHarness
+from tests.conftest import CLOUD_URL, PulumiHarness
 
 ROOT = Path(__file__).resolve().parents[2]
-CLOUD_URL = (
-    "https://api.prefect.cloud/api/accounts/11111111-1111-1111-1111-111111111111"
-    "/workspaces/22222222-2222-2222-2222-222222222222"
-)
 
 
 def stack_config(stack: str) -> dict[str, str]:

@@ -11,12 +11,8 @@ from pulumi.runtime import rpc
 
 from prefect_ecs_platform import InvalidInputError, PrefectEcsPlatform, PrefectEcsPlatformArgs
 from prefect_ecs_platform.policies import WILDCARD_STATEMENTS
-from tests.conftest import ACCOUNT, REGION, PulumiHarness
+from tests.conftest import ACCOUNT, CLOUD_URL, REGION, PulumiHarness
 
-CLOUD_URL = (
-    "https://api.prefect.cloud/api/accounts/11111111-1111-1111-1111-111111111111"
-    "/workspaces/22222222-2222-2222-2222-222222222222"
-)
 API_KEY = "pnu_unit_test_key_not_real"
 
 # Types of every AWS resource the component may create that takes tags.

@@ -11,15 +11,10 @@ from pulumi.runtime import rpc
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
 from prefect_ecs_platform.prefect_objects import credentials_block_name
 from prefect_ecs_platform.prefect_yaml import load_prefect_yaml
-from tests.conftest import REGION, PulumiHarness
+from tests.conftest import CLOUD_URL, REGION, PulumiHarness
 
 ROOT = Path(__file__).resolve().parents[2]
-CLOUD_URL = (
-    "https://api.prefect.cloud/api/accounts/11111111-1111-1111-1111-111111111111"
-    "/workspaces/22222222-2222-2222-2222-222222222222"
-)
 API_KEY = "pnu_prefect_objects_unit_key"
-SECRET = {rpc._special_sig_key: rpc._special_secret_sig}
 POOL = "pulumi-python:dynamic/prefect:WorkPool"
 BLOCK = "pulumi-python:dynamic/prefect:BlockDocument"
 DEPLOYMENT = "pulumi-python:dynamic/prefect:Deployment"

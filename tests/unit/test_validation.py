@@ -8,11 +8,7 @@ import pytest
 
 from prefect_ecs_platform.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.validation import args_problems, is_prefect_cloud_url
-
-CLOUD_URL = (
-    "https://api.prefect.cloud/api/accounts/11111111-1111-1111-1111-111111111111"
-    "/workspaces/22222222-2222-2222-2222-222222222222"
-)
+from tests.conftest import CLOUD_URL
 
 
 def make_args(**overrides: Any) -> PrefectEcsPlatformArgs:

@@ -10,12 +10,8 @@ import pulumi
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
 from prefect_ecs_platform.policies import WILDCARD_STATEMENTS
 from prefect_ecs_platform.worker import OBSERVER_QUEUE_SETTING, worker_command
-from tests.conftest import REGION, PulumiHarness
+from tests.conftest import CLOUD_URL, REGION, PulumiHarness
 
-CLOUD_URL = (
-    "https://api.prefect.cloud/api/accounts/11111111-1111-1111-1111-111111111111"
-    "/workspaces/22222222-2222-2222-2222-222222222222"
-)
 SERVER_URL = "https://prefect.internal.example/api"
 API_KEY = "pnu_worker_unit_test_key"
 
