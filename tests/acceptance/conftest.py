@@ -6,8 +6,10 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from pulumi.runtime.proto import provider_pb2_grpc
 
 from prefect_ecs_platform.prefect_api import PrefectApi
+from tests.acceptance.provider_host import running_provider_host
 from tests.prefect_server import running_prefect_server
 
 
@@ -34,3 +36,10 @@ def api(prefect_api_url: str) -> Iterator[PrefectApi]:
 def unique() -> str:
     """A short suffix that keeps names of different tests apart on the shared server."""
     return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def host() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
+    """Pulumi's real provider host, started for one test."""
+    with running_provider_host() as stub:
+        yield stub

@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import http.server
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import grpc
 import httpx
 import pytest
-from google.protobuf import struct_pb2
 from pulumi.dynamic.dynamic import serialize_provider
-from pulumi.runtime import rpc
 from pulumi.runtime._serialization import _serialize
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-import prefect_ecs_platform
 from prefect_ecs_platform.prefect_api import NotFound, PrefectApi
 from prefect_ecs_platform.resources.work_pool import WorkPoolProvider
+from tests.acceptance.provider_host import from_struct, to_struct
 
 pytestmark = pytest.mark.server
 
 API_KEY = "pnu_host-test-key-0123456789"
-COMPONENTS_DIR = Path(prefect_ecs_platform.__file__).resolve().parent.parent
-REPO_ROOT = COMPONENTS_DIR.parent
 
 
 class _RecordingProxy(http.server.ThreadingHTTPServer):
@@ -76,43 +66,6 @@ def proxy_url(prefect_api_url: str) -> Iterator[tuple[str, _RecordingProxy]]:
     proxy.server_close()
 
 
-@pytest.fixture
-def host() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
-    """Start the provider host the way the engine does and dial the port it prints first."""
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_KEY"}
-    env["PULUMI_PROJECT"] = "prefect-ecs-platform"
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(COMPONENTS_DIR), env.get("PYTHONPATH")]))
-    process = subprocess.Popen(
-        [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:1"],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        assert process.stdout is not None
-        port = int(process.stdout.readline().strip())
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        yield provider_pb2_grpc.ResourceProviderStub(channel)
-        channel.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _struct(props: dict[str, Any]) -> struct_pb2.Struct:
-    # A private loop: asyncio.run() would unset the thread's current loop, which Pulumi's mocks need later.
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(rpc.serialize_properties(props, {}))
-    finally:
-        loop.close()
-
-
-def _props(reply_properties: struct_pb2.Struct) -> dict[str, Any]:
-    return dict(rpc.deserialize_properties(reply_properties))
-
-
 def test_work_pool_through_the_provider_host(
     host: provider_pb2_grpc.ResourceProviderStub,
     proxy_url: tuple[str, _RecordingProxy],
@@ -134,18 +87,20 @@ def test_work_pool_through_the_provider_host(
         "adopt_existing": False,
     }
 
-    host.Configure(provider_pb2.ConfigureRequest(args=_struct({"prefect-ecs-platform:prefectApiKey": API_KEY})))
+    host.Configure(provider_pb2.ConfigureRequest(args=to_struct({"prefect-ecs-platform:prefectApiKey": API_KEY})))
 
-    check = host.Check(provider_pb2.CheckRequest(urn=urn, olds=_struct({}), news=_struct(news)))
+    check = host.Check(provider_pb2.CheckRequest(urn=urn, olds=to_struct({}), news=to_struct(news)))
     assert list(check.failures) == []
-    bad = host.Check(provider_pb2.CheckRequest(urn=urn, olds=_struct({}), news=_struct({**news, "name": "prefect-x"})))
+    bad = host.Check(
+        provider_pb2.CheckRequest(urn=urn, olds=to_struct({}), news=to_struct({**news, "name": "prefect-x"}))
+    )
     assert [f.property for f in bad.failures] == ["name"]
 
     created = host.Create(provider_pb2.CreateRequest(urn=urn, properties=check.inputs))
     stored = api.read_work_pool(f"pool-{unique}")
     assert created.id == stored["id"]
     assert stored["concurrency_limit"] == 2
-    outs = _props(created.properties)
+    outs = from_struct(created.properties)
     assert outs["description"] == "via host"
     assert API_KEY not in str(outs)
     assert proxy.authorizations
@@ -155,24 +110,24 @@ def test_work_pool_through_the_provider_host(
     assert same.changes == provider_pb2.DiffResponse.DIFF_NONE
 
     edited = {**news, "description": "edited via host"}
-    diff = host.Diff(provider_pb2.DiffRequest(id=created.id, urn=urn, olds=created.properties, news=_struct(edited)))
+    diff = host.Diff(provider_pb2.DiffRequest(id=created.id, urn=urn, olds=created.properties, news=to_struct(edited)))
     assert (diff.changes, list(diff.replaces)) == (provider_pb2.DiffResponse.DIFF_SOME, [])
     renamed = host.Diff(
         provider_pb2.DiffRequest(
-            id=created.id, urn=urn, olds=created.properties, news=_struct({**news, "name": f"pool-{unique}-x"})
+            id=created.id, urn=urn, olds=created.properties, news=to_struct({**news, "name": f"pool-{unique}-x"})
         )
     )
     assert list(renamed.replaces) == ["name"]
 
     updated = host.Update(
-        provider_pb2.UpdateRequest(id=created.id, urn=urn, olds=created.properties, news=_struct(edited))
+        provider_pb2.UpdateRequest(id=created.id, urn=urn, olds=created.properties, news=to_struct(edited))
     )
-    assert _props(updated.properties)["concurrency_limit"] == 2
+    assert from_struct(updated.properties)["concurrency_limit"] == 2
     assert api.read_work_pool(f"pool-{unique}")["description"] == "edited via host"
 
     api.update_work_pool(f"pool-{unique}", {"concurrency_limit": 7})
     read = host.Read(provider_pb2.ReadRequest(id=created.id, urn=urn, properties=updated.properties))
-    assert (read.id, _props(read.properties)["concurrency_limit"]) == (created.id, 7)
+    assert (read.id, from_struct(read.properties)["concurrency_limit"]) == (created.id, 7)
 
     host.Delete(provider_pb2.DeleteRequest(id=created.id, urn=urn, properties=read.properties))
     with pytest.raises(NotFound):
