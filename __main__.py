@@ -3,8 +3,8 @@
 import pulumi
 
 from prefect_ecs_platform import PrefectEcsPlatform
+from prefect_ecs_platform.inputs.stack_config import load_stack_config
 from prefect_ecs_platform.platform import OUTPUT_NAMES
-from prefect_ecs_platform.stack_config import load_stack_config
 
 _, args = load_stack_config()
 platform = PrefectEcsPlatform("data", args)

@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "components"))
 sys.path.insert(0, str(ROOT))
 
-from prefect_ecs_platform.api_bodies import work_pool_body  # noqa: E402
-from prefect_ecs_platform.job_template import default_ecs_template  # noqa: E402
+from prefect_ecs_platform.inputs.job_variables import default_ecs_template  # noqa: E402
 from prefect_ecs_platform.prefect_api import PrefectApi  # noqa: E402
+from prefect_ecs_platform.prefect_api.request_bodies import work_pool_body  # noqa: E402
 from prefect_ecs_platform.resources import DeploymentProvider, WorkPoolProvider  # noqa: E402
 from tests.acceptance.engine_values import as_grpc  # noqa: E402
 from tests.prefect_server import running_prefect_server  # noqa: E402

@@ -1,11 +1,11 @@
 """A Pulumi component that runs a production Prefect 3 platform on AWS ECS Fargate."""
 
-from .args import PrefectEcsPlatformArgs
-from .deployment_args import DeploymentArgs, ScheduleArgs
-from .job_template import JobTemplateSettings, build_base_job_template
-from .platform import PrefectEcsPlatform
-from .prefect_yaml import load_prefect_yaml
-from .problems import InvalidInputError, Problem
+from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
+from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs, ScheduleArgs
+from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
+from prefect_ecs_platform.inputs.problems import InvalidInputError, Problem
+from prefect_ecs_platform.platform import PrefectEcsPlatform
+from prefect_ecs_platform.prefect_api.job_template import JobTemplateSettings, build_base_job_template
 
 __all__ = [
     "DeploymentArgs",

@@ -1,4 +1,4 @@
-"""`PrefectEcsPlatform`: the component that bundles the AWS side of a Prefect platform on ECS Fargate."""
+"""`PrefectEcsPlatform`: the component that composes the parts: validated inputs, the AWS half, the Prefect half."""
 
 from __future__ import annotations
 
@@ -7,18 +7,18 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from .args import PrefectEcsPlatformArgs
-from .cluster import create_cluster
-from .iam import create_flow_run_roles, create_push_user, run_flows_policy_json
-from .job_template import JobTemplateSettings, build_base_job_template
-from .logs import create_log_group
-from .network import create_network
-from .prefect_objects import create_credentials_block, create_prefect_objects
-from .problems import raise_if_any
-from .registry import create_flow_image
-from .secrets import create_prefect_credentials
-from .validation import args_problems
-from .worker import create_worker_service
+from prefect_ecs_platform.aws.cluster import create_cluster
+from prefect_ecs_platform.aws.flow_image import create_flow_image
+from prefect_ecs_platform.aws.iam_roles import create_flow_run_roles, create_push_user, run_flows_policy_json
+from prefect_ecs_platform.aws.logs import create_log_group
+from prefect_ecs_platform.aws.network import create_network
+from prefect_ecs_platform.aws.secrets import create_prefect_credentials
+from prefect_ecs_platform.aws.worker_service import create_worker_service
+from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
+from prefect_ecs_platform.inputs.args_validation import args_problems
+from prefect_ecs_platform.inputs.problems import raise_if_any
+from prefect_ecs_platform.prefect_api.job_template import JobTemplateSettings, build_base_job_template
+from prefect_ecs_platform.resources.platform_objects import create_credentials_block, create_prefect_objects
 
 TYPE_TOKEN = "prefect-ecs-platform:index:PrefectEcsPlatform"
 

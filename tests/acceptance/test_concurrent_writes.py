@@ -6,9 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from prefect_ecs_platform.api_bodies import work_pool_body
-from prefect_ecs_platform.job_template import default_ecs_template
+from prefect_ecs_platform.inputs.job_variables import default_ecs_template
 from prefect_ecs_platform.prefect_api import PrefectApi
+from prefect_ecs_platform.prefect_api.request_bodies import work_pool_body
 from prefect_ecs_platform.resources import DeploymentProvider, WorkPoolProvider
 from tests.acceptance.engine_values import as_grpc
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from prefect_ecs_platform.api_bodies import deployment_body, work_pool_body
-from prefect_ecs_platform.flow_source import read_flow_source
-from prefect_ecs_platform.job_template import JobTemplateSettings, build_base_job_template
+from prefect_ecs_platform.inputs.flow_source import read_flow_source
+from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
 from prefect_ecs_platform.prefect_api import PrefectApi
-from prefect_ecs_platform.prefect_yaml import load_prefect_yaml
+from prefect_ecs_platform.prefect_api.job_template import JobTemplateSettings, build_base_job_template
+from prefect_ecs_platform.prefect_api.request_bodies import deployment_body, work_pool_body
 from prefect_ecs_platform.resources import DeploymentProvider, WorkPoolProvider
 from tests.acceptance.engine_values import as_grpc
 

@@ -6,7 +6,7 @@ reads with aiobotocore. So moto runs as a loopback HTTP server here (`tests.moto
 in-process, and the worker's observer is the real one, not the stub `tests/moto/conftest.py` installs
 for the template tests.
 
-The AWS side is what worker mode creates (`prefect_ecs_platform.worker`): the stack's network, roles and
+The AWS side is what worker mode creates (`prefect_ecs_platform.aws.worker_service`): the stack's network, roles and
 cluster, the events queue with its dead-letter queue, and an EventBridge rule with
 `task_state_event_pattern(cluster_arn)` targeting the queue. Two flow runs of one deployment in a pool
 built by `build_base_job_template` are submitted by the worker to moto. Events then enter through
@@ -43,9 +43,10 @@ from prefect_aws.observers.ecs import EcsTaskTagsReader, SqsSubscriber
 from prefect_aws.settings import EcsObserverSettings
 from prefect_aws.workers.ecs_worker import ECSWorker, parse_identifier
 
-from prefect_ecs_platform.job_template import FLOW_CONTAINER_NAME, JobTemplateSettings, build_base_job_template
-from prefect_ecs_platform.policies import events_queue_policy
-from prefect_ecs_platform.worker import OBSERVER_QUEUE_SETTING, task_state_event_pattern
+from prefect_ecs_platform.aws.iam_policies import events_queue_policy
+from prefect_ecs_platform.aws.worker_service import OBSERVER_QUEUE_SETTING, task_state_event_pattern
+from prefect_ecs_platform.inputs.flow_container import FLOW_CONTAINER_NAME
+from prefect_ecs_platform.prefect_api.job_template import JobTemplateSettings, build_base_job_template
 from tests.moto.aws_stack import AwsStack, create_stack, fargate_containers_without_memory
 from tests.moto.moto_server import aws_clients_pointed_at, moto_server
 
@@ -113,7 +114,7 @@ def matches_event_pattern(pattern: dict[str, Any], event: dict[str, Any]) -> boo
 
 
 def _create_events_queues(session: boto3.Session, stack: AwsStack) -> EventsQueues:
-    """The queue, DLQ, rule, target and queue policy of `prefect_ecs_platform.worker.create_worker_service`."""
+    """The queue, DLQ, rule, target and queue policy of `aws.worker_service.create_worker_service`."""
     sqs = session.client("sqs")
     dead_letter_url = sqs.create_queue(
         QueueName=f"{STACK}-task-events-dlq", Attributes={"MessageRetentionPeriod": str(14 * 24 * 3600)}
@@ -387,7 +388,7 @@ def observed(prefect_api: None) -> Iterator[Observed]:
         other_cluster_arn = session.client("ecs").create_cluster(clusterName=f"{STACK}-other")["cluster"]["clusterArn"]
         queues = _create_events_queues(session, stack)
 
-        # The worker container's environment (prefect_ecs_platform.worker.worker_container).
+        # The worker container's environment (prefect_ecs_platform.aws.worker_service.worker_container).
         patch.setenv("PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_ENABLED", "true")
         patch.setenv(OBSERVER_QUEUE_SETTING, queues.queue_name)
         # prefect-aws builds its observer once, at import, from the settings of that moment; a worker

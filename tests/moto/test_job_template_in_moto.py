@@ -22,9 +22,9 @@ from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_KEY, temporary
 from prefect_aws.credentials import AwsCredentials
 from pydantic import SecretStr
 
-from prefect_ecs_platform.fargate import fargate_size_problems
-from prefect_ecs_platform.job_template import JobTemplateSettings, build_base_job_template
-from prefect_ecs_platform.problems import Problem
+from prefect_ecs_platform.inputs.fargate import fargate_size_problems
+from prefect_ecs_platform.inputs.problems import Problem
+from prefect_ecs_platform.prefect_api.job_template import JobTemplateSettings, build_base_job_template
 from tests.moto.aws_stack import AwsStack, RunTaskRequests
 from tests.moto.flow_runs import Submission, submit_deployment_run
 

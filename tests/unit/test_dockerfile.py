@@ -12,11 +12,15 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from prefect_ecs_platform.api_bodies import FLOWS_IMAGE_PROJECT_ROOT, SET_WORKING_DIRECTORY_STEP, deployment_body
-from prefect_ecs_platform.flow_source import split_entrypoint
-from prefect_ecs_platform.prefect_yaml import load_prefect_yaml
+from prefect_ecs_platform.inputs.flow_source import split_entrypoint
+from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
+from prefect_ecs_platform.prefect_api.request_bodies import (
+    FLOWS_IMAGE_PROJECT_ROOT,
+    SET_WORKING_DIRECTORY_STEP,
+    deployment_body,
+)
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 # The platform builds the image with flows/ as the context (DEFAULT_IMAGE_CONTEXT).
 CONTEXT = ROOT / "flows"
 DOCKERFILE = CONTEXT / "Dockerfile"

@@ -5,16 +5,13 @@ from __future__ import annotations
 import json
 import os
 import runpy
-from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
 import yaml
 
-from tests.conftest import CLOUD_URL, PulumiHarness
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import CLOUD_URL, ROOT, PulumiHarness
 
 
 def stack_config(stack: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ import pytest
 from pulumi.runtime import rpc
 
 from prefect_ecs_platform import InvalidInputError, PrefectEcsPlatform, PrefectEcsPlatformArgs
-from prefect_ecs_platform.policies import WILDCARD_STATEMENTS
+from prefect_ecs_platform.aws.iam_policies import WILDCARD_STATEMENTS
 from tests.conftest import ACCOUNT, CLOUD_URL, REGION, PulumiHarness
 
 API_KEY = "pnu_unit_test_key_not_real"

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi.runtime import rpc
 
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
-from prefect_ecs_platform.prefect_objects import credentials_block_name
-from prefect_ecs_platform.prefect_yaml import load_prefect_yaml
-from tests.conftest import CLOUD_URL, REGION, PulumiHarness
+from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
+from prefect_ecs_platform.resources.platform_objects import credentials_block_name
+from tests.conftest import CLOUD_URL, REGION, ROOT, PulumiHarness
 
-ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "pnu_prefect_objects_unit_key"
 POOL = "pulumi-python:dynamic/prefect:WorkPool"
 BLOCK = "pulumi-python:dynamic/prefect:BlockDocument"

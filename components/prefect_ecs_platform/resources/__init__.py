@@ -1,7 +1,11 @@
-"""Pulumi dynamic resources for Prefect objects: work pools, block documents and deployments.
+"""The Prefect half, resource level: Pulumi dynamic resources for work pools, block documents and deployments.
 
-Each resource talks to Prefect's REST API (OSS server or Prefect Cloud) from Pulumi's provider host.
-The Prefect API key is looked up at call time, never stored on a provider: see `credentials`.
+Each resource talks to Prefect's REST API (OSS server or Prefect Cloud) from Pulumi's provider host through
+`prefect_api`, and looks the Prefect API key up at call time, never storing it on a provider (`credentials`).
+`platform_objects` creates the component's pool, block and deployments from the AWS values `platform.py`
+hands it. This part imports `prefect_api` and `inputs`, never the AWS half. Pulumi state pickles each
+provider by reference to its module here (`work_pool`, `block_document`, `deployment`) and unpickles it on
+Read and Delete, so those three paths are permanent.
 """
 
 from prefect_ecs_platform.resources.block_document import BlockDocument, BlockDocumentProvider

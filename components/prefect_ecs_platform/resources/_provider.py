@@ -9,11 +9,11 @@ import pulumi
 import pydantic
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 
+from prefect_ecs_platform.inputs.args_validation import api_url_problems
+from prefect_ecs_platform.inputs.problems import Problem
 from prefect_ecs_platform.prefect_api import PrefectApi
-from prefect_ecs_platform.problems import Problem
 from prefect_ecs_platform.resources import credentials
 from prefect_ecs_platform.resources.normalise import contains_unknown, same_value
-from prefect_ecs_platform.validation import api_url_problems
 
 # Inputs that steer the provider rather than describe the Prefect object.
 API_URL = "api_url"

@@ -8,6 +8,7 @@ import pulumi
 from prefect.client.schemas.actions import WorkPoolCreate
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
 
+from prefect_ecs_platform.inputs.args_validation import work_pool_name_problems
 from prefect_ecs_platform.prefect_api import Conflict, NotFound, PrefectApi, PrefectApiError
 from prefect_ecs_platform.resources._provider import (
     ADOPT_EXISTING,
@@ -19,7 +20,6 @@ from prefect_ecs_platform.resources._provider import (
     model_failures,
 )
 from prefect_ecs_platform.resources.normalise import contains_unknown, same_value, set_fields
-from prefect_ecs_platform.validation import work_pool_name_problems
 
 FIELDS = (
     "name",

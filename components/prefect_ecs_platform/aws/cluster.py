@@ -1,0 +1,47 @@
+"""The ECS cluster flow runs are started on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
+from prefect_ecs_platform.inputs.arns import cluster_name_from_arn
+
+
+@dataclass(frozen=True)
+class Cluster:
+    arn: pulumi.Output[str]
+    name: pulumi.Output[str]
+
+
+def create_cluster(
+    name: str, args: PrefectEcsPlatformArgs, tags: dict[str, str], opts: pulumi.ResourceOptions
+) -> Cluster:
+    """Create a Fargate cluster with on-demand and Spot capacity, or use the brought one."""
+    if args.cluster_arn is not None:
+        arn = pulumi.Output.from_input(args.cluster_arn)
+        return Cluster(arn=arn, name=arn.apply(cluster_name_from_arn))
+    cluster = aws.ecs.Cluster(
+        f"{name}-cluster",
+        settings=[
+            aws.ecs.ClusterSettingArgs(
+                name="containerInsights", value="enabled" if args.container_insights else "disabled"
+            )
+        ],
+        tags=tags,
+        opts=opts,
+    )
+    aws.ecs.ClusterCapacityProviders(
+        f"{name}-capacity",
+        cluster_name=cluster.name,
+        # FARGATE_SPOT must be registered on the cluster before a task can ask for it.
+        capacity_providers=["FARGATE", "FARGATE_SPOT"],
+        default_capacity_provider_strategies=[
+            aws.ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArgs(capacity_provider="FARGATE", weight=1)
+        ],
+        opts=opts,
+    )
+    return Cluster(arn=cluster.arn, name=cluster.name)

@@ -1,0 +1,64 @@
+"""The flow image: an ECR repository and the image built from the flows' Docker context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_awsx as awsx
+
+from prefect_ecs_platform.inputs.args import DEFAULT_IMAGE_CONTEXT, PrefectEcsPlatformArgs
+from prefect_ecs_platform.inputs.arns import ecr_repository_arn_from_image
+
+
+@dataclass(frozen=True)
+class FlowImage:
+    #: None when the user brought a prebuilt image.
+    repository_url: pulumi.Output[str | None]
+    #: The private ECR repository the image is pulled from, None for other registries.
+    repository_arn: pulumi.Output[str | None]
+    #: The image reference flow runs use, pinned by digest when this stack built it.
+    image_uri: pulumi.Output[str]
+
+
+def create_flow_image(
+    name: str, args: PrefectEcsPlatformArgs, tags: dict[str, str], opts: pulumi.ResourceOptions
+) -> FlowImage:
+    """Build and push the flow image, or use the brought `image_uri`."""
+    if args.image_uri is not None:
+        image_uri = pulumi.Output.from_input(args.image_uri)
+        return FlowImage(
+            repository_url=pulumi.Output.from_input(None),
+            repository_arn=image_uri.apply(ecr_repository_arn_from_image),
+            image_uri=image_uri,
+        )
+    repository = awsx.ecr.Repository(
+        f"{name}-flows",
+        force_delete=args.ecr_force_delete,
+        image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
+        lifecycle_policy=awsx.ecr.LifecyclePolicyArgs(
+            rules=[
+                awsx.ecr.LifecyclePolicyRuleArgs(
+                    description=f"keep the last {args.ecr_keep_images} images",
+                    maximum_number_of_images=args.ecr_keep_images,
+                    tag_status=awsx.ecr.LifecycleTagStatus.ANY,
+                )
+            ]
+        ),
+        tags=tags,
+        opts=opts,
+    )
+    image = awsx.ecr.Image(
+        f"{name}-flows",
+        repository_url=repository.url,
+        context=args.image_context or DEFAULT_IMAGE_CONTEXT,
+        platform=args.image_platform,
+        opts=opts,
+    )
+    return FlowImage(
+        repository_url=repository.url,
+        repository_arn=repository.url.apply(ecr_repository_arn_from_image),
+        # awsx reports the pushed image as repository@sha256:digest, so a code change is a new URI.
+        image_uri=image.image_uri,
+    )

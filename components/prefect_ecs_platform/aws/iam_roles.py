@@ -1,0 +1,122 @@
+"""IAM: the flow-run execution and task roles, and push mode's submitting user."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from prefect_ecs_platform.aws.iam_policies import (
+    custom_statements_policy,
+    ecs_tasks_trust_policy,
+    execution_role_policy,
+    run_flows_policy,
+)
+from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
+
+
+@dataclass(frozen=True)
+class FlowRunRoles:
+    execution_role_arn: pulumi.Output[str]
+    task_role_arn: pulumi.Output[str]
+
+
+@dataclass(frozen=True)
+class PushUser:
+    access_key_id: pulumi.Output[str]
+    secret_access_key: pulumi.Output[str]
+
+
+def _to_json(document: dict) -> str:
+    return json.dumps(document, sort_keys=True)
+
+
+def create_flow_run_roles(
+    name: str,
+    args: PrefectEcsPlatformArgs,
+    *,
+    account_id: pulumi.Output[str],
+    repository_arn: pulumi.Output[str | None],
+    log_group_arn: pulumi.Output[str],
+    secret_arns: pulumi.Output[list[str]],
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> FlowRunRoles:
+    """Create the execution and task roles, or use the brought ones."""
+    trust = account_id.apply(lambda account: _to_json(ecs_tasks_trust_policy(account)))
+
+    if args.execution_role_arn is not None:
+        execution_role_arn = pulumi.Output.from_input(args.execution_role_arn)
+    else:
+        execution_role = aws.iam.Role(
+            f"{name}-execution",
+            description="ECS starts Prefect flow-run tasks with this role: image pull, logs, Prefect credentials",
+            assume_role_policy=trust,
+            tags=tags,
+            opts=opts,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-execution",
+            role=execution_role.id,
+            policy=pulumi.Output.all(repository_arn, log_group_arn, secret_arns).apply(
+                lambda values: _to_json(
+                    execution_role_policy(repository_arn=values[0], log_group_arn=values[1], secret_arns=values[2])
+                )
+            ),
+            opts=opts,
+        )
+        execution_role_arn = execution_role.arn
+
+    if args.task_role_arn is not None:
+        task_role_arn = pulumi.Output.from_input(args.task_role_arn)
+    else:
+        task_role = aws.iam.Role(
+            f"{name}-task",
+            description="Prefect flow code runs with this role; it may touch nothing unless granted",
+            assume_role_policy=trust,
+            tags=tags,
+            opts=opts,
+        )
+        for index, policy_arn in enumerate(args.task_role_policy_arns):
+            aws.iam.RolePolicyAttachment(f"{name}-task-{index}", role=task_role.name, policy_arn=policy_arn, opts=opts)
+        if args.task_role_statements:
+            aws.iam.RolePolicy(
+                f"{name}-task",
+                role=task_role.id,
+                policy=_to_json(custom_statements_policy(args.task_role_statements)),
+                opts=opts,
+            )
+        task_role_arn = task_role.arn
+    return FlowRunRoles(execution_role_arn=execution_role_arn, task_role_arn=task_role_arn)
+
+
+def run_flows_policy_json(
+    *,
+    cluster_arn: pulumi.Output[str],
+    roles: FlowRunRoles,
+    log_group_arn: pulumi.Output[str],
+) -> pulumi.Output[str]:
+    """The run-flows policy as JSON, once the ARNs it is scoped to are known."""
+    return pulumi.Output.all(cluster_arn, roles.execution_role_arn, roles.task_role_arn, log_group_arn).apply(
+        lambda values: _to_json(
+            run_flows_policy(
+                cluster_arn=values[0], execution_role_arn=values[1], task_role_arn=values[2], log_group_arn=values[3]
+            )
+        )
+    )
+
+
+def create_push_user(
+    name: str,
+    *,
+    policy: pulumi.Output[str],
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> PushUser:
+    """The IAM user whose access key Prefect Cloud uses to submit flow runs to this cluster."""
+    user = aws.iam.User(f"{name}-push", path="/prefect/", tags=tags, opts=opts)
+    aws.iam.UserPolicy(f"{name}-push", user=user.name, policy=policy, opts=opts)
+    key = aws.iam.AccessKey(f"{name}-push", user=user.name, opts=opts)
+    return PushUser(access_key_id=key.id, secret_access_key=pulumi.Output.secret(key.secret))

@@ -1,0 +1,84 @@
+"""Where flow-run tasks run: a new VPC, or subnets and security groups the user brings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_awsx as awsx
+
+from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
+
+
+@dataclass(frozen=True)
+class Network:
+    vpc_id: pulumi.Output[str]
+    subnet_ids: pulumi.Output[list[str]]
+    security_group_ids: pulumi.Output[list[str]]
+    assign_public_ip: bool
+
+
+def _new_vpc(
+    name: str, args: PrefectEcsPlatformArgs, tags: dict[str, str], opts: pulumi.ResourceOptions
+) -> awsx.ec2.Vpc:
+    public_only = args.subnet_layout == "public"
+    specs = [awsx.ec2.SubnetSpecArgs(type=awsx.ec2.SubnetType.PUBLIC)]
+    if not public_only:
+        specs.append(awsx.ec2.SubnetSpecArgs(type=awsx.ec2.SubnetType.PRIVATE))
+    return awsx.ec2.Vpc(
+        f"{name}-vpc",
+        cidr_block=args.vpc_cidr_block,
+        number_of_availability_zones=args.availability_zones,
+        subnet_strategy=awsx.ec2.SubnetAllocationStrategy.AUTO,
+        subnet_specs=specs,
+        # awsx defaults to one NAT gateway per zone (~$32/month each); one is enough for outbound calls.
+        nat_gateways=awsx.ec2.NatGatewayConfigurationArgs(
+            strategy=awsx.ec2.NatGatewayStrategy.NONE if public_only else awsx.ec2.NatGatewayStrategy.SINGLE
+        ),
+        # prefect-aws and awsvpc tasks resolve AWS endpoints by name.
+        enable_dns_hostnames=True,
+        enable_dns_support=True,
+        tags=tags,
+        opts=opts,
+    )
+
+
+def create_network(
+    name: str, args: PrefectEcsPlatformArgs, tags: dict[str, str], opts: pulumi.ResourceOptions
+) -> Network:
+    """Create (or adopt the brought) VPC, subnets and task security group."""
+    if args.vpc_id is not None:
+        vpc_id = pulumi.Output.from_input(args.vpc_id)
+        subnet_ids: pulumi.Output[Sequence[str]] = pulumi.Output.all(*(args.subnet_ids or []))
+        assign_public_ip = bool(args.assign_public_ip)
+    else:
+        vpc = _new_vpc(name, args, tags, opts)
+        vpc_id = vpc.vpc_id
+        public_only = args.subnet_layout == "public"
+        subnet_ids = vpc.public_subnet_ids if public_only else vpc.private_subnet_ids
+        assign_public_ip = public_only if args.assign_public_ip is None else args.assign_public_ip
+
+    if args.security_group_ids:
+        security_group_ids = pulumi.Output.all(*args.security_group_ids)
+    else:
+        group = aws.ec2.SecurityGroup(
+            f"{name}-tasks",
+            vpc_id=vpc_id,
+            description="Prefect flow-run tasks: no ingress; egress to pull images and call the Prefect API",
+            egress=[
+                aws.ec2.SecurityGroupEgressArgs(
+                    protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"], ipv6_cidr_blocks=["::/0"]
+                )
+            ],
+            tags=tags,
+            opts=opts,
+        )
+        security_group_ids = group.id.apply(lambda group_id: [group_id])
+    return Network(
+        vpc_id=vpc_id,
+        subnet_ids=pulumi.Output.from_input(subnet_ids).apply(list),
+        security_group_ids=security_group_ids.apply(list),
+        assign_public_ip=assign_public_ip,
+    )

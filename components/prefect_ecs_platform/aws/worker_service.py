@@ -1,0 +1,250 @@
+"""Hybrid mode: a Prefect ECS worker as an ECS service, and the task-state events it needs.
+
+Matches prefect-aws's own CloudFormation service (`prefect_aws/templates/ecs/service.json`) and tightens it:
+no ingress (the health check runs inside the container), a pinned image, IAM scoped to this cluster, these
+two roles and this queue instead of `*`, EventBridge delivery only from this stack's rule, and
+`PREFECT_API_AUTH_STRING` (the name Prefect reads) for self-hosted servers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from prefect_ecs_platform.aws.iam_policies import ecs_tasks_trust_policy, events_queue_policy, worker_role_policy
+from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
+
+WORKER_CONTAINER_NAME = "prefect-worker"
+#: Prefect's worker webserver port (PREFECT_WORKER_WEBSERVER_PORT's default), where /health answers.
+WORKER_HEALTH_PORT = 8080
+#: The setting prefect-aws reads for the task-state event queue's name.
+OBSERVER_QUEUE_SETTING = "PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_SQS_QUEUE_NAME"
+
+
+@dataclass(frozen=True)
+class WorkerService:
+    service_name: pulumi.Output[str]
+    task_role_arn: pulumi.Output[str]
+    events_queue_url: pulumi.Output[str]
+    events_queue_name: pulumi.Output[str]
+
+
+def worker_command(work_pool_name: str, work_queue_names: list[str]) -> list[str]:
+    """The worker's command line (exec form, so signals reach the worker and it shuts down cleanly)."""
+    command = ["prefect", "worker", "start", "--pool", work_pool_name, "--type", "ecs", "--with-healthcheck"]
+    for queue in work_queue_names:
+        command += ["--work-queue", queue]
+    return command
+
+
+def worker_container(
+    *,
+    image: str,
+    work_pool_name: str,
+    work_queue_names: list[str],
+    prefect_api_url: str,
+    events_queue_name: str,
+    log_group_name: str,
+    region: str,
+    api_key_secret_arn: str | None,
+    auth_string_secret_arn: str | None,
+) -> dict[str, Any]:
+    """The worker's container definition, as ECS takes it. Credentials only ever arrive as ECS secrets."""
+    secrets = []
+    if api_key_secret_arn:
+        secrets.append({"name": "PREFECT_API_KEY", "valueFrom": api_key_secret_arn})
+    if auth_string_secret_arn:
+        secrets.append({"name": "PREFECT_API_AUTH_STRING", "valueFrom": auth_string_secret_arn})
+    health_probe = (
+        f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{WORKER_HEALTH_PORT}/health', timeout=5)"
+    )
+    return {
+        "name": WORKER_CONTAINER_NAME,
+        "image": image,
+        "essential": True,
+        "command": worker_command(work_pool_name, work_queue_names),
+        "environment": [
+            {"name": "PREFECT_API_URL", "value": prefect_api_url},
+            {"name": "PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_ENABLED", "value": "true"},
+            {"name": OBSERVER_QUEUE_SETTING, "value": events_queue_name},
+            # The observer otherwise infers the region from its environment; the queue is in the stack's.
+            {"name": "PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_SQS_QUEUE_REGION", "value": region},
+        ],
+        "secrets": secrets,
+        "healthCheck": {
+            "command": ["CMD", "python", "-c", health_probe],
+            "interval": 30,
+            "timeout": 5,
+            "retries": 3,
+            "startPeriod": 60,
+        },
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group_name,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": "worker",
+            },
+        },
+    }
+
+
+def task_state_event_pattern(cluster_arn: str) -> dict[str, Any]:
+    """EventBridge pattern for this cluster's task state changes, the events prefect-aws's observer reads."""
+    return {
+        "source": ["aws.ecs"],
+        "detail-type": ["ECS Task State Change"],
+        "detail": {"clusterArn": [cluster_arn]},
+    }
+
+
+def create_worker_service(
+    name: str,
+    args: PrefectEcsPlatformArgs,
+    *,
+    cluster_arn: pulumi.Output[str],
+    execution_role_arn: pulumi.Output[str],
+    flow_task_role_arn: pulumi.Output[str],
+    log_group_name: pulumi.Output[str],
+    log_group_arn: pulumi.Output[str],
+    region: pulumi.Output[str],
+    account_id: pulumi.Output[str],
+    image_uri: pulumi.Output[str],
+    api_key_secret_arn: pulumi.Output[str | None],
+    auth_string_secret_arn: pulumi.Output[str | None],
+    subnet_ids: pulumi.Output[list[str]],
+    security_group_ids: pulumi.Output[list[str]],
+    assign_public_ip: bool,
+    cpu_architecture: str,
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> WorkerService:
+    dead_letters = aws.sqs.Queue(
+        f"{name}-task-events-dlq", message_retention_seconds=14 * 24 * 3600, tags=tags, opts=opts
+    )
+    queue = aws.sqs.Queue(
+        f"{name}-task-events",
+        message_retention_seconds=7 * 24 * 3600,
+        visibility_timeout_seconds=300,
+        redrive_policy=dead_letters.arn.apply(
+            lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 3})
+        ),
+        # EventBridge can deliver to an SSE-SQS queue without a KMS key policy.
+        sqs_managed_sse_enabled=True,
+        tags=tags,
+        opts=opts,
+    )
+    rule = aws.cloudwatch.EventRule(
+        f"{name}-task-events",
+        description="ECS task state changes of this cluster, for the Prefect worker's crash detection",
+        event_pattern=cluster_arn.apply(lambda arn: json.dumps(task_state_event_pattern(arn))),
+        tags=tags,
+        opts=opts,
+    )
+    queue_policy = aws.sqs.QueuePolicy(
+        f"{name}-task-events",
+        queue_url=queue.url,
+        policy=pulumi.Output.all(queue.arn, rule.arn).apply(
+            lambda v: json.dumps(events_queue_policy(queue_arn=v[0], rule_arn=v[1]))
+        ),
+        opts=opts,
+    )
+    aws.cloudwatch.EventTarget(
+        f"{name}-task-events",
+        rule=rule.name,
+        arn=queue.arn,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[queue_policy])),
+    )
+
+    worker_role = aws.iam.Role(
+        f"{name}-worker",
+        description="The Prefect ECS worker: runs flow-run tasks on this cluster, reads its task events",
+        assume_role_policy=account_id.apply(lambda account: json.dumps(ecs_tasks_trust_policy(account))),
+        tags=tags,
+        opts=opts,
+    )
+    worker_policy = aws.iam.RolePolicy(
+        f"{name}-worker",
+        role=worker_role.id,
+        policy=pulumi.Output.all(cluster_arn, execution_role_arn, flow_task_role_arn, log_group_arn, queue.arn).apply(
+            lambda v: json.dumps(
+                worker_role_policy(
+                    cluster_arn=v[0],
+                    execution_role_arn=v[1],
+                    task_role_arn=v[2],
+                    log_group_arn=v[3],
+                    events_queue_arn=v[4],
+                ),
+                sort_keys=True,
+            )
+        ),
+        opts=opts,
+    )
+
+    image = pulumi.Output.from_input(args.worker_image_uri) if args.worker_image_uri is not None else image_uri
+    container = pulumi.Output.all(
+        image, queue.name, log_group_name, region, api_key_secret_arn, auth_string_secret_arn
+    ).apply(
+        lambda v: json.dumps(
+            [
+                worker_container(
+                    image=v[0],
+                    work_pool_name=args.work_pool_name,
+                    work_queue_names=list(args.work_queue_names),
+                    prefect_api_url=args.prefect_api_url,
+                    events_queue_name=v[1],
+                    log_group_name=v[2],
+                    region=v[3],
+                    api_key_secret_arn=v[4],
+                    auth_string_secret_arn=v[5],
+                )
+            ]
+        )
+    )
+    task_definition = aws.ecs.TaskDefinition(
+        f"{name}-worker",
+        family=f"{name}-prefect-worker",
+        cpu=str(args.worker_cpu),
+        memory=str(args.worker_memory),
+        network_mode="awsvpc",
+        requires_compatibilities=["FARGATE"],
+        runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+            cpu_architecture=cpu_architecture, operating_system_family="LINUX"
+        ),
+        execution_role_arn=execution_role_arn,
+        task_role_arn=worker_role.arn,
+        container_definitions=container,
+        tags=tags,
+        opts=opts,
+    )
+    service = aws.ecs.Service(
+        f"{name}-worker",
+        cluster=cluster_arn,
+        task_definition=task_definition.arn,
+        desired_count=args.worker_count,
+        # The worker is long-lived and must not be interrupted: on-demand Fargate, whatever flow runs use.
+        capacity_provider_strategies=[
+            aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE", weight=1)
+        ],
+        network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+            subnets=subnet_ids, security_groups=security_group_ids, assign_public_ip=assign_public_ip
+        ),
+        deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+        deployment_minimum_healthy_percent=100,
+        deployment_maximum_percent=200,
+        propagate_tags="SERVICE",
+        enable_ecs_managed_tags=True,
+        tags=tags,
+        # The worker must be able to act and read events from its first poll.
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[worker_policy])),
+    )
+    return WorkerService(
+        service_name=service.name,
+        task_role_arn=worker_role.arn,
+        events_queue_url=queue.url,
+        events_queue_name=queue.name,
+    )

@@ -1,0 +1,267 @@
+"""Checks of `PrefectEcsPlatformArgs` that run before any resource is created.
+
+Each check is a pure function returning `Problem`s; `args_problems` runs them all so a user sees every bad
+input at once.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
+from prefect_ecs_platform.inputs.deployment_validation import deployment_problems
+from prefect_ecs_platform.inputs.fargate import fargate_size_problems
+from prefect_ecs_platform.inputs.flow_container import DIGEST_PINNED_ALLOWED, is_digest_pinned
+from prefect_ecs_platform.inputs.job_variables import template_variable_names
+from prefect_ecs_platform.inputs.problems import Problem
+
+#: Retention values CloudWatch Logs accepts (0 = never expire).
+LOG_RETENTION_DAYS = (
+    0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+MODES = ("push", "worker")
+IMAGE_PLATFORMS = ("linux/amd64", "linux/arm64")
+SUBNET_LAYOUTS = ("private", "public")
+PREFECT_NAME_BANNED_CHARACTERS = ("/", "%", "&", ">", "<")
+
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_CLOUD_PATH = re.compile(rf"^/api/accounts/{_UUID}/workspaces/{_UUID}$")
+# Component names become parts of AWS names (ECR repositories are lowercase; IAM names are short).
+_COMPONENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,27}$")
+
+
+def is_prefect_cloud_url(url: str) -> bool:
+    """Whether `url` is a Prefect Cloud workspace API URL."""
+    parsed = urlparse(url)
+    return parsed.scheme == "https" and bool(_CLOUD_PATH.match(parsed.path.rstrip("/")))
+
+
+def component_name_problems(name: str) -> list[Problem]:
+    if _COMPONENT_NAME.match(name):
+        return []
+    return [
+        Problem(
+            "name",
+            name,
+            "a component name starts with a lowercase letter and has at most 28 lowercase letters, "
+            "digits and dashes (it prefixes AWS resource names)",
+        )
+    ]
+
+
+def api_url_problems(url: str) -> list[Problem]:
+    parsed = urlparse(url)
+    allowed = (
+        "a Prefect Cloud workspace URL https://api.prefect.cloud/api/accounts/<uuid>/workspaces/<uuid> "
+        "or a Prefect server URL ending in /api, such as http://prefect.internal:4200/api"
+    )
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        return [Problem("prefect_api_url", url, allowed)]
+    path = parsed.path.rstrip("/")
+    if "/accounts/" in path and not _CLOUD_PATH.match(path):
+        return [Problem("prefect_api_url", url, allowed)]
+    if "/accounts/" not in path and not path.endswith("/api"):
+        return [Problem("prefect_api_url", url, allowed)]
+    return []
+
+
+def work_pool_name_problems(name: str, field: str = "work_pool_name") -> list[Problem]:
+    if not name or not name.strip():
+        return [Problem(field, name, "a non-empty name")]
+    if name.lower().startswith("prefect"):
+        return [Problem(field, name, 'Prefect reserves names starting with "prefect"; choose another')]
+    banned = [c for c in PREFECT_NAME_BANNED_CHARACTERS if c in name]
+    if banned:
+        return [Problem(field, name, f"Prefect names may not contain {' '.join(PREFECT_NAME_BANNED_CHARACTERS)}")]
+    return []
+
+
+def mode_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
+    if args.mode not in MODES:
+        return [Problem("mode", args.mode, f"one of {', '.join(MODES)}")]
+    if args.mode == "push" and not is_prefect_cloud_url(args.prefect_api_url):
+        return [
+            Problem(
+                "mode",
+                args.mode,
+                '"worker" for a self-hosted server: "push" pools run only on Prefect Cloud, and prefect_api_url '
+                "is not a Prefect Cloud workspace URL",
+            )
+        ]
+    return []
+
+
+def api_key_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
+    if is_prefect_cloud_url(args.prefect_api_url) and args.prefect_api_key is None:
+        return [
+            Problem(
+                "prefect_api_key",
+                None,
+                "Prefect Cloud needs an API key: `pulumi config set --secret prefectApiKey ...` or "
+                "PREFECT_API_KEY in the environment",
+            )
+        ]
+    return []
+
+
+def credential_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
+    if args.prefect_api_auth_string is not None and is_prefect_cloud_url(args.prefect_api_url):
+        return [
+            Problem(
+                "prefect_api_auth_string",
+                "<secret>",
+                "only with a self-hosted Prefect server; Prefect Cloud authenticates with prefect_api_key",
+            )
+        ]
+    return []
+
+
+def worker_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
+    problems = fargate_size_problems(args.worker_cpu, args.worker_memory, field_prefix="worker_")
+    count = args.worker_count
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10:
+        problems.append(Problem("worker_count", count, "an integer from 1 to 10"))
+    for index, queue in enumerate(args.work_queue_names):
+        problems += work_pool_name_problems(queue, field=f"work_queue_names[{index}]")
+    if args.mode != "worker":
+        if args.worker_image_uri is not None:
+            problems.append(Problem("worker_image_uri", args.worker_image_uri, 'only with mode "worker"'))
+        if args.work_queue_names:
+            problems.append(Problem("work_queue_names", list(args.work_queue_names), 'only with mode "worker"'))
+    return problems
+
+
+def image_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
+    problems: list[Problem] = []
+    if args.image_context is not None and args.image_uri is not None:
+        problems.append(
+            Problem("image_uri", args.image_uri, "only one of `image_context` or `image_uri` can be provided")
+        )
+    # A tag can move under a running platform; a digest is one build. Outputs are checked when deployed.
+    for field in ("image_uri", "worker_image_uri"):
+        value = getattr(args, field)
+        if isinstance(value, str) and not is_digest_pinned(value):
+            problems.append(Problem(field, value, DIGEST_PINNED_ALLOWED))
+    if args.image_platform not in IMAGE_PLATFORMS:
+        problems.append(Problem("image_platform", args.image_platform, f"one of {', '.join(IMAGE_PLATFORMS)}"))
+    elif args.image_platform == "linux/arm64" and args.use_fargate_spot:
+        problems.append(
+            Problem(
+                "use_fargate_spot",
+                args.use_fargate_spot,
+                "false with image_platform linux/arm64: Fargate Spot runs only linux/amd64 tasks",
+            )
+        )
+    return problems
+
+
+def _given(value: object) -> bool:
+    return value is not None
+
+
+def network_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
+    problems: list[Problem] = []
+    brought = _given(args.vpc_id)
+    if brought and not args.subnet_ids:
+        problems.append(Problem("subnet_ids", args.subnet_ids, "the subnets of `vpc_id` tasks should use"))
+    if not brought:
+        for name in ("subnet_ids", "security_group_ids"):
+            if getattr(args, name) is not None:
+                problems.append(
+                    Problem(name, getattr(args, name), "only together with `vpc_id` (bring your own network)")
+                )
+        if args.subnet_layout not in SUBNET_LAYOUTS:
+            problems.append(Problem("subnet_layout", args.subnet_layout, f"one of {', '.join(SUBNET_LAYOUTS)}"))
+        elif args.subnet_layout == "public" and args.assign_public_ip is False:
+            problems.append(
+                Problem(
+                    "assign_public_ip",
+                    False,
+                    'true (or unset) with subnet_layout "public": without a NAT gateway tasks need a public IP '
+                    "to pull images and reach the Prefect API",
+                )
+            )
+        if not isinstance(args.availability_zones, int) or not 2 <= args.availability_zones <= 6:
+            problems.append(Problem("availability_zones", args.availability_zones, "an integer from 2 to 6"))
+        try:
+            network = ipaddress.IPv4Network(args.vpc_cidr_block)
+        except ValueError:
+            problems.append(Problem("vpc_cidr_block", args.vpc_cidr_block, "an IPv4 CIDR block such as 10.0.0.0/16"))
+        else:
+            if not 16 <= network.prefixlen <= 24:
+                problems.append(Problem("vpc_cidr_block", args.vpc_cidr_block, "a VPC block from /16 to /24"))
+    return problems
+
+
+def task_size_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
+    return fargate_size_problems(args.cpu, args.memory)
+
+
+def retention_problems(days: object) -> list[Problem]:
+    if isinstance(days, bool) or days not in LOG_RETENTION_DAYS:
+        allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS)
+        return [Problem("log_retention_days", days, f"one of the values CloudWatch offers: {allowed}")]
+    return []
+
+
+def ecr_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
+    keep = args.ecr_keep_images
+    if isinstance(keep, bool) or not isinstance(keep, int) or not 1 <= keep <= 1000:
+        return [Problem("ecr_keep_images", keep, "an integer from 1 to 1000")]
+    return []
+
+
+def statement_problems(statements: Sequence[Mapping[str, Any]]) -> list[Problem]:
+    problems: list[Problem] = []
+    for index, statement in enumerate(statements):
+        field = f"task_role_statements[{index}]"
+        if not isinstance(statement, Mapping):
+            problems.append(Problem(field, statement, "an IAM statement mapping with Effect, Action and Resource"))
+            continue
+        if statement.get("Effect") not in ("Allow", "Deny"):
+            problems.append(Problem(f"{field}.Effect", statement.get("Effect"), '"Allow" or "Deny"'))
+        if not statement.get("Action") and not statement.get("NotAction"):
+            problems.append(Problem(f"{field}.Action", statement.get("Action"), "one action or a list of actions"))
+        if not statement.get("Resource") and not statement.get("NotResource"):
+            problems.append(Problem(f"{field}.Resource", statement.get("Resource"), 'one ARN, a list of ARNs, or "*"'))
+    return problems
+
+
+def tag_problems(tags: Mapping[str, str]) -> list[Problem]:
+    problems: list[Problem] = []
+    for key, value in tags.items():
+        if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
+            problems.append(Problem("tags", key, 'tag keys of 1 to 128 characters, not starting with "aws:"'))
+        if not isinstance(value, str) or len(value) > 256:
+            problems.append(Problem(f"tags[{key!r}]", value, "a string of at most 256 characters"))
+    return problems
+
+
+def args_problems(name: str, args: PrefectEcsPlatformArgs) -> list[Problem]:
+    """Every problem with the component's name and args."""
+    return [
+        *component_name_problems(name),
+        *api_url_problems(args.prefect_api_url),
+        *work_pool_name_problems(args.work_pool_name),
+        *mode_problems(args),
+        *api_key_problems(args),
+        *credential_problems(args),
+        *worker_problems(args),
+        *image_problems(args),
+        *network_problems(args),
+        *task_size_problems(args),
+        *retention_problems(args.log_retention_days),
+        *ecr_problems(args),
+        *statement_problems(args.task_role_statements),
+        *tag_problems(args.tags),
+        *deployment_problems(
+            args.deployments, project_root=Path(args.project_root), template_variables=template_variable_names()
+        ),
+    ]

@@ -1,0 +1,16 @@
+"""Facts about the flow-run container that the inputs, the AWS half and the Prefect half agree on."""
+
+from __future__ import annotations
+
+import re
+
+#: The container name flow runs use; the job template and the task definition agree on it.
+FLOW_CONTAINER_NAME = "prefect"
+
+_DIGEST_PINNED = re.compile(r"^[^@\s]+@sha256:[0-9a-f]{64}$")
+DIGEST_PINNED_ALLOWED = "an image pinned by digest: <repository>@sha256:<64 hex>"
+
+
+def is_digest_pinned(image_uri: str) -> bool:
+    """Whether `image_uri` names one exact build (`repository@sha256:<digest>`), not a movable tag."""
+    return bool(_DIGEST_PINNED.match(image_uri))

@@ -1,0 +1,115 @@
+"""The component's Prefect objects: the work pool, push mode's credentials block, and the deployments."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
+from prefect_ecs_platform.inputs.flow_source import read_flow_source
+from prefect_ecs_platform.prefect_api.request_bodies import (
+    aws_credentials_block_body,
+    deployment_fields,
+    deployment_job_variables,
+    work_pool_body,
+)
+from prefect_ecs_platform.resources import BlockDocument, Deployment, WorkPool
+
+
+@dataclass(frozen=True)
+class PrefectObjects:
+    work_pool_name: pulumi.Output[str]
+    deployment_ids: pulumi.Output[dict[str, str]]
+
+
+def credentials_block_name(work_pool_name: str) -> str:
+    """A block name Prefect accepts (lowercase letters, digits, dashes) derived from the pool's name."""
+    slug = re.sub(r"[^a-z0-9]+", "-", work_pool_name.lower()).strip("-")
+    return f"{slug}-aws-credentials"
+
+
+def create_credentials_block(
+    name: str,
+    args: PrefectEcsPlatformArgs,
+    *,
+    access_key_id: pulumi.Output[str],
+    secret_access_key: pulumi.Output[str],
+    region: pulumi.Output[str],
+    opts: pulumi.ResourceOptions,
+) -> BlockDocument:
+    """The aws-credentials block Prefect Cloud uses to start this stack's flow runs (push mode)."""
+    body = pulumi.Output.all(access_key_id, secret_access_key, region).apply(
+        lambda v: aws_credentials_block_body(credentials_block_name(args.work_pool_name), v[0], v[1], v[2])
+    )
+    return BlockDocument(
+        f"{name}-aws-credentials",
+        name=credentials_block_name(args.work_pool_name),
+        block_type_slug="aws-credentials",
+        data=body.apply(lambda b: b["data"]),
+        api_url=args.prefect_api_url,
+        api_key=args.prefect_api_key,
+        api_auth_string=args.prefect_api_auth_string,
+        opts=opts,
+    )
+
+
+def create_prefect_objects(
+    name: str,
+    args: PrefectEcsPlatformArgs,
+    *,
+    base_job_template: pulumi.Output[dict[str, Any]],
+    image_uri: pulumi.Output[str],
+    deployment_name_suffix: str,
+    opts: pulumi.ResourceOptions,
+) -> PrefectObjects:
+    """Create the work pool and, on it, one Prefect deployment per `args.deployments`."""
+    pool_type = "ecs:push" if args.mode == "push" else "ecs"
+    pool_body = work_pool_body(
+        args.work_pool_name, pool_type, {}, description=f"ECS Fargate flow runs of the {name} platform ({pool_type})"
+    )
+    pool = WorkPool(
+        f"{name}-work-pool",
+        name=pool_body["name"],
+        type=pool_body["type"],
+        description=pool_body["description"],
+        base_job_template=base_job_template,
+        api_url=args.prefect_api_url,
+        api_key=args.prefect_api_key,
+        api_auth_string=args.prefect_api_auth_string,
+        opts=opts,
+    )
+    pool_name: pulumi.Output[str] = pool.name
+    ids: dict[str, pulumi.Output[str]] = {}
+    for deployment in args.deployments:
+        source = read_flow_source(deployment.entrypoint, Path(args.project_root))
+        qualified = f"{deployment.name}{deployment_name_suffix}"
+        fields = deployment_fields(
+            deployment,
+            flow_name=source.flow_name,
+            # Placed on the pool by the pool's Output below, so deployments go after it and before its deletion.
+            work_pool_name=args.work_pool_name,
+            parameter_openapi_schema=source.parameter_schema,
+            name=qualified,
+        )
+        fields["work_pool_name"] = pool_name
+        # A replaced pool (e.g. a switch between push and worker mode) gets a new id: re-attach to it.
+        fields["work_pool_id"] = pool.id
+        created = Deployment(
+            f"{name}-deployment-{deployment.name}",
+            api_url=args.prefect_api_url,
+            api_key=args.prefect_api_key,
+            api_auth_string=args.prefect_api_auth_string,
+            job_variables=image_uri.apply(partial(deployment_job_variables, deployment)),
+            **fields,
+            opts=opts,
+        )
+        ids[qualified] = created.id
+    return PrefectObjects(
+        work_pool_name=pool_name,
+        deployment_ids=pulumi.Output.all(**ids) if ids else pulumi.Output.from_input({}),
+    )

@@ -1,0 +1,100 @@
+"""IAM documents: each statement scoped to the ARNs it is given, wildcards only where AWS needs them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect_ecs_platform.aws.iam_policies import (
+    WILDCARD_STATEMENTS,
+    ecs_tasks_trust_policy,
+    execution_role_policy,
+    run_flows_policy,
+)
+
+CLUSTER = "arn:aws:ecs:eu-west-1:123456789012:cluster/data-cluster"
+EXECUTION = "arn:aws:iam::123456789012:role/data-execution"
+TASK = "arn:aws:iam::123456789012:role/data-task"
+LOGS = "arn:aws:logs:eu-west-1:123456789012:log-group:/prefect/data/flow-runs-1"
+REPO = "arn:aws:ecr:eu-west-1:123456789012:repository/data-flows"
+SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:data-prefect-api-key-AbCdEf"
+
+
+def by_sid(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["Sid"]: s for s in document["Statement"]}
+
+
+def resources(statement: dict[str, Any]) -> list[str]:
+    value = statement["Resource"]
+    return value if isinstance(value, list) else [value]
+
+
+def test_trust_policy_admits_only_ecs_tasks_of_this_account() -> None:
+    """Roles are assumable by ecs-tasks only, and only from this account."""
+    [statement] = ecs_tasks_trust_policy("123456789012")["Statement"]
+    assert statement["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+    assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+
+
+def test_execution_role_reads_only_this_repository_group_and_secret() -> None:
+    """Image pull, log writes and the secret read are each scoped to the stack's own ARN."""
+    statements = by_sid(execution_role_policy(repository_arn=REPO, log_group_arn=LOGS, secret_arns=[SECRET]))
+    assert statements["PullFlowImage"]["Resource"] == REPO
+    assert statements["WriteFlowRunLogs"]["Resource"] == f"{LOGS}:log-stream:*"
+    assert statements["ReadPrefectCredentials"] == {
+        "Sid": "ReadPrefectCredentials",
+        "Effect": "Allow",
+        "Action": "secretsmanager:GetSecretValue",
+        "Resource": [SECRET],
+    }
+
+
+def test_execution_role_without_ecr_or_secret_grants_neither() -> None:
+    """A public prebuilt image and a keyless server need no ECR or Secrets Manager access."""
+    statements = by_sid(execution_role_policy(repository_arn=None, log_group_arn=LOGS, secret_arns=[]))
+    assert set(statements) == {"WriteFlowRunLogs"}
+
+
+def test_run_flows_wildcards_are_only_the_ones_aws_requires() -> None:
+    """Every statement on "*" is one AWS offers no resource scoping for; the others name ARNs."""
+    document = run_flows_policy(
+        cluster_arn=CLUSTER, execution_role_arn=EXECUTION, task_role_arn=TASK, log_group_arn=LOGS
+    )
+    for sid, statement in by_sid(document).items():
+        if "*" in resources(statement):
+            assert sid in WILDCARD_STATEMENTS
+        else:
+            assert all(r.startswith("arn:aws:") for r in resources(statement)), sid
+
+
+def test_run_task_is_limited_to_this_cluster() -> None:
+    """RunTask, StopTask and DescribeTasks carry an ecs:cluster condition on the stack's cluster."""
+    statements = by_sid(
+        run_flows_policy(cluster_arn=CLUSTER, execution_role_arn=EXECUTION, task_role_arn=TASK, log_group_arn=LOGS)
+    )
+    for sid in ("RunTasksOnThisCluster", "ManageTasksOnThisCluster"):
+        assert statements[sid]["Condition"] == {"ArnEquals": {"ecs:cluster": CLUSTER}}
+    assert (
+        statements["ManageTasksOnThisCluster"]["Resource"] == "arn:aws:ecs:eu-west-1:123456789012:task/data-cluster/*"
+    )
+
+
+def test_pass_role_names_the_two_flow_run_roles_for_ecs_only() -> None:
+    """iam:PassRole is granted on exactly these two roles, and only to hand them to ECS tasks."""
+    statement = by_sid(
+        run_flows_policy(cluster_arn=CLUSTER, execution_role_arn=EXECUTION, task_role_arn=TASK, log_group_arn=LOGS)
+    )["PassOnlyTheFlowRunRoles"]
+    assert statement["Resource"] == [EXECUTION, TASK]
+    assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
+
+
+def test_run_flows_grants_nothing_prefects_provisioner_needs_to_create_infrastructure() -> None:
+    """The stack creates network and cluster, so the submitter may not create security groups or clusters."""
+    document = run_flows_policy(
+        cluster_arn=CLUSTER, execution_role_arn=EXECUTION, task_role_arn=TASK, log_group_arn=LOGS
+    )
+    actions = {
+        a for s in document["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert not actions & {"ec2:CreateSecurityGroup", "ec2:AuthorizeSecurityGroupIngress", "ecs:CreateCluster"}
+    assert {"ecs:RunTask", "ecs:StopTask", "ecs:RegisterTaskDefinition", "iam:PassRole"} <= actions

@@ -1,0 +1,204 @@
+"""Hybrid mode under mocks: the ECS worker service, its crash-detection queue, and its permissions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+
+from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
+from prefect_ecs_platform.aws.iam_policies import WILDCARD_STATEMENTS
+from prefect_ecs_platform.aws.worker_service import OBSERVER_QUEUE_SETTING, worker_command
+from tests.conftest import CLOUD_URL, REGION, PulumiHarness
+
+SERVER_URL = "https://prefect.internal.example/api"
+API_KEY = "pnu_worker_unit_test_key"
+
+
+def deploy(harness: PulumiHarness, **overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "prefect_api_url": CLOUD_URL,
+        "prefect_api_key": API_KEY,
+        "work_pool_name": "ecs-prod",
+        "mode": "worker",
+        "tags": {"team": "data"},
+    }
+    values.update(overrides)
+
+    def program() -> dict[str, Any]:
+        platform = PrefectEcsPlatform("data", PrefectEcsPlatformArgs(**values))
+        return {
+            "template": platform.base_job_template,
+            "cluster_arn": platform.cluster_arn,
+            "image_uri": platform.image_uri,
+            "secret_arn": platform.prefect_api_key_secret_arn,
+            "auth_arn": platform.prefect_api_auth_string_secret_arn,
+            "execution_role_arn": platform.execution_role_arn,
+            "task_role_arn": platform.task_role_arn,
+            "log_group_name": platform.log_group_name,
+            "service": platform.worker_service_name,
+            "queue": platform.events_queue_name,
+            "push_key": pulumi.Output.from_input(platform.push_access_key_id),
+        }
+
+    return harness.run(program)
+
+
+def container(harness: PulumiHarness) -> dict[str, Any]:
+    [definition] = json.loads(harness.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"])
+    return definition
+
+
+def test_worker_mode_creates_no_iam_user_or_keys(pulumi_harness: PulumiHarness) -> None:
+    """The worker uses its task role, so no IAM user or access key exists."""
+    out = deploy(pulumi_harness)
+    assert pulumi_harness.of_type("aws:iam/user:User") == []
+    assert pulumi_harness.of_type("aws:iam/accessKey:AccessKey") == []
+    assert out["push_key"] is None
+
+
+def test_worker_runs_prefect_worker_on_the_pool_with_healthcheck(pulumi_harness: PulumiHarness) -> None:
+    """The container starts an ecs-type worker on the stack's pool, with its health endpoint on."""
+    out = deploy(pulumi_harness, work_queue_names=["etl", "reports"])
+    definition = container(pulumi_harness)
+    assert definition["command"] == [
+        "prefect", "worker", "start", "--pool", "ecs-prod", "--type", "ecs", "--with-healthcheck",
+        "--work-queue", "etl", "--work-queue", "reports",
+    ]  # fmt: skip
+    assert definition["image"] == out["image_uri"]
+    assert "@sha256:" in definition["image"]
+    assert "urlopen('http://127.0.0.1:8080/health'" in definition["healthCheck"]["command"][-1]
+
+
+def test_api_key_reaches_the_worker_only_as_an_ecs_secret(pulumi_harness: PulumiHarness) -> None:
+    """PREFECT_API_KEY comes from the Secrets Manager secret; the key is nowhere in the task definition."""
+    out = deploy(pulumi_harness)
+    definition = container(pulumi_harness)
+    assert definition["secrets"] == [{"name": "PREFECT_API_KEY", "valueFrom": out["secret_arn"]}]
+    assert "PREFECT_API_KEY" not in {e["name"] for e in definition["environment"]}
+    assert API_KEY not in json.dumps(pulumi_harness.one("aws:ecs/taskDefinition:TaskDefinition").inputs)
+
+
+def test_self_hosted_server_with_auth_string(pulumi_harness: PulumiHarness) -> None:
+    """A self-hosted server's basic auth is a secret given as PREFECT_API_AUTH_STRING, to worker and flow runs."""
+    out = deploy(pulumi_harness, prefect_api_url=SERVER_URL, prefect_api_key=None, prefect_api_auth_string="u:p")
+    definition = container(pulumi_harness)
+    assert definition["secrets"] == [{"name": "PREFECT_API_AUTH_STRING", "valueFrom": out["auth_arn"]}]
+    assert {"name": "PREFECT_API_URL", "value": SERVER_URL} in definition["environment"]
+    defaults = {k: v.get("default") for k, v in out["template"]["variables"]["properties"].items()}
+    assert defaults["prefect_api_auth_string_secret_arn"] == out["auth_arn"]
+    assert defaults.get("prefect_api_key_secret_arn") is None
+    execution = json.loads(pulumi_harness.named("aws:iam/rolePolicy:RolePolicy", "data-execution").inputs["policy"])
+    reads = {s["Sid"]: s for s in execution["Statement"]}["ReadPrefectCredentials"]
+    assert reads["Resource"] == [out["auth_arn"]]
+
+
+def test_self_hosted_server_without_auth_needs_no_secret(pulumi_harness: PulumiHarness) -> None:
+    """An open self-hosted server gets no Secrets Manager secret and no secrets in the worker."""
+    deploy(pulumi_harness, prefect_api_url=SERVER_URL, prefect_api_key=None)
+    assert pulumi_harness.of_type("aws:secretsmanager/secret:Secret") == []
+    assert container(pulumi_harness)["secrets"] == []
+
+
+def test_worker_logs_go_to_the_component_log_group(pulumi_harness: PulumiHarness) -> None:
+    """Worker logs land in the same group as flow runs, under their own prefix."""
+    out = deploy(pulumi_harness)
+    options = container(pulumi_harness)["logConfiguration"]["options"]
+    assert (options["awslogs-group"], options["awslogs-stream-prefix"]) == (out["log_group_name"], "worker")
+
+
+def test_service_rolls_back_failed_deployments_on_fargate(pulumi_harness: PulumiHarness) -> None:
+    """A bad worker rollout is rolled back by the circuit breaker; the worker never runs on Spot."""
+    out = deploy(pulumi_harness, use_fargate_spot=True)
+    service = pulumi_harness.one("aws:ecs/service:Service")
+    assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert service.inputs["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE", "weight": 1}]
+    assert service.inputs["cluster"] == out["cluster_arn"]
+    assert service.inputs["networkConfiguration"]["assignPublicIp"] is False
+    assert out["service"] == "data-worker"
+
+
+def test_worker_opens_no_port(pulumi_harness: PulumiHarness) -> None:
+    """The health check runs inside the container, so no port mapping or ingress rule exists."""
+    deploy(pulumi_harness)
+    assert "portMappings" not in container(pulumi_harness)
+    [group] = pulumi_harness.of_type("aws:ec2/securityGroup:SecurityGroup")
+    assert not group.inputs.get("ingress")
+
+
+def test_task_state_events_flow_from_this_cluster_to_the_queue(pulumi_harness: PulumiHarness) -> None:
+    """EventBridge sends this cluster's task state changes to a queue with a dead-letter queue."""
+    out = deploy(pulumi_harness)
+    rule = pulumi_harness.one("aws:cloudwatch/eventRule:EventRule")
+    assert json.loads(rule.inputs["eventPattern"]) == {
+        "source": ["aws.ecs"],
+        "detail-type": ["ECS Task State Change"],
+        "detail": {"clusterArn": [out["cluster_arn"]]},
+    }
+    target = pulumi_harness.one("aws:cloudwatch/eventTarget:EventTarget")
+    queue = pulumi_harness.named("aws:sqs/queue:Queue", "data-task-events")
+    dead_letters = pulumi_harness.named("aws:sqs/queue:Queue", "data-task-events-dlq")
+    assert (target.inputs["rule"], target.inputs["arn"]) == (rule.outputs["name"], queue.outputs["arn"])
+    assert json.loads(queue.inputs["redrivePolicy"]) == {
+        "deadLetterTargetArn": dead_letters.outputs["arn"],
+        "maxReceiveCount": 3,
+    }
+
+
+def test_only_this_rule_may_send_to_the_queue(pulumi_harness: PulumiHarness) -> None:
+    """The queue policy admits EventBridge only when the message comes from this stack's rule."""
+    deploy(pulumi_harness)
+    rule = pulumi_harness.one("aws:cloudwatch/eventRule:EventRule")
+    [statement] = json.loads(pulumi_harness.one("aws:sqs/queuePolicy:QueuePolicy").inputs["policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": rule.outputs["arn"]}}
+
+
+def test_worker_is_told_the_queue_name(pulumi_harness: PulumiHarness) -> None:
+    """prefect-aws's observer finds the queue through its setting, so crash detection works."""
+    out = deploy(pulumi_harness)
+    environment = {e["name"]: e["value"] for e in container(pulumi_harness)["environment"]}
+    assert environment[OBSERVER_QUEUE_SETTING] == out["queue"] == "data-task-events"
+    assert environment["PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_ENABLED"] == "true"
+    assert environment["PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_SQS_QUEUE_REGION"] == REGION
+
+
+def test_worker_role_is_scoped_like_the_push_user_plus_its_queue(pulumi_harness: PulumiHarness) -> None:
+    """The worker may run tasks on this cluster, pass the two flow roles, and consume only its queue."""
+    out = deploy(pulumi_harness)
+    document = json.loads(pulumi_harness.named("aws:iam/rolePolicy:RolePolicy", "data-worker").inputs["policy"])
+    statements = {s["Sid"]: s for s in document["Statement"]}
+    queue = pulumi_harness.named("aws:sqs/queue:Queue", "data-task-events")
+    assert statements["ConsumeTaskStateEvents"]["Resource"] == queue.outputs["arn"]
+    assert sorted(statements["ConsumeTaskStateEvents"]["Action"]) == [
+        "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage",
+    ]  # fmt: skip
+    assert statements["PassOnlyTheFlowRunRoles"]["Resource"] == [out["execution_role_arn"], out["task_role_arn"]]
+    for statement in document["Statement"]:
+        if statement["Resource"] == "*":
+            assert statement["Sid"] in WILDCARD_STATEMENTS
+    task_definition = pulumi_harness.one("aws:ecs/taskDefinition:TaskDefinition")
+    worker_role = pulumi_harness.named("aws:iam/role:Role", "data-worker")
+    assert task_definition.inputs["taskRoleArn"] == worker_role.outputs["arn"]
+    assert task_definition.inputs["executionRoleArn"] == out["execution_role_arn"]
+
+
+def test_worker_template_has_no_credentials_block(pulumi_harness: PulumiHarness) -> None:
+    """Flow runs submitted by the worker use the worker's role, not an access-key block."""
+    out = deploy(pulumi_harness)
+    assert "default" not in out["template"]["variables"]["properties"]["aws_credentials"]
+
+
+def test_worker_image_can_be_overridden(pulumi_harness: PulumiHarness) -> None:
+    """A separate worker image replaces the flow image for the worker only."""
+    out = deploy(pulumi_harness, worker_image_uri="registry.example/prefect-worker@sha256:" + "c" * 64)
+    assert container(pulumi_harness)["image"].startswith("registry.example/prefect-worker@")
+    defaults = {k: v.get("default") for k, v in out["template"]["variables"]["properties"].items()}
+    assert defaults["image"] == out["image_uri"]
+
+
+def test_worker_command_without_queues_polls_the_whole_pool() -> None:
+    """Without queue names the worker polls every queue of the pool."""
+    assert "--work-queue" not in worker_command("ecs-prod", [])

@@ -1,0 +1,181 @@
+"""Validation of PrefectEcsPlatformArgs, before any resource is created."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
+from prefect_ecs_platform.inputs.args_validation import args_problems, is_prefect_cloud_url
+from tests.conftest import CLOUD_URL
+
+
+def make_args(**overrides: Any) -> PrefectEcsPlatformArgs:
+    values: dict[str, Any] = {"prefect_api_url": CLOUD_URL, "work_pool_name": "ecs-dev", "prefect_api_key": "k"}
+    values.update(overrides)
+    return PrefectEcsPlatformArgs(**values)
+
+
+def problems_for(name: str = "data", **overrides: Any) -> dict[str, str]:
+    return {p.field: str(p) for p in args_problems(name, make_args(**overrides))}
+
+
+def test_defaults_are_valid() -> None:
+    """The documented defaults with a Cloud URL and key produce no problem."""
+    assert args_problems("data", make_args()) == []
+
+
+def test_cloud_url_shape_is_recognised() -> None:
+    """Only https workspace URLs with two UUIDs count as Prefect Cloud."""
+    assert is_prefect_cloud_url(CLOUD_URL)
+    assert not is_prefect_cloud_url(CLOUD_URL.replace("https", "http"))
+    assert not is_prefect_cloud_url("https://prefect.example.com/api")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "prefect.example.com/api",
+        "https://prefect.example.com/",
+        "https://api.prefect.cloud/api/accounts/abc/workspaces/def",
+        "ftp://prefect.example.com/api",
+    ],
+)
+def test_bad_api_urls_are_refused_with_both_accepted_shapes(url: str) -> None:
+    """A URL that is neither a workspace URL nor ends in /api is named, with both accepted shapes."""
+    message = problems_for(prefect_api_url=url)["prefect_api_url"]
+    assert message.startswith(f"prefect_api_url: {url!r} is not allowed;")
+    assert "/accounts/<uuid>/workspaces/<uuid>" in message
+    assert "ending in /api" in message
+
+
+@pytest.mark.parametrize(("name", "reason"), [("prefect-pool", 'starting with "prefect"'), ("a/b", "may not contain")])
+def test_pool_names_prefect_refuses_are_refused(name: str, reason: str) -> None:
+    """Names the Prefect server answers 403 or 422 to are caught before anything is created."""
+    assert reason in problems_for(work_pool_name=name)["work_pool_name"]
+
+
+def test_worker_mode_runs_against_a_self_hosted_server_without_key() -> None:
+    """A worker may serve a self-hosted server with no API key at all."""
+    assert problems_for(mode="worker", prefect_api_url="http://prefect.internal:4200/api", prefect_api_key=None) == {}
+
+
+def test_auth_string_is_for_self_hosted_servers_only() -> None:
+    """Prefect Cloud takes an API key, so an auth string with a Cloud URL is refused without echoing it."""
+    message = problems_for(mode="worker", prefect_api_auth_string="user:pass")["prefect_api_auth_string"]
+    assert "only with a self-hosted Prefect server" in message
+    assert "user:pass" not in message
+
+
+def test_worker_size_and_count_are_checked() -> None:
+    """Worker tasks need a Fargate pair and a count from 1 to 10."""
+    found = problems_for(mode="worker", worker_cpu=256, worker_memory=4096, worker_count=0)
+    assert {"worker_memory", "worker_count"} <= set(found)
+
+
+def test_worker_settings_outside_worker_mode_are_refused() -> None:
+    """Queue names and a worker image mean nothing to a push pool, so they are refused rather than ignored."""
+    found = problems_for(work_queue_names=["etl"], worker_image_uri="img")
+    assert {"work_queue_names", "worker_image_uri"} <= set(found)
+
+
+def test_push_mode_needs_prefect_cloud() -> None:
+    """Push pools only run on Prefect Cloud, so a self-hosted URL with push mode is refused."""
+    message = problems_for(prefect_api_url="http://prefect.internal:4200/api", prefect_api_key=None)["mode"]
+    assert '"worker" for a self-hosted server: "push" pools run only on Prefect Cloud' in message
+
+
+def test_cloud_without_api_key_is_refused() -> None:
+    """Prefect Cloud without a key is refused, naming both ways to provide one."""
+    message = problems_for(prefect_api_key=None)["prefect_api_key"]
+    assert "pulumi config set --secret prefectApiKey" in message
+    assert "PREFECT_API_KEY" in message
+
+
+def test_image_context_and_uri_are_exclusive() -> None:
+    """Giving both a build context and a prebuilt image is refused with awsx's wording."""
+    message = problems_for(image_context="flows", image_uri="repo@sha256:" + "a" * 64)["image_uri"]
+    assert "only one of `image_context` or `image_uri` can be provided" in message
+
+
+def test_prebuilt_images_must_be_pinned_by_digest() -> None:
+    """A tag can move under a running platform, so brought images are refused unless pinned by digest."""
+    found = problems_for(image_uri="repo:latest", mode="worker", worker_image_uri="prefecthq/prefect-aws:latest")
+    assert found["image_uri"] == (
+        "image_uri: 'repo:latest' is not allowed; an image pinned by digest: <repository>@sha256:<64 hex>"
+    )
+    assert "worker_image_uri" in found
+    assert "image_uri" not in problems_for(image_uri="repo@sha256:" + "b" * 64)
+
+
+def test_spot_with_arm64_is_refused() -> None:
+    """Fargate Spot has no arm64 capacity, so the combination is refused."""
+    message = problems_for(image_platform="linux/arm64", use_fargate_spot=True)["use_fargate_spot"]
+    assert "Fargate Spot runs only linux/amd64 tasks" in message
+
+
+def test_brought_vpc_needs_subnets() -> None:
+    """A VPC id alone is not enough: tasks need subnets."""
+    assert "subnet_ids" in problems_for(vpc_id="vpc-1")
+
+
+def test_subnets_without_vpc_are_refused() -> None:
+    """Subnets or security groups without vpc_id are refused (they belong to a brought network)."""
+    found = problems_for(subnet_ids=["subnet-1"], security_group_ids=["sg-1"])
+    assert "only together with `vpc_id`" in found["subnet_ids"]
+    assert "only together with `vpc_id`" in found["security_group_ids"]
+
+
+def test_public_layout_without_public_ip_is_refused() -> None:
+    """Public subnets have no NAT gateway, so tasks without a public IP could not pull their image."""
+    assert (
+        "without a NAT gateway tasks need a public IP"
+        in problems_for(subnet_layout="public", assign_public_ip=False)["assign_public_ip"]
+    )
+
+
+@pytest.mark.parametrize(("field", "value"), [("availability_zones", 1), ("vpc_cidr_block", "10.0.0.0/8")])
+def test_new_vpc_shape_is_checked(field: str, value: object) -> None:
+    """Zone counts and CIDR sizes a VPC cannot have are refused."""
+    overrides: dict[str, Any] = {field: value}
+    assert field in problems_for("data", **overrides)
+
+
+def test_bad_cpu_memory_pair_is_refused() -> None:
+    """An invalid Fargate pair names memory and the range allowed for the cpu."""
+    assert problems_for(cpu=512, memory=512)["memory"] == (
+        "memory: 512 is not allowed; with cpu=512 Fargate accepts memory (MiB) 1024 to 4096 in steps of 1024"
+    )
+
+
+def test_retention_must_be_a_cloudwatch_value() -> None:
+    """10 days is not a CloudWatch retention; the message lists the ones that are."""
+    message = problems_for(log_retention_days=10)["log_retention_days"]
+    assert message.startswith("log_retention_days: 10 is not allowed; one of the values CloudWatch offers: 0, 1, 3")
+
+
+def test_component_name_must_fit_aws_names() -> None:
+    """Upper case would break the ECR repository name derived from the component name."""
+    assert "name" in problems_for(name="Data")
+
+
+def test_extra_statements_need_effect_action_resource() -> None:
+    """A task-role statement missing its parts is refused part by part."""
+    found = problems_for(task_role_statements=[{"Effect": "Maybe"}])
+    assert set(found) >= {
+        "task_role_statements[0].Effect",
+        "task_role_statements[0].Action",
+        "task_role_statements[0].Resource",
+    }
+
+
+def test_reserved_tag_keys_are_refused() -> None:
+    """AWS reserves the aws: prefix for its own tags."""
+    assert "tags" in problems_for(tags={"aws:owner": "me"})
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    """Several bad inputs produce several problems, not just the first."""
+    found = problems_for(cpu=300, log_retention_days=2, work_pool_name="prefect")
+    assert {"cpu", "log_retention_days", "work_pool_name"} <= set(found)

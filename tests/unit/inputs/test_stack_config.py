@@ -1,0 +1,72 @@
+"""Stack configuration: Pulumi.yaml declarations, the typed model, and its errors."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from prefect_ecs_platform.inputs.problems import InvalidInputError
+from prefect_ecs_platform.inputs.stack_config import SECRET_KEYS, StackConfig, parse_stack_config
+from tests.conftest import ROOT
+
+DECLARED = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+URL = "https://prefect.example.com/api"
+
+
+def test_every_model_key_is_declared_or_explained() -> None:
+    """Each key the program reads is declared in Pulumi.yaml, except those it explains (tags, secrets)."""
+    model_keys = {field.alias for field in StackConfig.model_fields.values()}
+    assert set(DECLARED) == model_keys - {"tags", "deploymentOverrides"}
+    assert not set(SECRET_KEYS) & set(DECLARED)
+
+
+def test_declared_defaults_equal_the_model_defaults() -> None:
+    """Pulumi.yaml and the model agree, so the CLI and the tests see the same defaults."""
+    model = StackConfig.model_validate({"prefectApiUrl": URL})
+    for key, declaration in DECLARED.items():
+        if "default" in declaration:
+            field = next(name for name, f in StackConfig.model_fields.items() if f.alias == key)
+            assert getattr(model, field) == declaration["default"], key
+        assert declaration["description"], key
+
+
+def test_values_arrive_as_strings_and_are_typed() -> None:
+    """Pulumi passes every value as text (JSON for lists and maps); the model types them."""
+    model = parse_stack_config(
+        {"prefectApiUrl": URL, "cpu": "512", "useFargateSpot": "true", "subnetIds": '["a","b"]', "tags": '{"t":"v"}'}
+    )
+    assert (model.cpu, model.use_fargate_spot, model.subnet_ids, model.tags) == (512, True, ["a", "b"], {"t": "v"})
+
+
+def test_default_pool_name_is_qualified_by_stack() -> None:
+    """Without workPoolName, two stacks sharing a workspace get different pools."""
+    model = parse_stack_config({"prefectApiUrl": URL})
+    assert model.to_args(stack="dev", prefect_api_key=None).work_pool_name == "ecs-dev"
+    assert model.to_args(stack="prod", prefect_api_key=None).work_pool_name == "ecs-prod"
+
+
+def test_empty_values_mean_unset() -> None:
+    """Declared empty defaults become None in the args, so nothing is brought by accident."""
+    args = parse_stack_config({"prefectApiUrl": URL}).to_args(stack="dev", prefect_api_key=None)
+    assert (args.vpc_id, args.subnet_ids, args.cluster_arn, args.image_uri, args.assign_public_ip) == (
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+def test_typo_and_bad_type_name_the_config_key() -> None:
+    """An unknown key and a non-integer cpu are reported with their namespaced config keys."""
+    with pytest.raises(InvalidInputError) as raised:
+        parse_stack_config({"prefectApiUrl": URL, "cpus": "512", "cpu": "lots"})
+    problems = {p.field: p for p in raised.value.problems}
+    assert problems["prefect-ecs-platform:cpus"].allowed == "unknown key"
+    assert problems["prefect-ecs-platform:cpu"].value == "lots"
+
+
+def test_missing_api_url_is_reported() -> None:
+    """prefectApiUrl is the one required key."""
+    with pytest.raises(InvalidInputError, match="prefect-ecs-platform:prefectApiUrl"):
+        parse_stack_config({})
