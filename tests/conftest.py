@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
+from pulumi.runtime import rpc
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "components"))
@@ -107,11 +111,25 @@ _AWS_ANSWERS: dict[str, Answer] = {
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
-    """Mocks that answer like AWS would (ARNs, ids, URLs) and remember every registration."""
+    """Mocks that answer like AWS would (ARNs, ids, URLs) and remember every registration.
 
-    def __init__(self) -> None:
+    `partition` and `region` move every answer to another partition (`aws-cn` answers with `arn:aws-cn:` ARNs
+    and `.amazonaws.com.cn` hosts), as AWS itself would there.
+    """
+
+    def __init__(self, partition: str = "aws", region: str = REGION) -> None:
+        self.partition = partition
+        self.region = region
         self.resources: list[Recorded] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def _in_partition(self, value: Any) -> Any:
+        if (self.partition, self.region) == ("aws", REGION):
+            return value
+        text = json.dumps(value).replace("arn:aws:", f"arn:{self.partition}:").replace(REGION, self.region)
+        if self.partition == "aws-cn":
+            text = text.replace(".amazonaws.com", ".amazonaws.com.cn")
+        return json.loads(text)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
@@ -122,24 +140,95 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if answer:
             given_id, extra = answer(args.name, inputs)
             resource_id = given_id or resource_id
-            outputs.update(extra)
+            outputs.update(self._in_partition(extra))
         self.resources.append(Recorded(args.typ, args.name, inputs, resource_id, outputs))
         return resource_id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         self.calls.append((args.token, dict(args.args)))
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/ci", "userId": "AIDA", "id": ACCOUNT}
+            return self._in_partition(
+                {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/ci", "userId": "AIDA", "id": ACCOUNT}
+            )
         if args.token == "aws:index/getRegion:getRegion":
-            return {"name": REGION, "region": REGION, "id": REGION, "endpoint": f"ec2.{REGION}.amazonaws.com"}
+            return self._in_partition(
+                {"name": REGION, "region": REGION, "id": REGION, "endpoint": f"ec2.{REGION}.amazonaws.com"}
+            )
+        if args.token == "aws:index/getPartition:getPartition":
+            dns_suffix = "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
+            return {"partition": self.partition, "dnsSuffix": dns_suffix, "id": self.partition}
         raise NotImplementedError(f"no mock for call {args.token}")
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What the SDK sent the engine for one resource: its URN, parent and the URNs it depends on."""
+
+    urn: str
+    typ: str
+    name: str
+    parent: str
+    dependencies: frozenset[str]
+
+
+class DependencyRecordingMonitor(pulumi.runtime.mocks.MockMonitor):
+    """The mocks' monitor, also keeping each registration's dependencies (MockResourceArgs drops them).
+
+    `dependencies` holds the explicit `depends_on` and the resources behind every Output input, as the
+    engine receives them; the engine orders creates and deletes by exactly these.
+    """
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.recording_mocks = mocks
+        self.registrations: list[Registration] = []
+
+    def _with_repository_reference(self, reply: Any, name: str) -> Any:
+        """awsx's Repository answers with its `aws.ecr.Repository` child as a resource reference, as the engine does.
+
+        The child is stored where `pulumi:pulumi:getResource` finds it, so the SDK rehydrates the reference into
+        a resource whose `arn` is the repository's own.
+        """
+        state = dict(rpc.deserialize_properties(reply.object))
+        url = state["url"]
+        account, _, _, region = url.split("/")[0].split(".")[:4]
+        repository_name = url.split("/", 1)[1]
+        child_urn = self.make_urn(reply.urn, "aws:ecr/repository:Repository", name)
+        child_state = {
+            "name": repository_name,
+            "repositoryUrl": url,
+            "arn": f"arn:{self.recording_mocks.partition}:ecr:{region}:{account}:repository/{repository_name}",
+        }
+        self.resources[child_urn] = pulumi.runtime.mocks.MockMonitor.ResourceRegistration(
+            child_urn, repository_name, child_state
+        )
+        state["repository"] = {rpc._special_sig_key: rpc._special_resource_sig, "urn": child_urn, "id": repository_name}
+        obj = asyncio.new_event_loop().run_until_complete(rpc.serialize_properties(state, {}))
+        return type(reply)(urn=reply.urn, id=reply.id, object=obj)
+
+    def RegisterResource(self, request: Any) -> Any:
+        reply = super().RegisterResource(request)
+        if request.type == "awsx:ecr:Repository":
+            reply = self._with_repository_reference(reply, request.name)
+        property_dependencies = {urn for deps in request.propertyDependencies.values() for urn in deps.urns}
+        self.registrations.append(
+            Registration(
+                urn=reply.urn,
+                typ=request.type,
+                name=request.name,
+                parent=request.parent,
+                dependencies=frozenset({*request.dependencies, *property_dependencies}),
+            )
+        )
+        return reply
 
 
 class PulumiHarness:
     """Runs a Pulumi program under mocks and answers questions about what it registered."""
 
-    def __init__(self, mocks: RecordingMocks) -> None:
+    def __init__(self, mocks: RecordingMocks, monitor: DependencyRecordingMonitor) -> None:
         self.mocks = mocks
+        self.monitor = monitor
 
     def run(self, program: Callable[[], dict[str, Any] | None]) -> dict[str, Any]:
         """Run `program`; return the resolved values of the outputs it returns."""
@@ -167,20 +256,63 @@ class PulumiHarness:
         assert len(found) == 1, f"expected one {typ}, found {[r.name for r in found]}"
         return found[0]
 
+    def registration(self, typ: str, name: str) -> Registration:
+        found = [r for r in self.monitor.registrations if (r.typ, r.name) == (typ, name)]
+        assert len(found) == 1, f"expected one {typ} named {name}; have {[r.name for r in self.monitor.registrations]}"
+        return found[0]
+
+    def waits_for(self, dependent: tuple[str, str], dependency: tuple[str, str]) -> bool:
+        """Whether the engine creates `dependency` before `dependent` (and deletes it after), by (type, name).
+
+        Dependencies are followed transitively, and one on a component stands for all of its children, as the
+        engine expands it.
+        """
+        by_urn = {r.urn: r for r in self.monitor.registrations}
+        children: dict[str, list[str]] = {}
+        for registration in self.monitor.registrations:
+            children.setdefault(registration.parent, []).append(registration.urn)
+        goal = self.registration(*dependency).urn
+        seen: set[str] = set()
+        pending = list(self.registration(*dependent).dependencies)
+        while pending:
+            urn = pending.pop()
+            if urn == goal:
+                return True
+            if urn in seen or urn not in by_urn:
+                continue
+            seen.add(urn)
+            pending += by_urn[urn].dependencies
+            pending += children.get(urn, [])
+        return False
+
     def named(self, typ: str, name: str) -> Recorded:
         found = [r for r in self.of_type(typ) if r.name == name]
         assert found, f"no {typ} named {name}; have {[r.name for r in self.of_type(typ)]}"
         return found[0]
 
 
+@contextmanager
+def mocked_pulumi(mocks: RecordingMocks) -> Iterator[PulumiHarness]:
+    """Pulumi's runtime pointed at `mocks`, with no config; set_mocks is process-global, so only fixtures use this."""
+    monitor = DependencyRecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project="prefect-ecs-platform", stack="dev", preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config({}, secret_keys=[])
+    yield PulumiHarness(mocks, monitor)
+    pulumi.runtime.set_all_config({}, secret_keys=[])
+
+
 @pytest.fixture
 def pulumi_harness() -> Iterator[PulumiHarness]:
-    """A fresh set of mocks per test: set_mocks is process-global, so only this fixture sets it."""
-    mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project="prefect-ecs-platform", stack="dev", preview=False)
-    pulumi.runtime.set_all_config({}, secret_keys=[])
-    yield PulumiHarness(mocks)
-    pulumi.runtime.set_all_config({}, secret_keys=[])
+    """A fresh set of mocks per test, answering as AWS's commercial partition does."""
+    with mocked_pulumi(RecordingMocks()) as harness:
+        yield harness
+
+
+@pytest.fixture
+def china_pulumi_harness() -> Iterator[PulumiHarness]:
+    """Mocks answering as the aws-cn partition does (cn-north-1)."""
+    with mocked_pulumi(RecordingMocks(partition="aws-cn", region="cn-north-1")) as harness:
+        yield harness
 
 
 @pytest.fixture

@@ -9,10 +9,15 @@ import pulumi_aws as aws
 
 from prefect_ecs_platform.aws.cluster import create_cluster
 from prefect_ecs_platform.aws.flow_image import create_flow_image
-from prefect_ecs_platform.aws.iam_roles import create_flow_run_roles, create_push_user, run_flows_policy_json
+from prefect_ecs_platform.aws.iam_roles import (
+    FlowRunRoles,
+    create_flow_run_roles,
+    create_push_user,
+    run_flows_policy_json,
+)
 from prefect_ecs_platform.aws.logs import create_log_group
-from prefect_ecs_platform.aws.network import create_network
-from prefect_ecs_platform.aws.secrets import create_prefect_credentials
+from prefect_ecs_platform.aws.network import Network, create_network
+from prefect_ecs_platform.aws.secrets import PrefectCredentials, create_prefect_credentials
 from prefect_ecs_platform.aws.worker_service import create_worker_service
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.args_validation import args_problems
@@ -81,15 +86,17 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = resource_tags(name, dict(args.tags))
 
-        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
-        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        identity = aws.get_caller_identity_output(opts=invoke)
+        region = aws.get_region_output(opts=invoke).region
+        partition = aws.get_partition_output(opts=invoke).partition
 
         network = create_network(name, args, tags, child)
         cluster = create_cluster(name, args, tags, child)
-        image = create_flow_image(name, args, tags, child)
+        image = create_flow_image(name, args, partition=partition, tags=tags, opts=child)
         log_group = create_log_group(name, args, tags, child)
 
-        secret_arn, auth_string_arn = create_prefect_credentials(name, args, tags=tags, opts=child)
+        credentials = create_prefect_credentials(name, args, tags=tags, opts=child)
         cpu_architecture = "ARM64" if args.image_platform == "linux/arm64" else "X86_64"
         roles = create_flow_run_roles(
             name,
@@ -97,10 +104,12 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
             account_id=identity.account_id,
             repository_arn=image.repository_arn,
             log_group_arn=log_group.arn,
-            secret_arns=pulumi.Output.all(secret_arn, auth_string_arn).apply(lambda arns: [a for a in arns if a]),
+            secret_arns=credentials.arns,
             tags=tags,
             opts=child,
         )
+        # Whatever starts a flow-run task (the worker service, the pool, a deployment) waits for these.
+        runs_ready = [*cluster.ready, *roles.ready, *credentials.values]
 
         access_key_id: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         secret_access_key: pulumi.Output[str | None] = pulumi.Output.from_input(None)
@@ -119,6 +128,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
                 access_key_id=user.access_key_id,
                 secret_access_key=user.secret_access_key,
                 region=region,
+                key_ready=[user.policy],
                 opts=child,
             )
             credentials_block_id = block.id
@@ -130,19 +140,21 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
                 name,
                 args,
                 cluster_arn=cluster.arn,
-                execution_role_arn=roles.execution_role_arn,
+                flow_execution_role_arn=roles.execution_role_arn,
                 flow_task_role_arn=roles.task_role_arn,
                 log_group_name=log_group.name,
                 log_group_arn=log_group.arn,
                 region=region,
+                partition=partition,
                 account_id=identity.account_id,
-                image_uri=image.image_uri,
-                api_key_secret_arn=secret_arn,
-                auth_string_secret_arn=auth_string_arn,
+                flow_image=image,
+                api_key_secret_arn=credentials.api_key_arn,
+                auth_string_secret_arn=credentials.auth_string_arn,
                 subnet_ids=network.subnet_ids,
                 security_group_ids=network.security_group_ids,
                 assign_public_ip=network.assign_public_ip,
                 cpu_architecture=cpu_architecture,
+                runs_ready=runs_ready,
                 tags=tags,
                 opts=child,
             )
@@ -158,37 +170,23 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         self.vpc_id = network.vpc_id
         self.subnet_ids = network.subnet_ids
         self.security_group_ids = network.security_group_ids
-        self.prefect_api_key_secret_arn = secret_arn
+        self.prefect_api_key_secret_arn = credentials.api_key_arn
         self.push_access_key_id = access_key_id
         self.push_secret_access_key = secret_access_key
-        self.prefect_api_auth_string_secret_arn = auth_string_arn
+        self.prefect_api_auth_string_secret_arn = credentials.auth_string_arn
         self.worker_service_name = worker_service_name
         self.events_queue_name = events_queue_name
-        self.base_job_template = pulumi.Output.all(
+        self.base_job_template = _base_job_template(
+            args,
             cluster_arn=cluster.arn,
-            vpc_id=network.vpc_id,
-            subnet_ids=network.subnet_ids,
-            security_group_ids=network.security_group_ids,
-            execution_role_arn=roles.execution_role_arn,
-            task_role_arn=roles.task_role_arn,
+            network=network,
+            roles=roles,
             image_uri=image.image_uri,
             log_group_name=log_group.name,
             region=region,
-            prefect_api_key_secret_arn=secret_arn,
-            prefect_api_auth_string_secret_arn=auth_string_arn,
+            credentials=credentials,
             aws_credentials_block_id=credentials_block_id,
-        ).apply(
-            lambda resolved: build_base_job_template(
-                JobTemplateSettings(
-                    **resolved,
-                    assign_public_ip=network.assign_public_ip,
-                    cpu=args.cpu,
-                    memory=args.memory,
-                    use_fargate_spot=args.use_fargate_spot,
-                    cpu_architecture=cpu_architecture,
-                    log_stream_prefix=args.work_pool_name,
-                )
-            )
+            cpu_architecture=cpu_architecture,
         )
         prefect = create_prefect_objects(
             name,
@@ -196,8 +194,51 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
             base_job_template=self.base_job_template,
             image_uri=image.image_uri,
             deployment_name_suffix=args.deployment_name_suffix,
+            runs_ready=runs_ready,
             opts=child,
         )
         self.work_pool_name = prefect.work_pool_name
         self.deployment_ids = prefect.deployment_ids
         self.register_outputs({output: getattr(self, output) for output in OUTPUT_NAMES})
+
+
+def _base_job_template(
+    args: PrefectEcsPlatformArgs,
+    *,
+    cluster_arn: pulumi.Output[str],
+    network: Network,
+    roles: FlowRunRoles,
+    image_uri: pulumi.Output[str],
+    log_group_name: pulumi.Output[str],
+    region: pulumi.Output[str],
+    credentials: PrefectCredentials,
+    aws_credentials_block_id: pulumi.Output[str | None],
+    cpu_architecture: str,
+) -> pulumi.Output[dict[str, Any]]:
+    """The pool's template, once every AWS value it names is known."""
+    return pulumi.Output.all(
+        cluster_arn=cluster_arn,
+        vpc_id=network.vpc_id,
+        subnet_ids=network.subnet_ids,
+        security_group_ids=network.security_group_ids,
+        execution_role_arn=roles.execution_role_arn,
+        task_role_arn=roles.task_role_arn,
+        image_uri=image_uri,
+        log_group_name=log_group_name,
+        region=region,
+        prefect_api_key_secret_arn=credentials.api_key_arn,
+        prefect_api_auth_string_secret_arn=credentials.auth_string_arn,
+        aws_credentials_block_id=aws_credentials_block_id,
+    ).apply(
+        lambda resolved: build_base_job_template(
+            JobTemplateSettings(
+                **resolved,
+                assign_public_ip=network.assign_public_ip,
+                cpu=args.cpu,
+                memory=args.memory,
+                use_fargate_spot=args.use_fargate_spot,
+                cpu_architecture=cpu_architecture,
+                log_stream_prefix=args.work_pool_name,
+            )
+        )
+    )

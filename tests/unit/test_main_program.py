@@ -31,7 +31,9 @@ def stack_config(stack: str) -> dict[str, str]:
 def run_main(harness: PulumiHarness, stack: str, monkeypatch: pytest.MonkeyPatch, **extra: str) -> dict[str, Any]:
     monkeypatch.chdir(ROOT)
     monkeypatch.delenv("PREFECT_API_KEY", raising=False)
-    pulumi.runtime.set_mocks(harness.mocks, project="prefect-ecs-platform", stack=stack, preview=False)
+    pulumi.runtime.set_mocks(
+        harness.mocks, project="prefect-ecs-platform", stack=stack, preview=False, monitor=harness.monitor
+    )
     config = {**stack_config(stack), "prefect-ecs-platform:prefectApiUrl": CLOUD_URL, **extra}
     pulumi.runtime.set_all_config(config, secret_keys=["prefect-ecs-platform:prefectApiKey"])
     exported: dict[str, Any] = {}

@@ -15,6 +15,9 @@ from prefect_ecs_platform.inputs.arns import cluster_name_from_arn
 class Cluster:
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
+    #: What must exist before a task is started with a capacity provider strategy (aws/containers-roadmap#631):
+    #: the capacity provider association. Empty for a brought cluster, which is ready as it is.
+    ready: list[pulumi.Resource]
 
 
 def create_cluster(
@@ -23,7 +26,7 @@ def create_cluster(
     """Create a Fargate cluster with on-demand and Spot capacity, or use the brought one."""
     if args.cluster_arn is not None:
         arn = pulumi.Output.from_input(args.cluster_arn)
-        return Cluster(arn=arn, name=arn.apply(cluster_name_from_arn))
+        return Cluster(arn=arn, name=arn.apply(cluster_name_from_arn), ready=[])
     cluster = aws.ecs.Cluster(
         f"{name}-cluster",
         settings=[
@@ -34,7 +37,7 @@ def create_cluster(
         tags=tags,
         opts=opts,
     )
-    aws.ecs.ClusterCapacityProviders(
+    capacity = aws.ecs.ClusterCapacityProviders(
         f"{name}-capacity",
         cluster_name=cluster.name,
         # FARGATE_SPOT must be registered on the cluster before a task can ask for it.
@@ -44,4 +47,4 @@ def create_cluster(
         ],
         opts=opts,
     )
-    return Cluster(arn=cluster.arn, name=cluster.name)
+    return Cluster(arn=cluster.arn, name=cluster.name, ready=[capacity])

@@ -22,17 +22,27 @@ class FlowImage:
     image_uri: pulumi.Output[str]
 
 
+def brought_image(image_uri: pulumi.Input[str], partition: pulumi.Output[str]) -> FlowImage:
+    """An image built elsewhere: its repository's ARN, when it is a private ECR one, from its host and path."""
+    uri = pulumi.Output.from_input(image_uri)
+    return FlowImage(
+        repository_url=pulumi.Output.from_input(None),
+        repository_arn=pulumi.Output.all(uri, partition).apply(lambda v: ecr_repository_arn_from_image(v[0], v[1])),
+        image_uri=uri,
+    )
+
+
 def create_flow_image(
-    name: str, args: PrefectEcsPlatformArgs, tags: dict[str, str], opts: pulumi.ResourceOptions
+    name: str,
+    args: PrefectEcsPlatformArgs,
+    *,
+    partition: pulumi.Output[str],
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
 ) -> FlowImage:
     """Build and push the flow image, or use the brought `image_uri`."""
     if args.image_uri is not None:
-        image_uri = pulumi.Output.from_input(args.image_uri)
-        return FlowImage(
-            repository_url=pulumi.Output.from_input(None),
-            repository_arn=image_uri.apply(ecr_repository_arn_from_image),
-            image_uri=image_uri,
-        )
+        return brought_image(args.image_uri, partition)
     repository = awsx.ecr.Repository(
         f"{name}-flows",
         force_delete=args.ecr_force_delete,
@@ -58,7 +68,7 @@ def create_flow_image(
     )
     return FlowImage(
         repository_url=repository.url,
-        repository_arn=repository.url.apply(ecr_repository_arn_from_image),
+        repository_arn=repository.repository.apply(lambda created: created.arn),
         # awsx reports the pushed image as repository@sha256:digest, so a code change is a new URI.
         image_uri=image.image_uri,
     )

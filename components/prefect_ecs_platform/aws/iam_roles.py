@@ -21,16 +21,57 @@ from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 class FlowRunRoles:
     execution_role_arn: pulumi.Output[str]
     task_role_arn: pulumi.Output[str]
+    #: The roles' policies: a task started before them fails (image pull, logs, secrets) or lacks its grants.
+    ready: list[pulumi.Resource]
+
+
+@dataclass(frozen=True)
+class ExecutionRole:
+    arn: pulumi.Output[str]
+    policy: aws.iam.RolePolicy
 
 
 @dataclass(frozen=True)
 class PushUser:
     access_key_id: pulumi.Output[str]
     secret_access_key: pulumi.Output[str]
+    #: The user's permissions: its key is useless (and a submitted run fails) until this exists.
+    policy: aws.iam.UserPolicy
 
 
 def _to_json(document: dict) -> str:
     return json.dumps(document, sort_keys=True)
+
+
+def create_execution_role(
+    resource_name: str,
+    *,
+    description: str,
+    trust: pulumi.Output[str],
+    repository_arn: pulumi.Output[str | None],
+    log_group_arn: pulumi.Output[str],
+    secret_arns: pulumi.Output[list[str]],
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> ExecutionRole:
+    """A role ECS starts tasks with: pull from one repository, write one log group, read these secrets."""
+    role = aws.iam.Role(resource_name, description=description, assume_role_policy=trust, tags=tags, opts=opts)
+    policy = aws.iam.RolePolicy(
+        resource_name,
+        role=role.id,
+        policy=pulumi.Output.all(repository_arn, log_group_arn, secret_arns).apply(
+            lambda values: _to_json(
+                execution_role_policy(repository_arn=values[0], log_group_arn=values[1], secret_arns=values[2])
+            )
+        ),
+        opts=opts,
+    )
+    return ExecutionRole(arn=role.arn, policy=policy)
+
+
+def ecs_tasks_trust(account_id: pulumi.Output[str]) -> pulumi.Output[str]:
+    """The trust policy of every role this stack's tasks assume, as JSON."""
+    return account_id.apply(lambda account: _to_json(ecs_tasks_trust_policy(account)))
 
 
 def create_flow_run_roles(
@@ -45,29 +86,24 @@ def create_flow_run_roles(
     opts: pulumi.ResourceOptions,
 ) -> FlowRunRoles:
     """Create the execution and task roles, or use the brought ones."""
-    trust = account_id.apply(lambda account: _to_json(ecs_tasks_trust_policy(account)))
+    trust = ecs_tasks_trust(account_id)
+    ready: list[pulumi.Resource] = []
 
     if args.execution_role_arn is not None:
         execution_role_arn = pulumi.Output.from_input(args.execution_role_arn)
     else:
-        execution_role = aws.iam.Role(
+        execution_role = create_execution_role(
             f"{name}-execution",
             description="ECS starts Prefect flow-run tasks with this role: image pull, logs, Prefect credentials",
-            assume_role_policy=trust,
+            trust=trust,
+            repository_arn=repository_arn,
+            log_group_arn=log_group_arn,
+            secret_arns=secret_arns,
             tags=tags,
             opts=opts,
         )
-        aws.iam.RolePolicy(
-            f"{name}-execution",
-            role=execution_role.id,
-            policy=pulumi.Output.all(repository_arn, log_group_arn, secret_arns).apply(
-                lambda values: _to_json(
-                    execution_role_policy(repository_arn=values[0], log_group_arn=values[1], secret_arns=values[2])
-                )
-            ),
-            opts=opts,
-        )
         execution_role_arn = execution_role.arn
+        ready.append(execution_role.policy)
 
     if args.task_role_arn is not None:
         task_role_arn = pulumi.Output.from_input(args.task_role_arn)
@@ -79,17 +115,21 @@ def create_flow_run_roles(
             tags=tags,
             opts=opts,
         )
-        for index, policy_arn in enumerate(args.task_role_policy_arns):
+        ready += [
             aws.iam.RolePolicyAttachment(f"{name}-task-{index}", role=task_role.name, policy_arn=policy_arn, opts=opts)
+            for index, policy_arn in enumerate(args.task_role_policy_arns)
+        ]
         if args.task_role_statements:
-            aws.iam.RolePolicy(
-                f"{name}-task",
-                role=task_role.id,
-                policy=_to_json(custom_statements_policy(args.task_role_statements)),
-                opts=opts,
+            ready.append(
+                aws.iam.RolePolicy(
+                    f"{name}-task",
+                    role=task_role.id,
+                    policy=_to_json(custom_statements_policy(args.task_role_statements)),
+                    opts=opts,
+                )
             )
         task_role_arn = task_role.arn
-    return FlowRunRoles(execution_role_arn=execution_role_arn, task_role_arn=task_role_arn)
+    return FlowRunRoles(execution_role_arn=execution_role_arn, task_role_arn=task_role_arn, ready=ready)
 
 
 def run_flows_policy_json(
@@ -117,6 +157,6 @@ def create_push_user(
 ) -> PushUser:
     """The IAM user whose access key Prefect Cloud uses to submit flow runs to this cluster."""
     user = aws.iam.User(f"{name}-push", path="/prefect/", tags=tags, opts=opts)
-    aws.iam.UserPolicy(f"{name}-push", user=user.name, policy=policy, opts=opts)
+    user_policy = aws.iam.UserPolicy(f"{name}-push", user=user.name, policy=policy, opts=opts)
     key = aws.iam.AccessKey(f"{name}-push", user=user.name, opts=opts)
-    return PushUser(access_key_id=key.id, secret_access_key=pulumi.Output.secret(key.secret))
+    return PushUser(access_key_id=key.id, secret_access_key=pulumi.Output.secret(key.secret), policy=user_policy)

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_aws as aws
 
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
+
+
+@dataclass(frozen=True)
+class PrefectCredentials:
+    #: ARN of the API key's secret, None when no key was given.
+    api_key_arn: pulumi.Output[str | None]
+    #: ARN of the self-hosted server's auth string secret, None when none was given.
+    auth_string_arn: pulumi.Output[str | None]
+    #: The secrets' values: a container reading a secret before its value exists fails to start.
+    values: list[pulumi.Resource]
+
+    @property
+    def arns(self) -> pulumi.Output[list[str]]:
+        """The ARNs of the secrets that exist."""
+        return pulumi.Output.all(self.api_key_arn, self.auth_string_arn).apply(lambda arns: [a for a in arns if a])
 
 
 def create_credential_secret(
@@ -15,38 +32,41 @@ def create_credential_secret(
     description: str,
     tags: dict[str, str],
     opts: pulumi.ResourceOptions,
-) -> aws.secretsmanager.Secret:
+) -> tuple[aws.secretsmanager.Secret, aws.secretsmanager.SecretVersion]:
     secret = aws.secretsmanager.Secret(resource_name, description=description, tags=tags, opts=opts)
-    aws.secretsmanager.SecretVersion(
+    version = aws.secretsmanager.SecretVersion(
         resource_name,
         secret_id=secret.id,
         # Wrapped again so the value stays secret in state even if the caller passed a plain string.
         secret_string=pulumi.Output.secret(value),
         opts=opts,
     )
-    return secret
+    return secret, version
 
 
 def create_prefect_credentials(
     name: str, args: PrefectEcsPlatformArgs, *, tags: dict[str, str], opts: pulumi.ResourceOptions
-) -> tuple[pulumi.Output[str | None], pulumi.Output[str | None]]:
-    """Secrets for the API key and the auth string that were given; the ARNs, None for those absent."""
+) -> PrefectCredentials:
+    """Secrets for the API key and the auth string that were given."""
+    values: list[pulumi.Resource] = []
     api_key_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
     if args.prefect_api_key is not None:
-        api_key_arn = create_credential_secret(
+        secret, version = create_credential_secret(
             f"{name}-prefect-api-key",
             args.prefect_api_key,
             description="Prefect API key for flow runs and workers (PREFECT_API_KEY)",
             tags=tags,
             opts=opts,
-        ).arn
+        )
+        api_key_arn, values = secret.arn, [*values, version]
     auth_string_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
     if args.prefect_api_auth_string is not None:
-        auth_string_arn = create_credential_secret(
+        secret, version = create_credential_secret(
             f"{name}-prefect-auth-string",
             args.prefect_api_auth_string,
             description="Basic auth of the self-hosted Prefect server (PREFECT_API_AUTH_STRING)",
             tags=tags,
             opts=opts,
-        ).arn
-    return api_key_arn, auth_string_arn
+        )
+        auth_string_arn, values = secret.arn, [*values, version]
+    return PrefectCredentials(api_key_arn=api_key_arn, auth_string_arn=auth_string_arn, values=values)

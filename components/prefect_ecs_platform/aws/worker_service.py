@@ -15,7 +15,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from prefect_ecs_platform.aws.iam_policies import ecs_tasks_trust_policy, events_queue_policy, worker_role_policy
+from prefect_ecs_platform.aws.flow_image import FlowImage, brought_image
+from prefect_ecs_platform.aws.iam_policies import events_queue_policy, worker_role_policy
+from prefect_ecs_platform.aws.iam_roles import create_execution_role, ecs_tasks_trust
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 
 WORKER_CONTAINER_NAME = "prefect-worker"
@@ -29,6 +31,7 @@ OBSERVER_QUEUE_SETTING = "PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_SQS_QUEUE_NAME"
 class WorkerService:
     service_name: pulumi.Output[str]
     task_role_arn: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
     events_queue_url: pulumi.Output[str]
     events_queue_name: pulumi.Output[str]
 
@@ -107,22 +110,29 @@ def create_worker_service(
     args: PrefectEcsPlatformArgs,
     *,
     cluster_arn: pulumi.Output[str],
-    execution_role_arn: pulumi.Output[str],
+    flow_execution_role_arn: pulumi.Output[str],
     flow_task_role_arn: pulumi.Output[str],
     log_group_name: pulumi.Output[str],
     log_group_arn: pulumi.Output[str],
     region: pulumi.Output[str],
+    partition: pulumi.Output[str],
     account_id: pulumi.Output[str],
-    image_uri: pulumi.Output[str],
+    flow_image: FlowImage,
     api_key_secret_arn: pulumi.Output[str | None],
     auth_string_secret_arn: pulumi.Output[str | None],
     subnet_ids: pulumi.Output[list[str]],
     security_group_ids: pulumi.Output[list[str]],
     assign_public_ip: bool,
     cpu_architecture: str,
+    runs_ready: list[pulumi.Resource],
     tags: dict[str, str],
     opts: pulumi.ResourceOptions,
 ) -> WorkerService:
+    """The worker's service, roles and task-state event queue.
+
+    `runs_ready` is what a task on this cluster needs before it starts (capacity association, flow-run role
+    policies, secret values): the service starts its tasks on create, and they start flow runs.
+    """
     dead_letters = aws.sqs.Queue(
         f"{name}-task-events-dlq", message_retention_seconds=14 * 24 * 3600, tags=tags, opts=opts
     )
@@ -160,17 +170,20 @@ def create_worker_service(
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[queue_policy])),
     )
 
+    trust = ecs_tasks_trust(account_id)
     worker_role = aws.iam.Role(
         f"{name}-worker",
         description="The Prefect ECS worker: runs flow-run tasks on this cluster, reads its task events",
-        assume_role_policy=account_id.apply(lambda account: json.dumps(ecs_tasks_trust_policy(account))),
+        assume_role_policy=trust,
         tags=tags,
         opts=opts,
     )
     worker_policy = aws.iam.RolePolicy(
         f"{name}-worker",
         role=worker_role.id,
-        policy=pulumi.Output.all(cluster_arn, execution_role_arn, flow_task_role_arn, log_group_arn, queue.arn).apply(
+        policy=pulumi.Output.all(
+            cluster_arn, flow_execution_role_arn, flow_task_role_arn, log_group_arn, queue.arn
+        ).apply(
             lambda v: json.dumps(
                 worker_role_policy(
                     cluster_arn=v[0],
@@ -185,9 +198,22 @@ def create_worker_service(
         opts=opts,
     )
 
-    image = pulumi.Output.from_input(args.worker_image_uri) if args.worker_image_uri is not None else image_uri
+    # Its own execution role: a worker image from another repository must not widen what flow runs may pull,
+    # and a brought flow-run execution role is not assumed to fit the worker.
+    image = brought_image(args.worker_image_uri, partition) if args.worker_image_uri is not None else flow_image
+    secret_arns = pulumi.Output.all(api_key_secret_arn, auth_string_secret_arn).apply(lambda a: [x for x in a if x])
+    execution_role = create_execution_role(
+        f"{name}-worker-execution",
+        description="ECS starts the Prefect worker's tasks with this role: image pull, logs, Prefect credentials",
+        trust=trust,
+        repository_arn=image.repository_arn,
+        log_group_arn=log_group_arn,
+        secret_arns=secret_arns,
+        tags=tags,
+        opts=opts,
+    )
     container = pulumi.Output.all(
-        image, queue.name, log_group_name, region, api_key_secret_arn, auth_string_secret_arn
+        image.image_uri, queue.name, log_group_name, region, api_key_secret_arn, auth_string_secret_arn
     ).apply(
         lambda v: json.dumps(
             [
@@ -215,7 +241,7 @@ def create_worker_service(
         runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
             cpu_architecture=cpu_architecture, operating_system_family="LINUX"
         ),
-        execution_role_arn=execution_role_arn,
+        execution_role_arn=execution_role.arn,
         task_role_arn=worker_role.arn,
         container_definitions=container,
         tags=tags,
@@ -239,12 +265,16 @@ def create_worker_service(
         propagate_tags="SERVICE",
         enable_ecs_managed_tags=True,
         tags=tags,
-        # The worker must be able to act and read events from its first poll.
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[worker_policy])),
+        # Its tasks start on create: they must pull, log and read secrets at once, act and read events from
+        # the first poll, and the flow runs they start must find the cluster and their roles ready.
+        opts=pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(depends_on=[execution_role.policy, worker_policy, *runs_ready])
+        ),
     )
     return WorkerService(
         service_name=service.name,
         task_role_arn=worker_role.arn,
+        execution_role_arn=execution_role.arn,
         events_queue_url=queue.url,
         events_queue_name=queue.name,
     )

@@ -31,13 +31,19 @@ def cluster_name_from_arn(cluster_arn: str) -> str:
     return resource.removeprefix("cluster/")
 
 
+# Private registry hosts: standard and FIPS (`dkr.ecr[-fips]`, under amazonaws.com, its .cn twin or the isolated
+# partitions' domains) and dual-stack (`dkr-ecr[-fips]` under on.aws). The host never tells the partition.
 _ECR_IMAGE = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/(?P<repository>[^:@]+)"
+    r"^(?P<account>\d{12})\.dkr[.-]ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)"
+    r"\.(?:amazonaws\.com(?:\.cn)?|on\.aws|c2s\.ic\.gov|sc2s\.sgov\.gov)/(?P<repository>[^:@]+)"
 )
 
 
-def ecr_repository_arn_from_image(image_uri: str, partition: str = "aws") -> str | None:
-    """The ARN of the private ECR repository an image lives in, or None for any other registry."""
+def ecr_repository_arn_from_image(image_uri: str, partition: str) -> str | None:
+    """The ARN of the private ECR repository an image lives in, or None for any other registry.
+
+    `partition` is the stack's (`aws.get_partition()`): ECS pulls only from registries of its own partition.
+    """
     match = _ECR_IMAGE.match(image_uri)
     if not match:
         return None

@@ -40,9 +40,14 @@ def create_credentials_block(
     access_key_id: pulumi.Output[str],
     secret_access_key: pulumi.Output[str],
     region: pulumi.Output[str],
+    key_ready: list[pulumi.Resource],
     opts: pulumi.ResourceOptions,
 ) -> BlockDocument:
-    """The aws-credentials block Prefect Cloud uses to start this stack's flow runs (push mode)."""
+    """The aws-credentials block Prefect Cloud uses to start this stack's flow runs (push mode).
+
+    `key_ready` is what makes the key usable (the user's policy): Prefect Cloud may submit as soon as the
+    block exists.
+    """
     body = pulumi.Output.all(access_key_id, secret_access_key, region).apply(
         lambda v: aws_credentials_block_body(credentials_block_name(args.work_pool_name), v[0], v[1], v[2])
     )
@@ -54,7 +59,7 @@ def create_credentials_block(
         api_url=args.prefect_api_url,
         api_key=args.prefect_api_key,
         api_auth_string=args.prefect_api_auth_string,
-        opts=opts,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=key_ready)),
     )
 
 
@@ -65,9 +70,15 @@ def create_prefect_objects(
     base_job_template: pulumi.Output[dict[str, Any]],
     image_uri: pulumi.Output[str],
     deployment_name_suffix: str,
+    runs_ready: list[pulumi.Resource],
     opts: pulumi.ResourceOptions,
 ) -> PrefectObjects:
-    """Create the work pool and, on it, one Prefect deployment per `args.deployments`."""
+    """Create the work pool and, on it, one Prefect deployment per `args.deployments`.
+
+    `runs_ready` is what a flow run needs on AWS before it starts (the cluster's capacity providers, the
+    roles' policies, the secrets' values): a pool or a deployment can start runs the moment it exists.
+    """
+    opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=runs_ready))
     pool_type = "ecs:push" if args.mode == "push" else "ecs"
     pool_body = work_pool_body(
         args.work_pool_name, pool_type, {}, description=f"ECS Fargate flow runs of the {name} platform ({pool_type})"

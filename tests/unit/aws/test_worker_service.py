@@ -182,7 +182,48 @@ def test_worker_role_is_scoped_like_the_push_user_plus_its_queue(pulumi_harness:
     task_definition = pulumi_harness.one("aws:ecs/taskDefinition:TaskDefinition")
     worker_role = pulumi_harness.named("aws:iam/role:Role", "data-worker")
     assert task_definition.inputs["taskRoleArn"] == worker_role.outputs["arn"]
-    assert task_definition.inputs["executionRoleArn"] == out["execution_role_arn"]
+    worker_execution = pulumi_harness.named("aws:iam/role:Role", "data-worker-execution")
+    assert task_definition.inputs["executionRoleArn"] == worker_execution.outputs["arn"] != out["execution_role_arn"]
+
+
+def _pulled_repositories(harness: PulumiHarness, policy_name: str) -> list[str]:
+    document = json.loads(harness.named("aws:iam/rolePolicy:RolePolicy", policy_name).inputs["policy"])
+    pull = [s for s in document["Statement"] if s.get("Sid") == "PullFlowImage"]
+    return [s["Resource"] for s in pull]
+
+
+WORKER_ECR_IMAGE = f"123456789012.dkr.ecr.{REGION}.amazonaws.com/platform/prefect-worker@sha256:" + "d" * 64
+
+
+def test_worker_image_from_another_repository_is_pulled_by_the_workers_role_only(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    """The worker's own execution role pulls its repository; flow runs gain no pull on it."""
+    deploy(pulumi_harness, worker_image_uri=WORKER_ECR_IMAGE)
+    worker_repo = f"arn:aws:ecr:{REGION}:123456789012:repository/platform/prefect-worker"
+    assert _pulled_repositories(pulumi_harness, "data-worker-execution") == [worker_repo]
+    [flow_repo] = _pulled_repositories(pulumi_harness, "data-execution")
+    assert flow_repo.endswith(":repository/data-flows-repo")
+
+
+def test_worker_execution_role_reads_the_stacks_secrets_and_writes_its_logs(pulumi_harness: PulumiHarness) -> None:
+    """The worker's tasks start with their own role: it reads the key's secret and writes the log group."""
+    out = deploy(pulumi_harness)
+    document = json.loads(
+        pulumi_harness.named("aws:iam/rolePolicy:RolePolicy", "data-worker-execution").inputs["policy"]
+    )
+    statements = {s["Sid"]: s for s in document["Statement"]}
+    assert statements["ReadPrefectCredentials"]["Resource"] == [out["secret_arn"]]
+    assert statements["WriteFlowRunLogs"]["Resource"].endswith(":log-stream:*")
+
+
+def test_brought_execution_role_does_not_serve_the_worker(pulumi_harness: PulumiHarness) -> None:
+    """A brought flow-run execution role is for flow runs; the worker still gets one made for it."""
+    brought = "arn:aws:iam::123456789012:role/flow-runs-execution"
+    deploy(pulumi_harness, execution_role_arn=brought)
+    task_definition = pulumi_harness.one("aws:ecs/taskDefinition:TaskDefinition")
+    worker_execution = pulumi_harness.named("aws:iam/role:Role", "data-worker-execution")
+    assert task_definition.inputs["executionRoleArn"] == worker_execution.outputs["arn"] != brought
 
 
 def test_worker_template_has_no_credentials_block(pulumi_harness: PulumiHarness) -> None:

@@ -1,0 +1,85 @@
+"""What the engine creates first: nothing starts tasks before the cluster, roles and secrets can run them.
+
+Each assertion reads the dependencies the SDK sent the engine (explicit and through Outputs), which is
+what the engine orders creates and deletes by.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
+from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
+from tests.conftest import CLOUD_URL, ROOT, PulumiHarness
+
+CAPACITY = ("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "data-capacity")
+CLUSTER = ("aws:ecs/cluster:Cluster", "data-cluster")
+EXECUTION_ROLE = ("aws:iam/role:Role", "data-execution")
+EXECUTION_POLICY = ("aws:iam/rolePolicy:RolePolicy", "data-execution")
+API_KEY_VALUE = ("aws:secretsmanager/secretVersion:SecretVersion", "data-prefect-api-key")
+AUTH_STRING_VALUE = ("aws:secretsmanager/secretVersion:SecretVersion", "data-prefect-auth-string")
+PUSH_POLICY = ("aws:iam/userPolicy:UserPolicy", "data-push")
+WORKER_SERVICE = ("aws:ecs/service:Service", "data-worker")
+WORKER_POLICY = ("aws:iam/rolePolicy:RolePolicy", "data-worker")
+POOL = ("pulumi-python:dynamic/prefect:WorkPool", "data-work-pool")
+BLOCK = ("pulumi-python:dynamic/prefect:BlockDocument", "data-aws-credentials")
+DEPLOYMENT = "pulumi-python:dynamic/prefect:Deployment"
+
+
+def deploy(harness: PulumiHarness, **overrides: Any) -> None:
+    values: dict[str, Any] = {
+        "prefect_api_url": CLOUD_URL,
+        "prefect_api_key": "pnu_ordering_unit_key",
+        "work_pool_name": "ecs-dev",
+        "deployments": load_prefect_yaml(ROOT / "flows" / "prefect.yaml"),
+        "project_root": str(ROOT),
+    }
+    values.update(overrides)
+    harness.run(lambda: {"pool": PrefectEcsPlatform("data", PrefectEcsPlatformArgs(**values)).work_pool_name})
+
+
+def deployments(harness: PulumiHarness) -> list[tuple[str, str]]:
+    found = [(DEPLOYMENT, r.name) for r in harness.of_type(DEPLOYMENT)]
+    assert found
+    return found
+
+
+def test_recorded_dependencies_are_visible(pulumi_harness: PulumiHarness) -> None:
+    """Guard: a dependency carried by an Output shows, and the reverse direction does not."""
+    deploy(pulumi_harness)
+    assert pulumi_harness.waits_for(EXECUTION_POLICY, EXECUTION_ROLE)
+    assert pulumi_harness.waits_for(CAPACITY, CLUSTER)
+    assert not pulumi_harness.waits_for(CLUSTER, CAPACITY)
+    assert not pulumi_harness.waits_for(EXECUTION_ROLE, EXECUTION_POLICY)
+
+
+@pytest.mark.parametrize("mode", ["push", "worker"])
+def test_pool_and_deployments_wait_until_runs_can_start(pulumi_harness: PulumiHarness, mode: str) -> None:
+    """A pool or deployment can start a run at once, so it waits for capacity, the role's policy and the key."""
+    deploy(
+        pulumi_harness, mode=mode, **({"prefect_api_url": "https://prefect.example/api"} if mode == "worker" else {})
+    )
+    for starter in [POOL, *deployments(pulumi_harness)]:
+        for needed in (CAPACITY, EXECUTION_POLICY, API_KEY_VALUE):
+            assert pulumi_harness.waits_for(starter, needed), (starter, needed)
+
+
+def test_push_credentials_block_waits_for_the_push_users_policy(pulumi_harness: PulumiHarness) -> None:
+    """Prefect Cloud may submit with the key as soon as the block exists: the key must already be allowed."""
+    deploy(pulumi_harness)
+    assert pulumi_harness.waits_for(BLOCK, PUSH_POLICY)
+
+
+def test_worker_service_waits_for_everything_its_tasks_need(pulumi_harness: PulumiHarness) -> None:
+    """The service starts tasks on create: capacity, both roles' policies and the secret values come first."""
+    deploy(
+        pulumi_harness,
+        mode="worker",
+        prefect_api_url="https://prefect.example/api",
+        prefect_api_key=None,
+        prefect_api_auth_string="user:pass",
+    )
+    for needed in (CAPACITY, EXECUTION_POLICY, WORKER_POLICY, AUTH_STRING_VALUE):
+        assert pulumi_harness.waits_for(WORKER_SERVICE, needed), needed
