@@ -74,6 +74,10 @@ _AWS_ANSWERS: dict[str, Answer] = {
         None,
         {"name": name, "arn": f"arn:aws:iam::{ACCOUNT}:user/prefect/{name}"},
     ),
+    "aws:iam/policy:Policy": lambda name, inputs: (
+        None,
+        {"arn": f"arn:aws:iam::{ACCOUNT}:policy{inputs.get('path', '/')}{name}"},
+    ),
     "aws:iam/accessKey:AccessKey": lambda name, inputs: (
         "AKIAMOCKEDACCESSKEY0",
         {"secret": "mocked-secret-access-key"},
@@ -169,6 +173,8 @@ class Registration:
     name: str
     parent: str
     dependencies: frozenset[str]
+    #: Names of the resource hooks bound to each lifecycle step, e.g. {"after_create": ("data-worker-rollout",)}.
+    hooks: dict[str, tuple[str, ...]]
 
 
 class DependencyRecordingMonitor(pulumi.runtime.mocks.MockMonitor):
@@ -203,7 +209,11 @@ class DependencyRecordingMonitor(pulumi.runtime.mocks.MockMonitor):
             child_urn, repository_name, child_state
         )
         state["repository"] = {rpc._special_sig_key: rpc._special_resource_sig, "urn": child_urn, "id": repository_name}
-        obj = asyncio.new_event_loop().run_until_complete(rpc.serialize_properties(state, {}))
+        loop = asyncio.new_event_loop()
+        try:
+            obj = loop.run_until_complete(rpc.serialize_properties(state, {}))
+        finally:
+            loop.close()
         return type(reply)(urn=reply.urn, id=reply.id, object=obj)
 
     def RegisterResource(self, request: Any) -> Any:
@@ -218,6 +228,11 @@ class DependencyRecordingMonitor(pulumi.runtime.mocks.MockMonitor):
                 name=request.name,
                 parent=request.parent,
                 dependencies=frozenset({*request.dependencies, *property_dependencies}),
+                hooks={
+                    step.name: tuple(getattr(request.hooks, step.name))
+                    for step in request.hooks.DESCRIPTOR.fields
+                    if getattr(request.hooks, step.name)
+                },
             )
         )
         return reply

@@ -21,6 +21,7 @@ from prefect_ecs_platform.aws.secrets import PrefectCredentials, create_prefect_
 from prefect_ecs_platform.aws.worker_service import create_worker_service
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.args_validation import args_problems
+from prefect_ecs_platform.inputs.flow_container import flow_log_stream_prefix
 from prefect_ecs_platform.inputs.problems import raise_if_any
 from prefect_ecs_platform.prefect_api.job_template import JobTemplateSettings, build_base_job_template
 from prefect_ecs_platform.resources.platform_objects import create_credentials_block, create_prefect_objects
@@ -148,8 +149,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
                 partition=partition,
                 account_id=identity.account_id,
                 flow_image=image,
-                api_key_secret_arn=credentials.api_key_arn,
-                auth_string_secret_arn=credentials.auth_string_arn,
+                credentials=credentials,
                 subnet_ids=network.subnet_ids,
                 security_group_ids=network.security_group_ids,
                 assign_public_ip=network.assign_public_ip,
@@ -238,7 +238,7 @@ def _base_job_template(
                 memory=args.memory,
                 use_fargate_spot=args.use_fargate_spot,
                 cpu_architecture=cpu_architecture,
-                log_stream_prefix=args.work_pool_name,
+                log_stream_prefix=flow_log_stream_prefix(args.work_pool_name),
             )
         )
     )

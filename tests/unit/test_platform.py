@@ -25,6 +25,7 @@ TAGGABLE = {
     "aws:secretsmanager/secret:Secret",
     "aws:iam/role:Role",
     "aws:iam/user:User",
+    "aws:iam/policy:Policy",
     "aws:sqs/queue:Queue",
     "aws:cloudwatch/eventRule:EventRule",
     "aws:ecs/taskDefinition:TaskDefinition",
@@ -37,7 +38,7 @@ UNTAGGABLE = {
     "awsx:ecr:Image",
     "aws:iam/rolePolicy:RolePolicy",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    "aws:iam/userPolicy:UserPolicy",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
     "aws:iam/accessKey:AccessKey",
     "aws:secretsmanager/secretVersion:SecretVersion",
     "aws:sqs/queuePolicy:QueuePolicy",
@@ -196,10 +197,19 @@ def test_execution_role_policy_names_the_created_arns(pulumi_harness: PulumiHarn
     assert statements["ReadPrefectCredentials"]["Resource"] == [secret]
 
 
+def test_push_user_gets_its_policy_as_a_managed_policy(pulumi_harness: PulumiHarness) -> None:
+    """No inline user policy (2,048 characters at most): the managed policy is attached to the push user."""
+    deploy(pulumi_harness)
+    assert pulumi_harness.of_type("aws:iam/userPolicy:UserPolicy") == []
+    attachment = pulumi_harness.one("aws:iam/userPolicyAttachment:UserPolicyAttachment")
+    assert attachment.inputs["policyArn"] == pulumi_harness.one("aws:iam/policy:Policy").outputs["arn"]
+    assert attachment.inputs["user"] == pulumi_harness.one("aws:iam/user:User").outputs["name"]
+
+
 def test_push_user_policy_is_scoped_to_the_created_resources(pulumi_harness: PulumiHarness) -> None:
     """Every push-user statement names the stack's cluster, roles or group, except the wildcards AWS needs."""
     outputs = deploy(pulumi_harness)
-    document = policy(pulumi_harness.one("aws:iam/userPolicy:UserPolicy"))
+    document = policy(pulumi_harness.one("aws:iam/policy:Policy"))
     for statement in document["Statement"]:
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         if resources == ["*"]:
@@ -296,7 +306,7 @@ def test_brought_cluster_and_roles_are_used_instead_of_created(pulumi_harness: P
     assert pulumi_harness.of_type("aws:iam/role:Role") == []
     assert outputs["cluster_name"] == "shared"
     assert (template_defaults(outputs)["cluster"], outputs["execution_role_arn"]) == (cluster, execution)
-    statements = {s["Sid"]: s for s in policy(pulumi_harness.one("aws:iam/userPolicy:UserPolicy"))["Statement"]}
+    statements = {s["Sid"]: s for s in policy(pulumi_harness.one("aws:iam/policy:Policy"))["Statement"]}
     assert statements["PassOnlyTheFlowRunRoles"]["Resource"] == [execution, task]
     assert statements["ManageTasksOnThisCluster"]["Resource"] == f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/shared/*"
 
@@ -364,3 +374,9 @@ def test_bad_input_registers_nothing(pulumi_harness: PulumiHarness, overrides: d
     assert field in {p.field for p in raised.value.problems}
     assert f"  - {field}: " in str(raised.value)
     assert pulumi_harness.resources == []
+
+
+def test_pool_name_with_a_colon_still_gives_a_valid_log_stream_prefix(pulumi_harness: PulumiHarness) -> None:
+    """Prefect allows `:` in a pool name; CloudWatch does not in a stream prefix, so the template gets a dash."""
+    outputs = deploy(pulumi_harness, work_pool_name="ecs:dev")
+    assert template_defaults(outputs)["cloudwatch_logs_prefix"] == "ecs-dev"

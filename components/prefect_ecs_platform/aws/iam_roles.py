@@ -36,7 +36,7 @@ class PushUser:
     access_key_id: pulumi.Output[str]
     secret_access_key: pulumi.Output[str]
     #: The user's permissions: its key is useless (and a submitted run fails) until this exists.
-    policy: aws.iam.UserPolicy
+    policy: aws.iam.UserPolicyAttachment
 
 
 def _to_json(document: dict) -> str:
@@ -157,6 +157,16 @@ def create_push_user(
 ) -> PushUser:
     """The IAM user whose access key Prefect Cloud uses to submit flow runs to this cluster."""
     user = aws.iam.User(f"{name}-push", path="/prefect/", tags=tags, opts=opts)
-    user_policy = aws.iam.UserPolicy(f"{name}-push", user=user.name, policy=policy, opts=opts)
+    # A managed policy (6,144 characters): with a long component name and region the document passes the
+    # 2,048 characters IAM allows a user's inline policies.
+    managed = aws.iam.Policy(
+        f"{name}-push",
+        path="/prefect/",
+        description="Prefect Cloud submits this stack's flow runs with these permissions",
+        policy=policy,
+        tags=tags,
+        opts=opts,
+    )
+    user_policy = aws.iam.UserPolicyAttachment(f"{name}-push", user=user.name, policy_arn=managed.arn, opts=opts)
     key = aws.iam.AccessKey(f"{name}-push", user=user.name, opts=opts)
     return PushUser(access_key_id=key.id, secret_access_key=pulumi.Output.secret(key.secret), policy=user_policy)

@@ -18,6 +18,8 @@ import pulumi_aws as aws
 from prefect_ecs_platform.aws.flow_image import FlowImage, brought_image
 from prefect_ecs_platform.aws.iam_policies import events_queue_policy, worker_role_policy
 from prefect_ecs_platform.aws.iam_roles import create_execution_role, ecs_tasks_trust
+from prefect_ecs_platform.aws.secrets import PrefectCredentials
+from prefect_ecs_platform.aws.worker_rollout import rollout_hook
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 
 WORKER_CONTAINER_NAME = "prefect-worker"
@@ -118,8 +120,7 @@ def create_worker_service(
     partition: pulumi.Output[str],
     account_id: pulumi.Output[str],
     flow_image: FlowImage,
-    api_key_secret_arn: pulumi.Output[str | None],
-    auth_string_secret_arn: pulumi.Output[str | None],
+    credentials: PrefectCredentials,
     subnet_ids: pulumi.Output[list[str]],
     security_group_ids: pulumi.Output[list[str]],
     assign_public_ip: bool,
@@ -201,19 +202,18 @@ def create_worker_service(
     # Its own execution role: a worker image from another repository must not widen what flow runs may pull,
     # and a brought flow-run execution role is not assumed to fit the worker.
     image = brought_image(args.worker_image_uri, partition) if args.worker_image_uri is not None else flow_image
-    secret_arns = pulumi.Output.all(api_key_secret_arn, auth_string_secret_arn).apply(lambda a: [x for x in a if x])
     execution_role = create_execution_role(
         f"{name}-worker-execution",
         description="ECS starts the Prefect worker's tasks with this role: image pull, logs, Prefect credentials",
         trust=trust,
         repository_arn=image.repository_arn,
         log_group_arn=log_group_arn,
-        secret_arns=secret_arns,
+        secret_arns=credentials.arns,
         tags=tags,
         opts=opts,
     )
     container = pulumi.Output.all(
-        image.image_uri, queue.name, log_group_name, region, api_key_secret_arn, auth_string_secret_arn
+        image.image_uri, queue.name, log_group_name, region, credentials.api_key_arn, credentials.auth_string_arn
     ).apply(
         lambda v: json.dumps(
             [
@@ -247,6 +247,8 @@ def create_worker_service(
         tags=tags,
         opts=opts,
     )
+    # Registered before the service so the engine knows it when the service's create or update finishes.
+    check_rollout = rollout_hook(name, WORKER_CONTAINER_NAME, pulumi.Config("aws").get("profile"))
     service = aws.ecs.Service(
         f"{name}-worker",
         cluster=cluster_arn,
@@ -268,7 +270,11 @@ def create_worker_service(
         # Its tasks start on create: they must pull, log and read secrets at once, act and read events from
         # the first poll, and the flow runs they start must find the cluster and their roles ready.
         opts=pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(depends_on=[execution_role.policy, worker_policy, *runs_ready])
+            opts,
+            pulumi.ResourceOptions(
+                depends_on=[execution_role.policy, worker_policy, *runs_ready],
+                hooks=pulumi.ResourceHookBinding(after_create=[check_rollout], after_update=[check_rollout]),
+            ),
         ),
     )
     return WorkerService(

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
+from prefect_ecs_platform.inputs.arns import parse_arn
 from prefect_ecs_platform.inputs.deployment_validation import deployment_problems
 from prefect_ecs_platform.inputs.fargate import fargate_size_problems
 from prefect_ecs_platform.inputs.flow_container import DIGEST_PINNED_ALLOWED, is_digest_pinned
@@ -44,16 +45,18 @@ def is_prefect_cloud_url(url: str) -> bool:
 
 
 def component_name_problems(name: str) -> list[Problem]:
-    if _COMPONENT_NAME.match(name):
-        return []
-    return [
-        Problem(
-            "name",
-            name,
-            "a component name starts with a lowercase letter and has at most 28 lowercase letters, "
-            "digits and dashes (it prefixes AWS resource names)",
-        )
-    ]
+    if not _COMPONENT_NAME.match(name):
+        return [
+            Problem(
+                "name",
+                name,
+                "a component name starts with a lowercase letter and has at most 28 lowercase letters, "
+                "digits and dashes (it prefixes AWS resource names)",
+            )
+        ]
+    if name.startswith("sg-"):
+        return [Problem("name", name, 'a name not starting with "sg-": EC2 refuses security group names that do')]
+    return []
 
 
 def api_url_problems(url: str) -> list[Problem]:
@@ -189,7 +192,13 @@ def network_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
                 )
             )
         if not isinstance(args.availability_zones, int) or not 2 <= args.availability_zones <= 6:
-            problems.append(Problem("availability_zones", args.availability_zones, "an integer from 2 to 6"))
+            problems.append(
+                Problem(
+                    "availability_zones",
+                    args.availability_zones,
+                    "an integer from 2 to 6, at most the number of zones the region has (many have 3)",
+                )
+            )
         try:
             network = ipaddress.IPv4Network(args.vpc_cidr_block)
         except ValueError:
@@ -197,6 +206,43 @@ def network_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
         else:
             if not 16 <= network.prefixlen <= 24:
                 problems.append(Problem("vpc_cidr_block", args.vpc_cidr_block, "a VPC block from /16 to /24"))
+    return problems
+
+
+def _brought_execution_role_needs(name: str) -> str:
+    return (
+        "an IAM role ARN (arn:<partition>:iam::<account>:role/<name>) whose trust policy admits "
+        "ecs-tasks.amazonaws.com and whose policies allow ecr:GetAuthorizationToken, ecr:BatchCheckLayerAvailability, "
+        "ecr:GetDownloadUrlForLayer and ecr:BatchGetImage on the flow image's repository, logs:CreateLogStream and "
+        "logs:PutLogEvents on the stack's log group, and secretsmanager:GetSecretValue on "
+        f"arn:<partition>:secretsmanager:<region>:<account>:secret:{name}-prefect-api-key-* and "
+        f"...:secret:{name}-prefect-auth-string-* (the stack's secrets end in random suffixes)"
+    )
+
+
+def brought_arn_problems(name: str, args: PrefectEcsPlatformArgs) -> list[Problem]:
+    """Brought cluster and roles must be ARNs of their kind; Outputs are checked by AWS when used."""
+    expected = {
+        "cluster_arn": (
+            "ecs",
+            "cluster/",
+            "an ECS cluster ARN (arn:<partition>:ecs:<region>:<account>:cluster/<name>)",
+        ),
+        "execution_role_arn": ("iam", "role/", _brought_execution_role_needs(name)),
+        "task_role_arn": ("iam", "role/", "an IAM role ARN (arn:<partition>:iam::<account>:role/<name>)"),
+    }
+    problems: list[Problem] = []
+    for field, (service, resource_prefix, allowed) in expected.items():
+        value = getattr(args, field)
+        if not isinstance(value, str):
+            continue
+        try:
+            arn = parse_arn(value)
+        except ValueError:
+            problems.append(Problem(field, value, allowed))
+            continue
+        if arn.service != service or not arn.resource.startswith(resource_prefix):
+            problems.append(Problem(field, value, allowed))
     return problems
 
 
@@ -256,6 +302,7 @@ def args_problems(name: str, args: PrefectEcsPlatformArgs) -> list[Problem]:
         *worker_problems(args),
         *image_problems(args),
         *network_problems(args),
+        *brought_arn_problems(name, args),
         *task_size_problems(args),
         *retention_problems(args.log_retention_days),
         *ecr_problems(args),

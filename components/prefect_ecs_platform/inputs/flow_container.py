@@ -14,3 +14,8 @@ DIGEST_PINNED_ALLOWED = "an image pinned by digest: <repository>@sha256:<64 hex>
 def is_digest_pinned(image_uri: str) -> bool:
     """Whether `image_uri` names one exact build (`repository@sha256:<digest>`), not a movable tag."""
     return bool(_DIGEST_PINNED.match(image_uri))
+
+
+def flow_log_stream_prefix(work_pool_name: str) -> str:
+    """The awslogs stream prefix of the pool's flow runs: its name, minus what CloudWatch refuses (`:` and `*`)."""
+    return work_pool_name.replace(":", "-").replace("*", "-")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from prefect_ecs_platform.aws.iam_policies import (
@@ -98,3 +99,32 @@ def test_run_flows_grants_nothing_prefects_provisioner_needs_to_create_infrastru
     }
     assert not actions & {"ec2:CreateSecurityGroup", "ec2:AuthorizeSecurityGroupIngress", "ecs:CreateCluster"}
     assert {"ecs:RunTask", "ecs:StopTask", "ecs:RegisterTaskDefinition", "iam:PassRole"} <= actions
+
+
+#: IAM's size limits, counted without white space: all inline policies of a user, and one managed policy.
+USER_INLINE_POLICY_LIMIT = 2048
+MANAGED_POLICY_LIMIT = 6144
+
+
+def _longest_run_flows_policy() -> str:
+    """The push user's document with the longest names this stack can produce.
+
+    A 28-character component name (the longest `name` allows), a 14-character region, the longest commercial
+    partition name in use, and the 8 characters Pulumi's auto-naming adds to roles, cluster and group.
+    """
+    name, region, partition, account, suffix = "a" * 28, "ap-southeast-7", "aws-us-gov", "123456789012", "-" + "f" * 7
+    return json.dumps(
+        run_flows_policy(
+            cluster_arn=f"arn:{partition}:ecs:{region}:{account}:cluster/{name}-cluster{suffix}",
+            execution_role_arn=f"arn:{partition}:iam::{account}:role/{name}-execution{suffix}",
+            task_role_arn=f"arn:{partition}:iam::{account}:role/{name}-task{suffix}",
+            log_group_arn=f"arn:{partition}:logs:{region}:{account}:log-group:/prefect/{name}/flow-runs-{'0' * 26}",
+        ),
+        separators=(",", ":"),
+    )
+
+
+def test_longest_push_user_policy_fits_a_managed_policy_not_an_inline_one() -> None:
+    """The worst case passes IAM's inline limit for users, so the stack attaches it as a managed policy."""
+    size = len(_longest_run_flows_policy())
+    assert USER_INLINE_POLICY_LIMIT < size <= MANAGED_POLICY_LIMIT

@@ -243,3 +243,10 @@ def test_worker_image_can_be_overridden(pulumi_harness: PulumiHarness) -> None:
 def test_worker_command_without_queues_polls_the_whole_pool() -> None:
     """Without queue names the worker polls every queue of the pool."""
     assert "--work-queue" not in worker_command("ecs-prod", [])
+
+
+def test_rollout_check_runs_after_every_create_and_update_of_the_service(pulumi_harness: PulumiHarness) -> None:
+    """The engine calls the rollout check (tests/moto/test_worker_rollout.py) after the service changes."""
+    deploy(pulumi_harness)
+    hooks = pulumi_harness.registration("aws:ecs/service:Service", "data-worker").hooks
+    assert hooks == {"after_create": ("data-worker-rollout",), "after_update": ("data-worker-rollout",)}

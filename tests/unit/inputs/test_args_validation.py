@@ -179,3 +179,59 @@ def test_every_problem_is_reported_at_once() -> None:
     """Several bad inputs produce several problems, not just the first."""
     found = problems_for(cpu=300, log_retention_days=2, work_pool_name="prefect")
     assert {"cpu", "log_retention_days", "work_pool_name"} <= set(found)
+
+
+def test_component_name_that_makes_an_invalid_security_group_name_is_refused() -> None:
+    """EC2 refuses group names starting with sg-; the component's name prefixes its group's."""
+    assert problems_for("sg-data")["name"] == (
+        "name: 'sg-data' is not allowed; a name not starting with \"sg-\": EC2 refuses security group names that do"
+    )
+
+
+def test_zone_count_refusal_says_the_region_must_have_them() -> None:
+    """awsx fails late when the region has fewer zones; the refusal says so up front."""
+    assert (
+        "at most the number of zones the region has (many have 3)"
+        in problems_for(availability_zones=7)["availability_zones"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("cluster_arn", "my-cluster"),
+        ("cluster_arn", "arn:aws:iam::123456789012:role/not-a-cluster"),
+        ("execution_role_arn", "flow-execution"),
+        ("task_role_arn", "arn:aws:ecs:eu-west-1:123456789012:cluster/data"),
+    ],
+)
+def test_brought_cluster_and_roles_must_be_arns_of_their_kind(field: str, value: str) -> None:
+    """A name or an ARN of another kind is refused before anything is created, naming the field."""
+    assert problems_for(**{field: value})[field].startswith(f"{field}: {value!r} is not allowed; an ")
+
+
+def test_brought_execution_role_refusal_says_what_the_role_needs() -> None:
+    """The message lists the trust, the pull, log and secret permissions, with the secrets' name patterns."""
+    message = problems_for("data", execution_role_arn="flow-execution")["execution_role_arn"]
+    for needed in (
+        "ecs-tasks.amazonaws.com",
+        "ecr:GetAuthorizationToken",
+        "ecr:BatchGetImage",
+        "logs:PutLogEvents",
+        "secretsmanager:GetSecretValue",
+        "secret:data-prefect-api-key-*",
+        "random suffixes",
+    ):
+        assert needed in message, needed
+
+
+def test_brought_arns_of_the_right_kind_pass() -> None:
+    """Well-formed ARNs, in any partition, are accepted."""
+    assert (
+        problems_for(
+            cluster_arn="arn:aws-cn:ecs:cn-north-1:123456789012:cluster/shared",
+            execution_role_arn="arn:aws:iam::123456789012:role/flows-execution",
+            task_role_arn="arn:aws:iam::123456789012:role/path/flows-task",
+        )
+        == {}
+    )
