@@ -175,6 +175,8 @@ class Registration:
     dependencies: frozenset[str]
     #: Names of the resource hooks bound to each lifecycle step, e.g. {"after_create": ("data-worker-rollout",)}.
     hooks: dict[str, tuple[str, ...]]
+    #: Whether `pulumi destroy` leaves the resource in AWS.
+    retain_on_delete: bool
 
 
 class DependencyRecordingMonitor(pulumi.runtime.mocks.MockMonitor):
@@ -233,6 +235,7 @@ class DependencyRecordingMonitor(pulumi.runtime.mocks.MockMonitor):
                     for step in request.hooks.DESCRIPTOR.fields
                     if getattr(request.hooks, step.name)
                 },
+                retain_on_delete=request.retainOnDelete,
             )
         )
         return reply

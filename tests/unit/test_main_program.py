@@ -63,6 +63,7 @@ def test_dev_stack_is_cheap(pulumi_harness: PulumiHarness, monkeypatch: pytest.M
     assert (values["launch_type"], values["cpu"], values["memory"]) == ("FARGATE_SPOT", 512, 1024)
     assert pulumi_harness.one("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 7
     assert pulumi_harness.one("awsx:ecr:Repository").inputs["forceDelete"] is True
+    assert pulumi_harness.registration("awsx:ecr:Repository", "data-flows").retain_on_delete is False
     assert pulumi_harness.one("aws:ecs/cluster:Cluster").inputs["tags"]["environment"] == "dev"
     assert out["pool"] == "ecs-dev"
 
@@ -76,7 +77,7 @@ def test_prod_stack_is_private_and_on_demand(pulumi_harness: PulumiHarness, monk
     assert values["network_configuration"]["subnets"] == ["subnet-priv-a", "subnet-priv-b"]
     assert (values["launch_type"], values["cpu"], values["memory"]) == ("FARGATE", 1024, 2048)
     assert pulumi_harness.one("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 30
-    assert pulumi_harness.one("awsx:ecr:Repository").inputs["forceDelete"] is False
+    assert pulumi_harness.registration("awsx:ecr:Repository", "data-flows").retain_on_delete is True
     assert pulumi_harness.one("aws:ecs/cluster:Cluster").inputs["settings"] == [
         {"name": "containerInsights", "value": "enabled"}
     ]

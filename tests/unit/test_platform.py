@@ -111,9 +111,22 @@ def test_container_insights_follows_the_switch(pulumi_harness: PulumiHarness) ->
     assert cluster.inputs["settings"] == [{"name": "containerInsights", "value": "enabled"}]
 
 
+def test_destroy_deletes_the_repository_with_its_images_unless_retained(pulumi_harness: PulumiHarness) -> None:
+    """The repository is never left half-deleted: force-deleted by default, kept whole when asked."""
+    deploy(pulumi_harness)
+    assert pulumi_harness.one("awsx:ecr:Repository").inputs["forceDelete"] is True
+    assert pulumi_harness.registration("awsx:ecr:Repository", "data-flows").retain_on_delete is False
+
+
+def test_retained_repository_is_kept_by_destroy(pulumi_harness: PulumiHarness) -> None:
+    """ecr_retain_on_destroy makes Pulumi forget the repository on destroy instead of deleting it."""
+    deploy(pulumi_harness, ecr_retain_on_destroy=True)
+    assert pulumi_harness.registration("awsx:ecr:Repository", "data-flows").retain_on_delete is True
+
+
 def test_repository_scans_on_push_and_keeps_the_last_images(pulumi_harness: PulumiHarness) -> None:
     """The ECR repository scans every push and expires all but the newest N images."""
-    deploy(pulumi_harness, ecr_keep_images=7, ecr_force_delete=True)
+    deploy(pulumi_harness, ecr_keep_images=7)
     repository = pulumi_harness.one("awsx:ecr:Repository")
     assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
     assert repository.inputs["forceDelete"] is True
@@ -380,3 +393,19 @@ def test_pool_name_with_a_colon_still_gives_a_valid_log_stream_prefix(pulumi_har
     """Prefect allows `:` in a pool name; CloudWatch does not in a stream prefix, so the template gets a dash."""
     outputs = deploy(pulumi_harness, work_pool_name="ecs:dev")
     assert template_defaults(outputs)["cloudwatch_logs_prefix"] == "ecs-dev"
+
+
+def _subnet_cidrs(harness: PulumiHarness) -> dict[str, list[str]]:
+    return {spec["type"]: spec["cidrBlocks"] for spec in harness.one("awsx:ec2:Vpc").inputs["subnetSpecs"]}
+
+
+@pytest.mark.parametrize(("layout", "zones"), [("private", 2), ("public", 3), ("private", 3)])
+def test_public_subnet_cidrs_do_not_move_with_layout_or_zones(
+    pulumi_harness: PulumiHarness, layout: str, zones: int
+) -> None:
+    """The new VPC gets explicit CIDRs: the first zones' public subnets are the public layout's, unchanged."""
+    deploy(pulumi_harness, subnet_layout=layout, availability_zones=zones)
+    cidrs = _subnet_cidrs(pulumi_harness)
+    assert cidrs["Public"][:2] == ["10.0.0.0/20", "10.0.16.0/20"]
+    assert len(cidrs["Public"]) == zones
+    assert ("Private" in cidrs) == (layout == "private")

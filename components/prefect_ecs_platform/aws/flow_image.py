@@ -45,7 +45,9 @@ def create_flow_image(
         return brought_image(args.image_uri, partition)
     repository = awsx.ecr.Repository(
         f"{name}-flows",
-        force_delete=args.ecr_force_delete,
+        # The image build never deletes earlier digests, so the repository is never empty: without force,
+        # `pulumi destroy` always failed here (pulumi/templates#525). Keeping images is retain_on_delete's job.
+        force_delete=True,
         image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
         lifecycle_policy=awsx.ecr.LifecyclePolicyArgs(
             rules=[
@@ -57,7 +59,7 @@ def create_flow_image(
             ]
         ),
         tags=tags,
-        opts=opts,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(retain_on_delete=args.ecr_retain_on_destroy)),
     )
     image = awsx.ecr.Image(
         f"{name}-flows",

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_awsx as awsx
 
+from prefect_ecs_platform.aws.subnet_plan import subnet_cidrs
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 
 
@@ -24,9 +25,11 @@ def _new_vpc(
     name: str, args: PrefectEcsPlatformArgs, tags: dict[str, str], opts: pulumi.ResourceOptions
 ) -> awsx.ec2.Vpc:
     public_only = args.subnet_layout == "public"
-    specs = [awsx.ec2.SubnetSpecArgs(type=awsx.ec2.SubnetType.PUBLIC)]
-    if not public_only:
-        specs.append(awsx.ec2.SubnetSpecArgs(type=awsx.ec2.SubnetType.PRIVATE))
+    plan = subnet_cidrs(args.vpc_cidr_block, args.availability_zones, private=not public_only)
+    specs = [
+        awsx.ec2.SubnetSpecArgs(type=awsx.ec2.SubnetType(subnet_type), cidr_blocks=cidrs)
+        for subnet_type, cidrs in plan.items()
+    ]
     return awsx.ec2.Vpc(
         f"{name}-vpc",
         cidr_block=args.vpc_cidr_block,

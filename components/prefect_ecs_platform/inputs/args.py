@@ -125,8 +125,9 @@ class PrefectEcsPlatformArgs:
     task_role_statements: Sequence[Mapping[str, Any]] = ()
     """Extra IAM statements (`Effect`, `Action`, `Resource`, ...) for the created task role."""
 
-    ecr_force_delete: bool = False
-    """Let `pulumi destroy` delete the ECR repository even when it holds images."""
+    ecr_retain_on_destroy: bool = False
+    """Keep the ECR repository and its images in AWS when the stack is destroyed (Pulumi forgets it);
+    otherwise `pulumi destroy` deletes the repository with every image in it."""
 
     ecr_keep_images: int = 20
     """How many images the repository's lifecycle rule keeps."""

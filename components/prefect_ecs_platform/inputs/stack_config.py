@@ -60,7 +60,7 @@ class StackConfig(BaseModel):
     log_retention_days: int = 30
     container_insights: bool = False
     task_role_policy_arns: list[str] = Field(default_factory=list)
-    ecr_force_delete: bool = False
+    ecr_retain_on_destroy: bool = False
     ecr_keep_images: int = 20
     tags: dict[str, str] = Field(default_factory=dict)
     prefect_yaml: str = "flows/prefect.yaml"
@@ -108,7 +108,7 @@ class StackConfig(BaseModel):
             log_retention_days=self.log_retention_days,
             container_insights=self.container_insights,
             task_role_policy_arns=self.task_role_policy_arns,
-            ecr_force_delete=self.ecr_force_delete,
+            ecr_retain_on_destroy=self.ecr_retain_on_destroy,
             ecr_keep_images=self.ecr_keep_images,
             tags=self.tags,
             deployments=deployments,
@@ -133,6 +133,13 @@ def _namespaced_keys() -> dict[str, str]:
     return {key.removeprefix(prefix): value for key, value in merged.items() if key.startswith(prefix)}
 
 
+#: Keys earlier versions read, with what replaced them.
+RENAMED_KEYS = {
+    "ecrForceDelete": "replaced by ecrRetainOnDestroy: pulumi destroy now always deletes the repository with its "
+    "images, unless ecrRetainOnDestroy is true, which keeps both in AWS",
+}
+
+
 def parse_stack_config(raw: dict[str, str]) -> StackConfig:
     """Build the model from raw `key -> string` config; problems name the config key."""
     values = {key: _decode(value) for key, value in raw.items() if key not in SECRET_KEYS}
@@ -142,7 +149,9 @@ def parse_stack_config(raw: dict[str, str]) -> StackConfig:
         problems = []
         for item in error.errors():
             key = ".".join(str(part) for part in item["loc"])
-            allowed = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
+            allowed = item["msg"]
+            if item["type"] == "extra_forbidden":
+                allowed = RENAMED_KEYS.get(key, "unknown key")
             problems.append(Problem(f"{NAMESPACE}:{key}", item.get("input"), allowed))
         raise InvalidInputError(problems) from None
 

@@ -70,3 +70,12 @@ def test_missing_api_url_is_reported() -> None:
     """prefectApiUrl is the one required key."""
     with pytest.raises(InvalidInputError, match="prefect-ecs-platform:prefectApiUrl"):
         parse_stack_config({})
+
+
+def test_renamed_key_says_what_replaced_it() -> None:
+    """A stack file still setting ecrForceDelete is told to use ecrRetainOnDestroy, not just "unknown key"."""
+    with pytest.raises(InvalidInputError) as error:
+        parse_stack_config({"prefectApiUrl": "https://prefect.example/api", "ecrForceDelete": "false"})
+    [problem] = error.value.problems
+    assert problem.field == "prefect-ecs-platform:ecrForceDelete"
+    assert "replaced by ecrRetainOnDestroy" in str(problem)
