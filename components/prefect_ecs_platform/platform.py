@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from prefect_ecs_platform.aws.cluster import create_cluster
+from prefect_ecs_platform.aws.cluster import Cluster, create_cluster
 from prefect_ecs_platform.aws.flow_image import create_flow_image
 from prefect_ecs_platform.aws.iam_roles import (
     FlowRunRoles,
@@ -38,6 +38,7 @@ OUTPUT_NAMES = (
     "task_role_arn",
     "log_group_name",
     "vpc_id",
+    "vpc_cidr_block",
     "subnet_ids",
     "security_group_ids",
     "prefect_api_key_secret_arn",
@@ -68,6 +69,9 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
     task_role_arn: pulumi.Output[str]
     log_group_name: pulumi.Output[str]
     vpc_id: pulumi.Output[str]
+    #: The created VPC's block, None for a brought VPC: a change shows in `pulumi preview`'s outputs, beside the
+    #: replacement of the VPC and everything in it.
+    vpc_cidr_block: pulumi.Output[str | None]
     subnet_ids: pulumi.Output[list[str]]
     security_group_ids: pulumi.Output[list[str]]
     prefect_api_key_secret_arn: pulumi.Output[str | None]
@@ -93,7 +97,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         partition = aws.get_partition_output(opts=invoke).partition
 
         network = create_network(name, args, tags, child)
-        cluster = create_cluster(name, args, tags, child)
+        cluster = create_cluster(name, args, network_held_by_tasks=network.held_by_tasks, tags=tags, opts=child)
         image = create_flow_image(name, args, partition=partition, tags=tags, opts=child)
         log_group = create_log_group(name, args, tags, child)
 
@@ -112,27 +116,9 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         # Whatever starts a flow-run task (the worker service, the pool, a deployment) waits for these.
         runs_ready = [*cluster.ready, *roles.ready, *credentials.values]
 
-        access_key_id: pulumi.Output[str | None] = pulumi.Output.from_input(None)
-        secret_access_key: pulumi.Output[str | None] = pulumi.Output.from_input(None)
-        credentials_block_id: pulumi.Output[str | None] = pulumi.Output.from_input(None)
-        if args.mode == "push":
-            user = create_push_user(
-                name,
-                policy=run_flows_policy_json(cluster_arn=cluster.arn, roles=roles, log_group_arn=log_group.arn),
-                tags=tags,
-                opts=child,
-            )
-            access_key_id, secret_access_key = user.access_key_id, user.secret_access_key
-            block = create_credentials_block(
-                name,
-                args,
-                access_key_id=user.access_key_id,
-                secret_access_key=user.secret_access_key,
-                region=region,
-                key_ready=[user.policy],
-                opts=child,
-            )
-            credentials_block_id = block.id
+        access_key_id, secret_access_key, credentials_block_id = _push_credentials(
+            name, args, cluster=cluster, roles=roles, log_group=log_group, region=region, tags=tags, opts=child
+        )
 
         worker_service_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         events_queue_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
@@ -168,6 +154,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         self.task_role_arn = roles.task_role_arn
         self.log_group_name = log_group.name
         self.vpc_id = network.vpc_id
+        self.vpc_cidr_block = network.cidr_block
         self.subnet_ids = network.subnet_ids
         self.security_group_ids = network.security_group_ids
         self.prefect_api_key_secret_arn = credentials.api_key_arn
@@ -242,3 +229,36 @@ def _base_job_template(
             )
         )
     )
+
+
+def _push_credentials(
+    name: str,
+    args: PrefectEcsPlatformArgs,
+    *,
+    cluster: Cluster,
+    roles: FlowRunRoles,
+    log_group: aws.cloudwatch.LogGroup,
+    region: pulumi.Output[str],
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> tuple[pulumi.Output[str | None], pulumi.Output[str | None], pulumi.Output[str | None]]:
+    """Push mode's IAM user and the credentials block holding its key: (key id, secret key, block id)."""
+    if args.mode != "push":
+        none: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        return none, none, none
+    user = create_push_user(
+        name,
+        policy=run_flows_policy_json(cluster_arn=cluster.arn, roles=roles, log_group_arn=log_group.arn),
+        tags=tags,
+        opts=opts,
+    )
+    block = create_credentials_block(
+        name,
+        args,
+        access_key_id=user.access_key_id,
+        secret_access_key=user.secret_access_key,
+        region=region,
+        key_ready=[user.policy],
+        opts=opts,
+    )
+    return user.access_key_id, user.secret_access_key, block.id

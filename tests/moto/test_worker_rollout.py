@@ -163,7 +163,7 @@ def test_hook_reads_the_service_from_its_outputs_and_checks_in_its_region(ecs: A
     )
     # A private loop: asyncio.run would unset the thread's current loop, which Pulumi's mocks need later.
     loop = asyncio.new_event_loop()
-    check = check_rollout_after_change(args, container_name=WORKER_CONTAINER_NAME, profile=None, timeout=0)
+    check = check_rollout_after_change(args, container_name=WORKER_CONTAINER_NAME, timeout=0)
     try:
         with pytest.raises(WorkerRolloutFailed, match="tasks failed to start"):
             loop.run_until_complete(check)

@@ -49,6 +49,7 @@ UNTAGGABLE = {
     "pulumi-python:dynamic/prefect:Deployment",
 }
 OUTPUTS = (
+    "vpc_cidr_block",
     "cluster_arn",
     "cluster_name",
     "repository_url",
@@ -409,3 +410,16 @@ def test_public_subnet_cidrs_do_not_move_with_layout_or_zones(
     assert cidrs["Public"][:2] == ["10.0.0.0/20", "10.0.16.0/20"]
     assert len(cidrs["Public"]) == zones
     assert ("Private" in cidrs) == (layout == "private")
+
+
+def test_vpc_block_is_an_output_so_a_change_shows_in_preview(pulumi_harness: PulumiHarness) -> None:
+    """A created VPC's block is exported (a change shows in preview's outputs); a brought VPC has none."""
+    outputs = deploy(pulumi_harness, vpc_cidr_block="10.8.0.0/16")
+    assert outputs["vpc_cidr_block"] == "10.8.0.0/16"
+    assert pulumi_harness.one("awsx:ec2:Vpc").inputs["cidrBlock"] == "10.8.0.0/16"
+
+
+def test_brought_vpc_has_no_block_output(pulumi_harness: PulumiHarness) -> None:
+    """The stack does not own a brought VPC's block."""
+    outputs = deploy(pulumi_harness, vpc_id="vpc-mine", subnet_ids=["subnet-1"])
+    assert outputs["vpc_cidr_block"] is None

@@ -83,3 +83,36 @@ def test_worker_service_waits_for_everything_its_tasks_need(pulumi_harness: Pulu
     )
     for needed in (CAPACITY, EXECUTION_POLICY, WORKER_POLICY, AUTH_STRING_VALUE):
         assert pulumi_harness.waits_for(WORKER_SERVICE, needed), needed
+
+
+SECURITY_GROUP = ("aws:ec2/securityGroup:SecurityGroup", "data-tasks")
+VPC = ("awsx:ec2:Vpc", "data-vpc")
+
+
+@pytest.mark.parametrize("mode", ["push", "worker"])
+def test_tasks_are_drained_after_what_starts_them_and_before_what_they_hold(
+    pulumi_harness: PulumiHarness, mode: str
+) -> None:
+    """The capacity association carries the drain hook; deletes run in reverse of these waits.
+
+    Pool, deployments and worker wait for it (so they are deleted before it: no new runs), and it waits for
+    the security group, the VPC and the cluster (so they are deleted after the tasks are stopped).
+    """
+    server = {"prefect_api_url": "https://prefect.example/api"} if mode == "worker" else {}
+    deploy(pulumi_harness, mode=mode, **server)
+    assert pulumi_harness.registration(*CAPACITY).hooks == {"before_delete": ("data-drain-tasks",)}
+    for held in (SECURITY_GROUP, VPC, CLUSTER):
+        assert pulumi_harness.waits_for(CAPACITY, held), held
+    starters = [POOL, *deployments(pulumi_harness)] + ([WORKER_SERVICE] if mode == "worker" else [])
+    for starter in starters:
+        assert pulumi_harness.waits_for(starter, CAPACITY), starter
+
+
+def test_on_a_brought_cluster_the_security_group_drains_its_tasks(pulumi_harness: PulumiHarness) -> None:
+    """With no association of its own, the stack's group stops its tasks before it and the VPC go."""
+    deploy(pulumi_harness, cluster_arn="arn:aws:ecs:eu-west-1:123456789012:cluster/shared")
+    assert pulumi_harness.of_type(CAPACITY[0]) == []
+    assert pulumi_harness.registration(*SECURITY_GROUP).hooks == {"before_delete": ("data-drain-tasks",)}
+    assert pulumi_harness.waits_for(SECURITY_GROUP, VPC)
+    for starter in [POOL, *deployments(pulumi_harness)]:
+        assert pulumi_harness.waits_for(starter, SECURITY_GROUP), starter

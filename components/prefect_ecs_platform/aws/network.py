@@ -10,6 +10,7 @@ import pulumi_aws as aws
 import pulumi_awsx as awsx
 
 from prefect_ecs_platform.aws.subnet_plan import subnet_cidrs
+from prefect_ecs_platform.aws.task_drain import drain_hook
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 
 
@@ -19,6 +20,11 @@ class Network:
     subnet_ids: pulumi.Output[list[str]]
     security_group_ids: pulumi.Output[list[str]]
     assign_public_ip: bool
+    #: The created VPC's block; None for a brought VPC.
+    cidr_block: pulumi.Output[str | None]
+    #: What this stack created that a running task holds (its security group, the VPC with its subnets): the
+    #: stack's tasks must be stopped before these are deleted.
+    held_by_tasks: list[pulumi.Resource]
 
 
 def _new_vpc(
@@ -52,12 +58,14 @@ def create_network(
     name: str, args: PrefectEcsPlatformArgs, tags: dict[str, str], opts: pulumi.ResourceOptions
 ) -> Network:
     """Create (or adopt the brought) VPC, subnets and task security group."""
+    held_by_tasks: list[pulumi.Resource] = []
     if args.vpc_id is not None:
         vpc_id = pulumi.Output.from_input(args.vpc_id)
         subnet_ids: pulumi.Output[Sequence[str]] = pulumi.Output.all(*(args.subnet_ids or []))
         assign_public_ip = bool(args.assign_public_ip)
     else:
         vpc = _new_vpc(name, args, tags, opts)
+        held_by_tasks.append(vpc)
         vpc_id = vpc.vpc_id
         public_only = args.subnet_layout == "public"
         subnet_ids = vpc.public_subnet_ids if public_only else vpc.private_subnet_ids
@@ -76,12 +84,32 @@ def create_network(
                 )
             ],
             tags=tags,
-            opts=opts,
+            opts=pulumi.ResourceOptions.merge(opts, _drain_on_brought_cluster(name, args)),
         )
+        held_by_tasks.append(group)
         security_group_ids = group.id.apply(lambda group_id: [group_id])
     return Network(
         vpc_id=vpc_id,
         subnet_ids=pulumi.Output.from_input(subnet_ids).apply(list),
         security_group_ids=security_group_ids.apply(list),
         assign_public_ip=assign_public_ip,
+        cidr_block=pulumi.Output.from_input(None if args.vpc_id is not None else args.vpc_cidr_block),
+        held_by_tasks=held_by_tasks,
     )
+
+
+def _drain_on_brought_cluster(name: str, args: PrefectEcsPlatformArgs) -> pulumi.ResourceOptions:
+    """On a brought cluster, the group's deletion is the last moment to stop the tasks that use it.
+
+    A created cluster's capacity association does it instead (`cluster.py`), for every task of the cluster.
+    """
+    if args.cluster_arn is None:
+        return pulumi.ResourceOptions()
+    if not isinstance(args.cluster_arn, str):
+        pulumi.log.warn(
+            "cluster_arn is an Output: pulumi destroy cannot stop this stack's running tasks first; stop them "
+            "before destroying, or the security group's deletion waits for their network interfaces"
+        )
+        return pulumi.ResourceOptions()
+    hook = drain_hook(name, cluster=args.cluster_arn, by_security_group=True)
+    return pulumi.ResourceOptions(hooks=pulumi.ResourceHookBinding(before_delete=[hook]))

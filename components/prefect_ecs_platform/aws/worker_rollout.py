@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import boto3
 import pulumi
 
+from prefect_ecs_platform.aws.hook_session import hook_session
 from prefect_ecs_platform.inputs.arns import parse_arn
 
 #: A circuit breaker needs several failed tasks (at least 3, more for larger services) before it trips.
@@ -95,16 +95,16 @@ def wait_for_rollout(
 
 
 async def check_rollout_after_change(
-    args: pulumi.ResourceHookArgs, *, container_name: str, profile: str | None, timeout: float = ROLLOUT_TIMEOUT_SECONDS
+    args: pulumi.ResourceHookArgs, *, container_name: str, timeout: float = ROLLOUT_TIMEOUT_SECONDS
 ) -> None:
     """The hook's body: wait for the rollout of the service Pulumi just created or updated.
 
-    It calls ECS with the credentials of whoever runs `pulumi up` (the `aws:profile` the stack names, else the
-    default chain, as the AWS provider does) in the service's own region, read from its cluster's ARN.
+    It calls ECS as the AWS provider does (`hook_session`), in the service's own region, read from its
+    cluster's ARN.
     """
     outputs = args.new_outputs or {}
     cluster = str(outputs["cluster"])
-    session = boto3.Session(profile_name=profile, region_name=parse_arn(cluster).region)
+    session = hook_session(parse_arn(cluster).region)
     # Off the event loop: the engine's callback server keeps answering while the rollout is awaited.
     await asyncio.to_thread(
         wait_for_rollout,
@@ -117,10 +117,10 @@ async def check_rollout_after_change(
     )
 
 
-def rollout_hook(name: str, container_name: str, profile: str | None) -> pulumi.ResourceHook:
+def rollout_hook(name: str, container_name: str) -> pulumi.ResourceHook:
     """The after-create and after-update hook of the worker service."""
 
     async def check_worker_rollout(args: pulumi.ResourceHookArgs) -> None:
-        await check_rollout_after_change(args, container_name=container_name, profile=profile)
+        await check_rollout_after_change(args, container_name=container_name)
 
     return pulumi.ResourceHook(f"{name}-worker-rollout", check_worker_rollout)

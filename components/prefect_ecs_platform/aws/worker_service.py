@@ -248,7 +248,7 @@ def create_worker_service(
         opts=opts,
     )
     # Registered before the service so the engine knows it when the service's create or update finishes.
-    check_rollout = rollout_hook(name, WORKER_CONTAINER_NAME, pulumi.Config("aws").get("profile"))
+    check_rollout = rollout_hook(name, WORKER_CONTAINER_NAME)
     service = aws.ecs.Service(
         f"{name}-worker",
         cluster=cluster_arn,

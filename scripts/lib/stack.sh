@@ -1,0 +1,56 @@
+# Shared by scripts/up and scripts/destroy (sourced, from the project root): the Pulumi CLI, the project's
+# virtualenv (the one Pulumi.yaml names), the backend, and the stack with its Prefect API URL.
+
+require_pulumi() {
+  if ! command -v pulumi >/dev/null 2>&1; then
+    cat >&2 <<'MSG'
+The Pulumi CLI is not installed. Install it, then run this again:
+  macOS:   brew install pulumi/tap/pulumi
+  Linux:   curl -fsSL https://get.pulumi.com | sh      (then open a new shell)
+  Windows: winget install pulumi
+  Other ways: https://www.pulumi.com/docs/iac/download-install/
+MSG
+    exit 127
+  fi
+}
+
+# Installs the pinned project into .venv, again only when what pins it changed since the last install.
+sync_venv() {
+  local wanted
+  wanted="$(cat requirements.txt requirements/constraints.txt pyproject.toml | sha256sum | cut -d' ' -f1)"
+  if [ -x .venv/bin/python ] && [ "$(cat .venv/.installed-requirements 2>/dev/null)" = "$wanted" ]; then
+    return
+  fi
+  if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+  fi
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -r requirements.txt
+  echo "$wanted" > .venv/.installed-requirements
+}
+
+# The backend you are logged in to; otherwise a local file backend in .pulumi-state/.
+login_backend() {
+  if ! pulumi whoami >/dev/null 2>&1; then
+    mkdir -p .pulumi-state
+    echo "Not logged in to a Pulumi backend: using the local file backend in .pulumi-state/." >&2
+    if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+      echo "The local backend encrypts secrets with a passphrase: export PULUMI_CONFIG_PASSPHRASE first." >&2
+      exit 2
+    fi
+    pulumi login "file://$PWD/.pulumi-state"
+  fi
+}
+
+select_stack() {
+  local stack="$1"
+  pulumi stack select --create "$stack"
+  if ! pulumi config get prefectApiUrl --stack "$stack" >/dev/null 2>&1; then
+    cat >&2 <<MSG
+Stack $stack has no Prefect API URL. Set it (and the API key, kept encrypted), then run this again:
+  pulumi config set prefectApiUrl https://api.prefect.cloud/api/accounts/<account-id>/workspaces/<workspace-id> --stack $stack
+  pulumi config set --secret prefectApiKey <your Prefect API key> --stack $stack     # or export PREFECT_API_KEY
+MSG
+    exit 2
+  fi
+}
