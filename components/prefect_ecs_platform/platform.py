@@ -248,7 +248,9 @@ def _push_credentials(
         return none, none, none
     user = create_push_user(
         name,
-        policy=run_flows_policy_json(cluster_arn=cluster.arn, roles=roles, log_group_arn=log_group.arn),
+        policy=run_flows_policy_json(
+            work_pool_name=args.work_pool_name, cluster_arn=cluster.arn, roles=roles, log_group_arn=log_group.arn
+        ),
         tags=tags,
         opts=opts,
     )

@@ -8,11 +8,17 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 import pytest
 from moto.ecs.models import EC2ContainerServiceBackend
+
+from prefect_ecs_platform.prefect_api.job_template import JobTemplateSettings
+
+Mode = Literal["push", "worker"]
+#: The label (task tag) the stacks' templates set, so a test can find a stack's tasks.
+STACK_LABEL = "prefect-ecs-platform/stack"
 
 _ECS_TASKS_TRUST_POLICY = json.dumps(
     {
@@ -122,6 +128,41 @@ def create_stack(session: boto3.Session, name: str, *, secret_name: str) -> AwsS
         repository_uri=repository_uri,
         image_digest=image_digest,
         secret_arn=secret_arn,
+    )
+
+
+def template_settings(stack: AwsStack, mode: Mode, aws_credentials_block_id: str | None) -> JobTemplateSettings:
+    """The template defaults a stack of `mode` gives its pool: push 512/1024 on demand, worker 256/512 on Spot."""
+    common: dict[str, Any] = {
+        "cluster_arn": stack.cluster_arn,
+        "vpc_id": stack.vpc_id,
+        "subnet_ids": stack.subnet_ids,
+        "security_group_ids": [stack.security_group_id],
+        "execution_role_arn": stack.execution_role_arn,
+        "task_role_arn": stack.task_role_arn,
+        "image_uri": stack.image_uri,
+        "log_group_name": stack.log_group_name,
+        "region": stack.region,
+        "log_stream_prefix": f"{stack.name}-flows",
+        "labels": {STACK_LABEL: stack.name},
+    }
+    if mode == "push":
+        return JobTemplateSettings(
+            **common,
+            assign_public_ip=False,
+            cpu=512,
+            memory=1024,
+            use_fargate_spot=False,
+            prefect_api_key_secret_arn=stack.secret_arn,
+            aws_credentials_block_id=aws_credentials_block_id,
+        )
+    return JobTemplateSettings(
+        **common,
+        assign_public_ip=True,
+        cpu=256,
+        memory=512,
+        use_fargate_spot=True,
+        prefect_api_auth_string_secret_arn=stack.secret_arn,
     )
 
 

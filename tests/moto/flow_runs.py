@@ -10,14 +10,50 @@ runs `from_template_and_values` and `prepare_for_flow_run`.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
 from prefect.client.orchestration import PrefectClient
+from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.client.schemas.objects import FlowRun, WorkPool
+from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_KEY
+from prefect.settings.legacy import Setting
+from prefect_aws.credentials import AwsCredentials
 from prefect_aws.workers.ecs_worker import ECSJobConfiguration, ECSWorker, parse_identifier
+from pydantic import SecretStr
 
-from tests.moto.aws_stack import RunTaskRequests
+from prefect_ecs_platform.prefect_api.job_template import build_base_job_template
+from tests.moto.aws_calls import AwsCalls
+from tests.moto.aws_stack import AwsStack, Mode, RunTaskRequests, template_settings
+
+PUSH_BLOCK_ACCESS_KEY_ID = "AKIAMOTOPUSHPOOL0001"
+# The worker's own Prefect credentials; prefect-aws copies them into a flow run's environment
+# unless the template names a secret for them.
+WORKER_API_KEY = "pnu_moto-worker-api-key"
+WORKER_AUTH_STRING = "admin:moto-worker-password"
+WORKER_CREDENTIALS: dict[Mode, dict[Setting, str]] = {
+    "push": {PREFECT_API_KEY: WORKER_API_KEY},
+    "worker": {PREFECT_API_AUTH_STRING: WORKER_AUTH_STRING},
+}
+
+
+async def create_stack_pools(client: PrefectClient, stacks: dict[Mode, AwsStack]) -> dict[Mode, WorkPool]:
+    """Each stack's pool with its template: push with an aws-credentials block, worker without."""
+    block_id = await AwsCredentials(
+        aws_access_key_id=PUSH_BLOCK_ACCESS_KEY_ID,
+        aws_secret_access_key=SecretStr("moto-push-secret-access-key"),
+        region_name=stacks["push"].region,
+    ).asave("moto-push-credentials", overwrite=True)
+    pools = {}
+    pool_types: dict[Mode, str] = {"push": "ecs:push", "worker": "ecs"}
+    for mode, pool_type in pool_types.items():
+        stack = stacks[mode]
+        template = build_base_job_template(template_settings(stack, mode, str(block_id) if mode == "push" else None))
+        pools[mode] = await client.create_work_pool(
+            WorkPoolCreate(name=stack.name, type=pool_type, base_job_template=template), overwrite=True
+        )
+    return pools
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,8 +91,13 @@ async def submit_deployment_run(
     flow_run_job_variables: dict[str, Any] | None = None,
     ecs_client: Any,
     run_task_requests: RunTaskRequests,
+    aws_calls: AwsCalls | None = None,
+    cancel: bool = False,
 ) -> Submission:
-    """Create a deployment with `job_variables` in `work_pool`, run it once with the ECS worker."""
+    """Create a deployment with `job_variables` in `work_pool`, run it once with the ECS worker.
+
+    With `aws_calls`, the worker's AWS calls are recorded (submission, and the cancellation when `cancel`).
+    """
     flow_id = await client.create_flow_from_name("moto-flow")
     deployment_id = await client.create_deployment(
         flow_id=flow_id,
@@ -71,7 +112,10 @@ async def submit_deployment_run(
         configuration = await ECSJobConfiguration.resolve_for_flow_run(
             flow_run, client=client, work_pool=work_pool, worker_name=worker.name
         )
-        result = await worker.run(flow_run, configuration)
+        with aws_calls.window() if aws_calls else contextlib.nullcontext():
+            result = await worker.run(flow_run, configuration)
+            if cancel:
+                await worker.kill_infrastructure(result.identifier, configuration)
 
     cluster, task_arn = parse_identifier(result.identifier)
     (task,) = ecs_client.describe_tasks(cluster=cluster, tasks=[task_arn], include=["TAGS"])["tasks"]

@@ -12,32 +12,25 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import boto3
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.actions import WorkPoolCreate
-from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_KEY, temporary_settings
-from prefect_aws.credentials import AwsCredentials
-from pydantic import SecretStr
+from prefect.settings import temporary_settings
 
 from prefect_ecs_platform.inputs.fargate import fargate_size_problems
 from prefect_ecs_platform.inputs.problems import Problem
-from prefect_ecs_platform.prefect_api.job_template import JobTemplateSettings, build_base_job_template
-from tests.moto.aws_stack import AwsStack, RunTaskRequests
-from tests.moto.flow_runs import Submission, submit_deployment_run
+from tests.moto.aws_stack import STACK_LABEL, AwsStack, Mode, RunTaskRequests
+from tests.moto.flow_runs import (
+    PUSH_BLOCK_ACCESS_KEY_ID,
+    WORKER_CREDENTIALS,
+    Submission,
+    create_stack_pools,
+    submit_deployment_run,
+)
 
 pytestmark = pytest.mark.moto
-
-Mode = Literal["push", "worker"]
-
-STACK_LABEL = "prefect-ecs-platform/stack"
-PUSH_BLOCK_ACCESS_KEY_ID = "AKIAMOTOPUSHPOOL0001"
-# The worker's own Prefect credentials; prefect-aws copies them into a flow run's environment
-# unless the template names a secret for them.
-WORKER_API_KEY = "pnu_moto-worker-api-key"
-WORKER_AUTH_STRING = "admin:moto-worker-password"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,7 +46,7 @@ class Scenario:
     env: dict[str, str] = field(default_factory=dict)
 
 
-# Pool defaults: push 512 CPU / 1024 MiB on demand, worker 256 / 512 on Spot (see `_settings`).
+# Pool defaults: push 512 CPU / 1024 MiB on demand, worker 256 / 512 on Spot (`aws_stack.template_settings`).
 SCENARIOS: dict[str, Scenario] = {
     "push-pool-defaults": Scenario(mode="push", job_variables={}, spot=False, cpu=512, memory=1024),
     "push-spot-large": Scenario(
@@ -89,69 +82,18 @@ ON_DEMAND = [name for name, scenario in SCENARIOS.items() if not scenario.spot]
 WITH_ENV = [name for name, scenario in SCENARIOS.items() if scenario.env]
 
 
-def _settings(stack: AwsStack, mode: Mode, aws_credentials_block_id: str | None) -> JobTemplateSettings:
-    common: dict[str, Any] = {
-        "cluster_arn": stack.cluster_arn,
-        "vpc_id": stack.vpc_id,
-        "subnet_ids": stack.subnet_ids,
-        "security_group_ids": [stack.security_group_id],
-        "execution_role_arn": stack.execution_role_arn,
-        "task_role_arn": stack.task_role_arn,
-        "image_uri": stack.image_uri,
-        "log_group_name": stack.log_group_name,
-        "region": stack.region,
-        "log_stream_prefix": f"{stack.name}-flows",
-        "labels": {STACK_LABEL: stack.name},
-    }
-    if mode == "push":
-        return JobTemplateSettings(
-            **common,
-            assign_public_ip=False,
-            cpu=512,
-            memory=1024,
-            use_fargate_spot=False,
-            prefect_api_key_secret_arn=stack.secret_arn,
-            aws_credentials_block_id=aws_credentials_block_id,
-        )
-    return JobTemplateSettings(
-        **common,
-        assign_public_ip=True,
-        cpu=256,
-        memory=512,
-        use_fargate_spot=True,
-        prefect_api_auth_string_secret_arn=stack.secret_arn,
-    )
-
-
 async def _submit_all(
     stacks: dict[Mode, AwsStack], ecs_client: Any, run_task_requests: RunTaskRequests
 ) -> dict[str, Submission]:
     async with get_client() as client:
-        block_id = await AwsCredentials(
-            aws_access_key_id=PUSH_BLOCK_ACCESS_KEY_ID,
-            aws_secret_access_key=SecretStr("moto-push-secret-access-key"),
-            region_name=stacks["push"].region,
-        ).asave("moto-push-credentials", overwrite=True)
-        pools = {}
-        pool_types: dict[Mode, str] = {"push": "ecs:push", "worker": "ecs"}
-        for mode, pool_type in pool_types.items():
-            stack = stacks[mode]
-            template = build_base_job_template(_settings(stack, mode, str(block_id) if mode == "push" else None))
-            pools[mode] = await client.create_work_pool(
-                WorkPoolCreate(name=stack.name, type=pool_type, base_job_template=template), overwrite=True
-            )
-
-        worker_credentials = {
-            "push": {PREFECT_API_KEY: WORKER_API_KEY},
-            "worker": {PREFECT_API_AUTH_STRING: WORKER_AUTH_STRING},
-        }
+        pools = await create_stack_pools(client, stacks)
         scenarios = {
             **SCENARIOS,
             CPU_ONLY_OVERRIDE: Scenario(mode="push", job_variables={"cpu": 4096}, spot=False, cpu=4096, memory=1024),
         }
         submissions = {}
         for name, scenario in scenarios.items():
-            with temporary_settings(worker_credentials[scenario.mode]):
+            with temporary_settings(WORKER_CREDENTIALS[scenario.mode]):
                 submissions[name] = await submit_deployment_run(
                     client,
                     pools[scenario.mode],

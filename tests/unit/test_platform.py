@@ -229,7 +229,9 @@ def test_push_user_policy_is_scoped_to_the_created_resources(pulumi_harness: Pul
         if resources == ["*"]:
             assert statement["Sid"] in WILDCARD_STATEMENTS
     statements = {s["Sid"]: s for s in document["Statement"]}
-    assert statements["RunTasksOnThisCluster"]["Condition"]["ArnEquals"]["ecs:cluster"] == outputs["cluster_arn"]
+    assert (
+        statements["RunThisPoolsTasksOnThisCluster"]["Condition"]["ArnEquals"]["ecs:cluster"] == outputs["cluster_arn"]
+    )
     assert statements["PassOnlyTheFlowRunRoles"]["Resource"] == [
         outputs["execution_role_arn"],
         outputs["task_role_arn"],

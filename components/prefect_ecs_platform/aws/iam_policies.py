@@ -13,14 +13,17 @@ from prefect_ecs_platform.inputs.arns import parse_arn
 
 PolicyDocument = dict[str, Any]
 
-#: Statements whose actions AWS authorises only on `"*"` (no resource-level permissions exist for them).
-WILDCARD_STATEMENTS = frozenset(
-    {
-        "EcrAuthorizationTokenIsAccountWide",
-        "Ec2DescribeAcceptsOnlyWildcard",
-        "TaskDefinitionCallsAcceptOnlyWildcard",
-    }
-)
+#: prefect-aws names the task definitions it registers `prefect_<work pool>_<deployment id>` (ECS_DEFAULT_FAMILY).
+FLOW_RUN_FAMILY_PREFIX = "prefect_"
+
+#: Statements on `"*"`, each with why: AWS defines no resource type for their actions (Service Authorization
+#: Reference, checked against the simulator's IAM data in tests/iam).
+WILDCARD_STATEMENTS: Mapping[str, str] = {
+    "EcrAuthorizationTokenIsAccountWide": "ecr:GetAuthorizationToken has no resource type: the token is per registry",
+    "Ec2DescribeAcceptsOnlyWildcard": "ec2:DescribeVpcs and ec2:DescribeSubnets have no resource type",
+    "DescribeAndDeregisterTaskDefinitionsAcceptOnlyWildcard": "ecs:DescribeTaskDefinition and "
+    "ecs:DeregisterTaskDefinition have no resource type",
+}
 
 
 def _document(statements: Iterable[Mapping[str, Any]]) -> PolicyDocument:
@@ -75,40 +78,42 @@ def run_flows_policy(
     execution_role_arn: str,
     task_role_arn: str,
     log_group_arn: str,
+    work_pool_name: str,
 ) -> PolicyDocument:
     """What submitting flow runs to this cluster needs, narrowed from Prefect's own ECS provisioner.
 
     Prefect's provisioner grants its IAM user ec2, ecs and logs actions on `"*"`, including
     CreateSecurityGroup and CreateCluster. This stack creates the network and cluster itself, so the
-    submitter only describes the network, manages task definitions, runs and stops tasks on this
-    cluster, passes these two roles to ECS, and reads this group's logs.
+    submitter only describes the network, registers this pool's task definitions, runs and stops tasks on
+    this cluster, passes these two roles to ECS, and reads this group's logs. Only the calls prefect-aws
+    makes are allowed (it never lists task definitions or describes log streams).
     """
     cluster = parse_arn(cluster_arn)
     cluster_name = cluster.resource.removeprefix("cluster/")
     ecs_prefix = f"arn:{cluster.partition}:ecs:{cluster.region}:{cluster.account}"
     on_this_cluster = {"ArnEquals": {"ecs:cluster": cluster_arn}}
+    this_pools_families = f"{ecs_prefix}:task-definition/{FLOW_RUN_FAMILY_PREFIX}{work_pool_name}_*"
     return _document(
         [
             {"Sid": "Ec2DescribeAcceptsOnlyWildcard", "Effect": "Allow",
              "Action": ["ec2:DescribeVpcs", "ec2:DescribeSubnets"], "Resource": "*"},
-            {"Sid": "TaskDefinitionCallsAcceptOnlyWildcard", "Effect": "Allow",
-             "Action": ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition",
-                        "ecs:DeregisterTaskDefinition", "ecs:ListTaskDefinitions"],
-             "Resource": "*"},
-            {"Sid": "RunTasksOnThisCluster", "Effect": "Allow", "Action": "ecs:RunTask",
-             "Resource": f"{ecs_prefix}:task-definition/*", "Condition": on_this_cluster},
+            {"Sid": "DescribeAndDeregisterTaskDefinitionsAcceptOnlyWildcard", "Effect": "Allow",
+             "Action": ["ecs:DescribeTaskDefinition", "ecs:DeregisterTaskDefinition"], "Resource": "*"},
+            {"Sid": "RegisterThisPoolsTaskDefinitions", "Effect": "Allow", "Action": "ecs:RegisterTaskDefinition",
+             "Resource": this_pools_families},
+            {"Sid": "RunThisPoolsTasksOnThisCluster", "Effect": "Allow", "Action": "ecs:RunTask",
+             "Resource": this_pools_families, "Condition": on_this_cluster},
             {"Sid": "ManageTasksOnThisCluster", "Effect": "Allow",
              "Action": ["ecs:DescribeTasks", "ecs:StopTask"],
              "Resource": f"{ecs_prefix}:task/{cluster_name}/*", "Condition": on_this_cluster},
             {"Sid": "TagTasksAndDefinitionsAtCreation", "Effect": "Allow", "Action": "ecs:TagResource",
-             "Resource": [f"{ecs_prefix}:task/{cluster_name}/*", f"{ecs_prefix}:task-definition/*"],
+             "Resource": [f"{ecs_prefix}:task/{cluster_name}/*", this_pools_families],
              "Condition": {"StringEquals": {"ecs:CreateAction": ["RunTask", "RegisterTaskDefinition"]}}},
             {"Sid": "PassOnlyTheFlowRunRoles", "Effect": "Allow", "Action": "iam:PassRole",
              "Resource": [execution_role_arn, task_role_arn],
              "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
-            {"Sid": "ReadFlowRunLogs", "Effect": "Allow",
-             "Action": ["logs:GetLogEvents", "logs:DescribeLogStreams"],
-             "Resource": [log_group_arn, f"{log_group_arn}:log-stream:*"]},
+            {"Sid": "ReadFlowRunLogs", "Effect": "Allow", "Action": "logs:GetLogEvents",
+             "Resource": f"{log_group_arn}:log-stream:*"},
         ]
     )  # fmt: skip
 
@@ -125,6 +130,7 @@ def worker_role_policy(
     task_role_arn: str,
     log_group_arn: str,
     events_queue_arn: str,
+    work_pool_name: str,
 ) -> PolicyDocument:
     """The ECS worker's task role: what the push user may do, plus reading this cluster's task events."""
     document = run_flows_policy(
@@ -132,6 +138,7 @@ def worker_role_policy(
         execution_role_arn=execution_role_arn,
         task_role_arn=task_role_arn,
         log_group_arn=log_group_arn,
+        work_pool_name=work_pool_name,
     )
     document["Statement"].append(
         # prefect-aws's observer reads ECS task-state events here to notice runs that crash on their own.

@@ -192,6 +192,7 @@ def create_worker_service(
                     task_role_arn=v[2],
                     log_group_arn=v[3],
                     events_queue_arn=v[4],
+                    work_pool_name=args.work_pool_name,
                 ),
                 sort_keys=True,
             )

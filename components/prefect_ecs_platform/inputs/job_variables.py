@@ -30,6 +30,8 @@ PLATFORM_JOB_VARIABLES: Mapping[str, str] = {
     "task_role_arn": "the platform sets the stack's task role, the only one its IAM may pass; grant flows more "
     "with the component's task_role_policy_arns or task_role_statements",
     "aws_credentials": "the platform sets the push pool's credentials block",
+    "family": "the platform's IAM lets runs register only the task definition families prefect-aws names "
+    "prefect_<pool>_<deployment id>",
     "prefect_api_key_secret_arn": "the platform sets the stack's secret, the only one the execution role can read",
     "prefect_api_auth_string_secret_arn": "the platform sets the stack's secret, the only one the execution role "
     "can read",

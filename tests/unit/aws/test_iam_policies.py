@@ -56,11 +56,36 @@ def test_execution_role_without_ecr_or_secret_grants_neither() -> None:
     assert set(statements) == {"WriteFlowRunLogs"}
 
 
+RUN_FLOWS = {
+    "cluster_arn": CLUSTER,
+    "execution_role_arn": EXECUTION,
+    "task_role_arn": TASK,
+    "log_group_arn": LOGS,
+    "work_pool_name": "ecs-prod",
+}
+
+
+def test_task_definitions_are_registered_only_in_this_pools_families() -> None:
+    """Registering, tagging at registration and running name prefect-aws's families for this pool only."""
+    statements = by_sid(run_flows_policy(**RUN_FLOWS))
+    families = "arn:aws:ecs:eu-west-1:123456789012:task-definition/prefect_ecs-prod_*"
+    assert statements["RegisterThisPoolsTaskDefinitions"]["Resource"] == families
+    assert statements["RunThisPoolsTasksOnThisCluster"]["Resource"] == families
+    assert families in statements["TagTasksAndDefinitionsAtCreation"]["Resource"]
+
+
+def test_run_flows_allows_no_call_prefect_aws_never_makes() -> None:
+    """prefect-aws 0.7 never lists task definitions or describes log streams."""
+    document = run_flows_policy(**RUN_FLOWS)
+    actions = {
+        a for s in document["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert not actions & {"ecs:ListTaskDefinitions", "logs:DescribeLogStreams"}
+
+
 def test_run_flows_wildcards_are_only_the_ones_aws_requires() -> None:
     """Every statement on "*" is one AWS offers no resource scoping for; the others name ARNs."""
-    document = run_flows_policy(
-        cluster_arn=CLUSTER, execution_role_arn=EXECUTION, task_role_arn=TASK, log_group_arn=LOGS
-    )
+    document = run_flows_policy(**RUN_FLOWS)
     for sid, statement in by_sid(document).items():
         if "*" in resources(statement):
             assert sid in WILDCARD_STATEMENTS
@@ -70,10 +95,8 @@ def test_run_flows_wildcards_are_only_the_ones_aws_requires() -> None:
 
 def test_run_task_is_limited_to_this_cluster() -> None:
     """RunTask, StopTask and DescribeTasks carry an ecs:cluster condition on the stack's cluster."""
-    statements = by_sid(
-        run_flows_policy(cluster_arn=CLUSTER, execution_role_arn=EXECUTION, task_role_arn=TASK, log_group_arn=LOGS)
-    )
-    for sid in ("RunTasksOnThisCluster", "ManageTasksOnThisCluster"):
+    statements = by_sid(run_flows_policy(**RUN_FLOWS))
+    for sid in ("RunThisPoolsTasksOnThisCluster", "ManageTasksOnThisCluster"):
         assert statements[sid]["Condition"] == {"ArnEquals": {"ecs:cluster": CLUSTER}}
     assert (
         statements["ManageTasksOnThisCluster"]["Resource"] == "arn:aws:ecs:eu-west-1:123456789012:task/data-cluster/*"
@@ -82,18 +105,14 @@ def test_run_task_is_limited_to_this_cluster() -> None:
 
 def test_pass_role_names_the_two_flow_run_roles_for_ecs_only() -> None:
     """iam:PassRole is granted on exactly these two roles, and only to hand them to ECS tasks."""
-    statement = by_sid(
-        run_flows_policy(cluster_arn=CLUSTER, execution_role_arn=EXECUTION, task_role_arn=TASK, log_group_arn=LOGS)
-    )["PassOnlyTheFlowRunRoles"]
+    statement = by_sid(run_flows_policy(**RUN_FLOWS))["PassOnlyTheFlowRunRoles"]
     assert statement["Resource"] == [EXECUTION, TASK]
     assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
 
 
 def test_run_flows_grants_nothing_prefects_provisioner_needs_to_create_infrastructure() -> None:
     """The stack creates network and cluster, so the submitter may not create security groups or clusters."""
-    document = run_flows_policy(
-        cluster_arn=CLUSTER, execution_role_arn=EXECUTION, task_role_arn=TASK, log_group_arn=LOGS
-    )
+    document = run_flows_policy(**RUN_FLOWS)
     actions = {
         a for s in document["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     }
@@ -119,6 +138,8 @@ def _longest_run_flows_policy() -> str:
             execution_role_arn=f"arn:{partition}:iam::{account}:role/{name}-execution{suffix}",
             task_role_arn=f"arn:{partition}:iam::{account}:role/{name}-task{suffix}",
             log_group_arn=f"arn:{partition}:logs:{region}:{account}:log-group:/prefect/{name}/flow-runs-{'0' * 26}",
+            # Prefect allows long pool names; a realistic long one.
+            work_pool_name="ecs-" + "p" * 36,
         ),
         separators=(",", ":"),
     )

@@ -301,10 +301,11 @@ def test_job_variables_must_be_declared_by_the_template(project: Path) -> None:
         "execution_role_arn",
         "task_role_arn",
         "prefect_api_key_secret_arn",
+        "family",
     ],
 )
 def test_platform_owned_job_variables_are_rejected(project: Path, key: str) -> None:
-    """Variables the stack owns (image, size, network, logs, roles, cluster, secrets) cannot be overridden."""
+    """Variables the stack owns (image, size, network, logs, roles, cluster, secrets, family) are refused."""
     [problem] = problems_of(project, report(job_variables={key: "x"}))
 
     assert problem.field == f"deployments[0].job_variables.{key}"
