@@ -12,6 +12,7 @@ from prefect.testing.utilities import prefect_test_harness
 
 from tests.moto.aws_stack import (
     AwsStack,
+    Mode,
     RunTaskRequests,
     create_stack,
     fargate_containers_without_memory,
@@ -62,3 +63,9 @@ def run_task_requests(aws: boto3.Session) -> Iterator[RunTaskRequests]:
     """Every RunTask request moto receives while the module runs."""
     with recording_run_task_requests() as recorded:
         yield recorded
+
+
+@pytest.fixture(scope="module")
+def stacks(push_stack: AwsStack, worker_stack: AwsStack) -> dict[Mode, AwsStack]:
+    """Both stacks, by mode."""
+    return {"push": push_stack, "worker": worker_stack}

@@ -57,11 +57,6 @@ def _principal(stack: AwsStack, mode: Mode) -> str:
 
 
 @pytest.fixture(scope="module")
-def stacks(push_stack: AwsStack, worker_stack: AwsStack) -> dict[Mode, AwsStack]:
-    return {"push": push_stack, "worker": worker_stack}
-
-
-@pytest.fixture(scope="module")
 def recorded(
     aws: boto3.Session, stacks: dict[Mode, AwsStack], run_task_requests: RunTaskRequests, prefect_api: None
 ) -> Iterator[dict[Mode, list[AwsCall]]]:

@@ -107,12 +107,6 @@ async def _submit_all(
 
 
 @pytest.fixture(scope="module")
-def stacks(push_stack: AwsStack, worker_stack: AwsStack) -> dict[Mode, AwsStack]:
-    """Both stacks, by mode."""
-    return {"push": push_stack, "worker": worker_stack}
-
-
-@pytest.fixture(scope="module")
 def submissions(
     aws: boto3.Session, stacks: dict[Mode, AwsStack], run_task_requests: RunTaskRequests, prefect_api: None
 ) -> dict[str, Submission]:
