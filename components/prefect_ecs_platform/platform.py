@@ -117,7 +117,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         runs_ready = [*cluster.ready, *roles.ready, *credentials.values]
 
         access_key_id, secret_access_key, credentials_block_id = _push_credentials(
-            name, args, cluster=cluster, roles=roles, log_group=log_group, region=region, tags=tags, opts=child
+            name, args, cluster=cluster, roles=roles, region=region, tags=tags, opts=child
         )
 
         worker_service_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
@@ -237,7 +237,6 @@ def _push_credentials(
     *,
     cluster: Cluster,
     roles: FlowRunRoles,
-    log_group: aws.cloudwatch.LogGroup,
     region: pulumi.Output[str],
     tags: dict[str, str],
     opts: pulumi.ResourceOptions,
@@ -248,9 +247,7 @@ def _push_credentials(
         return none, none, none
     user = create_push_user(
         name,
-        policy=run_flows_policy_json(
-            work_pool_name=args.work_pool_name, cluster_arn=cluster.arn, roles=roles, log_group_arn=log_group.arn
-        ),
+        policy=run_flows_policy_json(work_pool_name=args.work_pool_name, cluster_arn=cluster.arn, roles=roles),
         tags=tags,
         opts=opts,
     )

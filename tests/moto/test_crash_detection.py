@@ -22,6 +22,7 @@ A second target of the same rule (a witness queue nobody reads) shows what the r
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime
 import json
 import time
@@ -41,12 +42,15 @@ from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect_aws.observers.ecs import EcsTaskTagsReader, SqsSubscriber
 from prefect_aws.settings import EcsObserverSettings
-from prefect_aws.workers.ecs_worker import ECSWorker, parse_identifier
+from prefect_aws.workers.ecs_worker import ECSJobConfiguration, ECSWorker, parse_identifier
 
-from prefect_ecs_platform.aws.iam_policies import events_queue_policy
+from prefect_ecs_platform.aws.iam_policies import events_queue_policy, worker_role_policy
 from prefect_ecs_platform.aws.worker_service import OBSERVER_QUEUE_SETTING, task_state_event_pattern
 from prefect_ecs_platform.inputs.flow_container import FLOW_CONTAINER_NAME
 from prefect_ecs_platform.prefect_api.job_template import JobTemplateSettings, build_base_job_template
+from tests.iam.simulator import evaluate
+from tests.moto.authorizations import authorizations_for
+from tests.moto.aws_calls import AwsCall, recording_aws_calls
 from tests.moto.aws_stack import AwsStack, create_stack, fargate_containers_without_memory
 from tests.moto.moto_server import aws_clients_pointed_at, moto_server
 
@@ -98,6 +102,8 @@ class Observed:
     dead_letter_backlog: int
     observer_settings: EcsObserverSettings
     seconds_to_crash: float
+    #: Every AWS call the worker and its observer made, the cancellation of the clean run included.
+    aws_calls: list[AwsCall]
 
 
 def matches_event_pattern(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
@@ -342,6 +348,14 @@ async def _observe(session: boto3.Session, stack: AwsStack, other_cluster_arn: s
                 await asyncio.sleep(POLL_SECONDS)
             seconds_to_crash = time.monotonic() - started
 
+            # Cancelling the run that is still running: the worker's StopTask, recorded with the rest.
+            running = submitted[EXITS_CLEANLY]
+            assert running.infrastructure_pid is not None
+            configuration = await ECSJobConfiguration.resolve_for_flow_run(
+                running, client=client, work_pool=pool, worker_name=worker.name
+            )
+            await worker.kill_infrastructure(running.infrastructure_pid, configuration)
+
     return Observed(
         stack=stack,
         other_cluster_arn=other_cluster_arn,
@@ -356,6 +370,7 @@ async def _observe(session: boto3.Session, stack: AwsStack, other_cluster_arn: s
         dead_letter_backlog=_backlog(session, queues.dead_letter_url),
         observer_settings=ecs_observer_module.ecs_observer.settings,
         seconds_to_crash=seconds_to_crash,
+        aws_calls=[],
     )
 
 
@@ -383,7 +398,9 @@ def observed(prefect_api: None) -> Iterator[Observed]:
         aws_clients_pointed_at(endpoint_url, REGION) as session,
         fargate_containers_without_memory(),
         pytest.MonkeyPatch.context() as patch,
+        recording_aws_calls() as aws_calls,
     ):
+        aws_calls.own_clients(session, patch)
         stack = create_stack(session, STACK, secret_name=f"{STACK}/prefect-api-auth-string")
         other_cluster_arn = session.client("ecs").create_cluster(clusterName=f"{STACK}-other")["cluster"]["clusterArn"]
         queues = _create_events_queues(session, stack)
@@ -408,7 +425,9 @@ def observed(prefect_api: None) -> Iterator[Observed]:
 
         # As in test_job_template_in_moto: keep the thread's current event loop untouched.
         with asyncio.Runner(loop_factory=asyncio.new_event_loop) as runner:
-            yield runner.run(_observe(session, stack, other_cluster_arn, queues))
+            with aws_calls.window():
+                observed = runner.run(_observe(session, stack, other_cluster_arn, queues))
+            yield dataclasses.replace(observed, aws_calls=list(aws_calls.calls))
 
 
 # The AWS side
@@ -492,3 +511,65 @@ def test_zero_exit_leaves_the_flow_run_alone(observed: Observed) -> None:
 def test_observer_acknowledges_every_event(observed: Observed) -> None:
     """The observer deleted every message it handled, so none waits in the queue or reached the dead-letter queue."""
     assert (observed.queue_backlog, observed.dead_letter_backlog) == (0, 0)
+
+
+# The worker role's IAM, evaluated on the calls the worker and its observer made (see test_iam_evaluated.py)
+
+#: Statements of the worker's policy these runs do not exercise, with the prefect-aws path that needs them.
+NOT_EXERCISED_HERE = {
+    "ReadFlowRunLogs": "the observer forwards CloudWatch logs only for runs that crash before reaching Prefect "
+    "(forward_crashed_run_logs, prefect_aws/observers/ecs.py fetch_cloudwatch_logs)",
+}
+
+
+def _worker_policy(observed: Observed) -> dict[str, Any]:
+    stack = observed.stack
+    return worker_role_policy(
+        cluster_arn=stack.cluster_arn,
+        execution_role_arn=stack.execution_role_arn,
+        task_role_arn=stack.task_role_arn,
+        log_group_arn=f"arn:aws:logs:{REGION}:{_account(stack)}:log-group:{stack.log_group_name}",
+        events_queue_arn=f"arn:aws:sqs:{REGION}:{_account(stack)}:{observed.queues.queue_name}",
+        work_pool_name=STACK,
+    )
+
+
+def _account(stack: AwsStack) -> str:
+    return stack.cluster_arn.split(":")[4]
+
+
+def _worker_decisions(observed: Observed, policy: dict[str, Any]) -> list[str]:
+    stack = observed.stack
+    authorizations = authorizations_for(observed.aws_calls, region=REGION, account=_account(stack))
+    return evaluate(
+        authorizations,
+        {"worker": policy},
+        principal=f"arn:aws:iam::{_account(stack)}:role/{STACK}-worker",
+        account_id=_account(stack),
+    )
+
+
+def test_worker_and_observer_make_exactly_these_calls(observed: Observed) -> None:
+    """Submission, cancellation and crash detection: the observer reads the queue and describes the task."""
+    assert {f"{c.service}:{c.operation}" for c in observed.aws_calls} == {
+        "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ecs:RegisterTaskDefinition", "ecs:RunTask", "ecs:StopTask",
+        "ecs:DescribeTasks", "ecs:DescribeTaskDefinition", "sqs:GetQueueUrl", "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+    }  # fmt: skip
+
+
+def test_every_worker_and_observer_call_is_allowed(observed: Observed) -> None:
+    """The worker role's document, as the component renders it, allows every recorded call."""
+    decisions = _worker_decisions(observed, _worker_policy(observed))
+    assert set(decisions) == {"Allowed"}
+
+
+def test_every_worker_statement_is_needed_but_the_named_ones(observed: Observed) -> None:
+    """Without any one statement, some recorded call is denied, except those whose need is named above."""
+    full = _worker_policy(observed)
+    unused = set()
+    for index, statement in enumerate(full["Statement"]):
+        without = {**full, "Statement": [s for i, s in enumerate(full["Statement"]) if i != index]}
+        if "ImplicitlyDenied" not in _worker_decisions(observed, without):
+            unused.add(statement["Sid"])
+    assert unused == set(NOT_EXERCISED_HERE)

@@ -38,13 +38,14 @@ def _policy(session: boto3.Session, stack: AwsStack, mode: Mode) -> dict[str, An
         "cluster_arn": stack.cluster_arn,
         "execution_role_arn": stack.execution_role_arn,
         "task_role_arn": stack.task_role_arn,
-        "log_group_arn": _log_group_arn(session, stack.log_group_name),
         "work_pool_name": stack.name,
     }
     if mode == "push":
         return run_flows_policy(**scope)
     queue = f"arn:aws:sqs:{stack.region}:{_account(stack)}:{stack.name}-task-events"
-    return worker_role_policy(**scope, events_queue_arn=queue)
+    return worker_role_policy(
+        **scope, log_group_arn=_log_group_arn(session, stack.log_group_name), events_queue_arn=queue
+    )
 
 
 def _account(stack: AwsStack) -> str:
@@ -90,11 +91,15 @@ def _authorizations(recorded: dict[Mode, list[AwsCall]], stack: AwsStack, mode: 
 
 
 def _decisions(
-    aws: boto3.Session, stack: AwsStack, mode: Mode, authorizations: list[Authorization]
+    aws: boto3.Session,
+    stack: AwsStack,
+    mode: Mode,
+    authorizations: list[Authorization],
+    policy: dict[str, Any] | None = None,
 ) -> list[tuple[str, str, str]]:
     results = evaluate(
         authorizations,
-        {"component": _policy(aws, stack, mode)},
+        {"component": policy or _policy(aws, stack, mode)},
         principal=_principal(stack, mode),
         account_id=_account(stack),
     )
@@ -175,3 +180,19 @@ def test_the_same_calls_elsewhere_are_denied(
     assert moved
     # A deny, not an error: the simulator reports an unknown action, resource type or condition key as an error.
     assert [d for d in _decisions(aws, stack, mode, moved) if d[2] != "ImplicitlyDenied"] == []
+
+
+def test_every_statement_of_the_push_user_is_needed(
+    aws: boto3.Session, stacks: dict[Mode, AwsStack], recorded: dict[Mode, list[AwsCall]]
+) -> None:
+    """Without any one statement of the push user's policy, some recorded call is denied.
+
+    The worker's policy adds the observer's statements; tests/moto/test_crash_detection.py checks those.
+    """
+    stack = stacks["push"]
+    authorizations = _authorizations(recorded, stack, "push")
+    full = _policy(aws, stack, "push")
+    for index, statement in enumerate(full["Statement"]):
+        without = {**full, "Statement": [s for i, s in enumerate(full["Statement"]) if i != index]}
+        decisions = _decisions(aws, stack, "push", authorizations, policy=without)
+        assert any(result == "ImplicitlyDenied" for _, _, result in decisions), statement["Sid"]

@@ -77,16 +77,16 @@ def run_flows_policy(
     cluster_arn: str,
     execution_role_arn: str,
     task_role_arn: str,
-    log_group_arn: str,
     work_pool_name: str,
 ) -> PolicyDocument:
-    """What submitting flow runs to this cluster needs, narrowed from Prefect's own ECS provisioner.
+    """What submitting and cancelling flow runs on this cluster needs (the push user's whole policy).
 
     Prefect's provisioner grants its IAM user ec2, ecs and logs actions on `"*"`, including
     CreateSecurityGroup and CreateCluster. This stack creates the network and cluster itself, so the
-    submitter only describes the network, registers this pool's task definitions, runs and stops tasks on
-    this cluster, passes these two roles to ECS, and reads this group's logs. Only the calls prefect-aws
-    makes are allowed (it never lists task definitions or describes log streams).
+    submitter only describes the network, registers this pool's task definitions, runs, describes and stops
+    tasks on this cluster, and passes these two roles to ECS: the calls prefect-aws's worker makes to submit
+    and cancel (recorded in tests/moto/test_iam_evaluated.py). Reading logs and task definitions is the
+    observer's, which only the hybrid worker runs (`worker_role_policy`).
     """
     cluster = parse_arn(cluster_arn)
     cluster_name = cluster.resource.removeprefix("cluster/")
@@ -97,8 +97,6 @@ def run_flows_policy(
         [
             {"Sid": "Ec2DescribeAcceptsOnlyWildcard", "Effect": "Allow",
              "Action": ["ec2:DescribeVpcs", "ec2:DescribeSubnets"], "Resource": "*"},
-            {"Sid": "DescribeAndDeregisterTaskDefinitionsAcceptOnlyWildcard", "Effect": "Allow",
-             "Action": ["ecs:DescribeTaskDefinition", "ecs:DeregisterTaskDefinition"], "Resource": "*"},
             {"Sid": "RegisterThisPoolsTaskDefinitions", "Effect": "Allow", "Action": "ecs:RegisterTaskDefinition",
              "Resource": this_pools_families},
             {"Sid": "RunThisPoolsTasksOnThisCluster", "Effect": "Allow", "Action": "ecs:RunTask",
@@ -112,8 +110,6 @@ def run_flows_policy(
             {"Sid": "PassOnlyTheFlowRunRoles", "Effect": "Allow", "Action": "iam:PassRole",
              "Resource": [execution_role_arn, task_role_arn],
              "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
-            {"Sid": "ReadFlowRunLogs", "Effect": "Allow", "Action": "logs:GetLogEvents",
-             "Resource": f"{log_group_arn}:log-stream:*"},
         ]
     )  # fmt: skip
 
@@ -132,20 +128,28 @@ def worker_role_policy(
     events_queue_arn: str,
     work_pool_name: str,
 ) -> PolicyDocument:
-    """The ECS worker's task role: what the push user may do, plus reading this cluster's task events."""
+    """The ECS worker's task role: what the push user may do, plus what prefect-aws's observer does.
+
+    The observer (prefect_aws/observers/ecs.py) reads this cluster's task-state events from the queue (and
+    extends a message's visibility while handling it), describes the stopped task and its definition,
+    forwards the CloudWatch logs of a run that crashed before reaching Prefect (`forward_crashed_run_logs`,
+    on by default) and, for runs with `auto_deregister_task_definition`, deregisters the definition.
+    """
     document = run_flows_policy(
         cluster_arn=cluster_arn,
         execution_role_arn=execution_role_arn,
         task_role_arn=task_role_arn,
-        log_group_arn=log_group_arn,
         work_pool_name=work_pool_name,
     )
-    document["Statement"].append(
-        # prefect-aws's observer reads ECS task-state events here to notice runs that crash on their own.
+    document["Statement"] += [
+        {"Sid": "DescribeAndDeregisterTaskDefinitionsAcceptOnlyWildcard", "Effect": "Allow",
+         "Action": ["ecs:DescribeTaskDefinition", "ecs:DeregisterTaskDefinition"], "Resource": "*"},
+        {"Sid": "ReadFlowRunLogs", "Effect": "Allow", "Action": "logs:GetLogEvents",
+         "Resource": f"{log_group_arn}:log-stream:*"},
         {"Sid": "ConsumeTaskStateEvents", "Effect": "Allow",
          "Action": ["sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
-         "Resource": events_queue_arn}
-    )  # fmt: skip
+         "Resource": events_queue_arn},
+    ]  # fmt: skip
     return document
 
 

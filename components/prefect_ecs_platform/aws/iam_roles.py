@@ -137,16 +137,14 @@ def run_flows_policy_json(
     work_pool_name: str,
     cluster_arn: pulumi.Output[str],
     roles: FlowRunRoles,
-    log_group_arn: pulumi.Output[str],
 ) -> pulumi.Output[str]:
     """The run-flows policy as JSON, once the ARNs it is scoped to are known."""
-    return pulumi.Output.all(cluster_arn, roles.execution_role_arn, roles.task_role_arn, log_group_arn).apply(
+    return pulumi.Output.all(cluster_arn, roles.execution_role_arn, roles.task_role_arn).apply(
         lambda values: _to_json(
             run_flows_policy(
                 cluster_arn=values[0],
                 execution_role_arn=values[1],
                 task_role_arn=values[2],
-                log_group_arn=values[3],
                 work_pool_name=work_pool_name,
             )
         )

@@ -60,7 +60,6 @@ RUN_FLOWS = {
     "cluster_arn": CLUSTER,
     "execution_role_arn": EXECUTION,
     "task_role_arn": TASK,
-    "log_group_arn": LOGS,
     "work_pool_name": "ecs-prod",
 }
 
@@ -129,7 +128,8 @@ def _longest_run_flows_policy() -> str:
     """The push user's document with the longest names this stack can produce.
 
     A 28-character component name (the longest `name` allows), a 14-character region, the longest commercial
-    partition name in use, and the 8 characters Pulumi's auto-naming adds to roles, cluster and group.
+    partition name in use, the 8 characters Pulumi's auto-naming adds to roles and cluster, and the longest
+    pool name prefect-aws's task definition families allow.
     """
     name, region, partition, account, suffix = "a" * 28, "ap-southeast-7", "aws-us-gov", "123456789012", "-" + "f" * 7
     return json.dumps(
@@ -137,9 +137,8 @@ def _longest_run_flows_policy() -> str:
             cluster_arn=f"arn:{partition}:ecs:{region}:{account}:cluster/{name}-cluster{suffix}",
             execution_role_arn=f"arn:{partition}:iam::{account}:role/{name}-execution{suffix}",
             task_role_arn=f"arn:{partition}:iam::{account}:role/{name}-task{suffix}",
-            log_group_arn=f"arn:{partition}:logs:{region}:{account}:log-group:/prefect/{name}/flow-runs-{'0' * 26}",
-            # Prefect allows long pool names; a realistic long one.
-            work_pool_name="ecs-" + "p" * 36,
+            # The longest pool name whose task definition families (prefect_<pool>_<uuid>) ECS accepts (255).
+            work_pool_name="p" * (255 - len("prefect_") - len("_") - 36),
         ),
         separators=(",", ":"),
     )
