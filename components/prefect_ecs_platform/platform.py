@@ -174,6 +174,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
             credentials=credentials,
             aws_credentials_block_id=credentials_block_id,
             cpu_architecture=cpu_architecture,
+            tags=tags,
         )
         prefect = create_prefect_objects(
             name,
@@ -201,6 +202,7 @@ def _base_job_template(
     credentials: PrefectCredentials,
     aws_credentials_block_id: pulumi.Output[str | None],
     cpu_architecture: str,
+    tags: dict[str, str],
 ) -> pulumi.Output[dict[str, Any]]:
     """The pool's template, once every AWS value it names is known."""
     return pulumi.Output.all(
@@ -226,6 +228,8 @@ def _base_job_template(
                 use_fargate_spot=args.use_fargate_spot,
                 cpu_architecture=cpu_architecture,
                 log_stream_prefix=flow_log_stream_prefix(args.work_pool_name),
+                # prefect-aws tags each flow-run task (and task definition) with the template's labels.
+                labels=tags,
             )
         )
     )

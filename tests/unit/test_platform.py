@@ -425,3 +425,13 @@ def test_brought_vpc_has_no_block_output(pulumi_harness: PulumiHarness) -> None:
     """The stack does not own a brought VPC's block."""
     outputs = deploy(pulumi_harness, vpc_id="vpc-mine", subnet_ids=["subnet-1"])
     assert outputs["vpc_cidr_block"] is None
+
+
+def test_flow_run_tasks_carry_the_stacks_tags(pulumi_harness: PulumiHarness) -> None:
+    """The template's labels, which prefect-aws puts on every flow-run task, are the stack's tags."""
+    outputs = deploy(pulumi_harness)
+    assert template_defaults(outputs)["labels"] == {
+        "managed-by": "pulumi",
+        "prefect-ecs-platform": "data",
+        "team": "data",
+    }
