@@ -66,6 +66,11 @@ class AwsStack:
     secret_arn: str
 
     @property
+    def account(self) -> str:
+        """The account the stack's resources were created in, read from its cluster's ARN."""
+        return self.cluster_arn.split(":")[4]
+
+    @property
     def image_uri(self) -> str:
         """The flow image pinned by digest, as the component hands it to the template."""
         return f"{self.repository_uri}@{self.image_digest}"

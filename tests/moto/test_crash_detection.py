@@ -528,24 +528,20 @@ def _worker_policy(observed: Observed) -> dict[str, Any]:
         cluster_arn=stack.cluster_arn,
         execution_role_arn=stack.execution_role_arn,
         task_role_arn=stack.task_role_arn,
-        log_group_arn=f"arn:aws:logs:{REGION}:{_account(stack)}:log-group:{stack.log_group_name}",
-        events_queue_arn=f"arn:aws:sqs:{REGION}:{_account(stack)}:{observed.queues.queue_name}",
+        log_group_arn=f"arn:aws:logs:{REGION}:{stack.account}:log-group:{stack.log_group_name}",
+        events_queue_arn=f"arn:aws:sqs:{REGION}:{stack.account}:{observed.queues.queue_name}",
         work_pool_name=STACK,
     )
 
 
-def _account(stack: AwsStack) -> str:
-    return stack.cluster_arn.split(":")[4]
-
-
 def _worker_decisions(observed: Observed, policy: dict[str, Any]) -> list[str]:
     stack = observed.stack
-    authorizations = authorizations_for(observed.aws_calls, region=REGION, account=_account(stack))
+    authorizations = authorizations_for(observed.aws_calls, region=REGION, account=stack.account)
     return evaluate(
         authorizations,
         {"worker": policy},
-        principal=f"arn:aws:iam::{_account(stack)}:role/{STACK}-worker",
-        account_id=_account(stack),
+        principal=f"arn:aws:iam::{stack.account}:role/{STACK}-worker",
+        account_id=stack.account,
     )
 
 

@@ -42,19 +42,15 @@ def _policy(session: boto3.Session, stack: AwsStack, mode: Mode) -> dict[str, An
     }
     if mode == "push":
         return run_flows_policy(**scope)
-    queue = f"arn:aws:sqs:{stack.region}:{_account(stack)}:{stack.name}-task-events"
+    queue = f"arn:aws:sqs:{stack.region}:{stack.account}:{stack.name}-task-events"
     return worker_role_policy(
         **scope, log_group_arn=_log_group_arn(session, stack.log_group_name), events_queue_arn=queue
     )
 
 
-def _account(stack: AwsStack) -> str:
-    return stack.cluster_arn.split(":")[4]
-
-
 def _principal(stack: AwsStack, mode: Mode) -> str:
     kind = "user/prefect/push" if mode == "push" else "role/worker"
-    return f"arn:aws:iam::{_account(stack)}:{kind}-{stack.name}"
+    return f"arn:aws:iam::{stack.account}:{kind}-{stack.name}"
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +83,7 @@ def recorded(
 
 
 def _authorizations(recorded: dict[Mode, list[AwsCall]], stack: AwsStack, mode: Mode) -> list[Authorization]:
-    return authorizations_for(recorded[mode], region=stack.region, account=_account(stack))
+    return authorizations_for(recorded[mode], region=stack.region, account=stack.account)
 
 
 def _decisions(
@@ -101,7 +97,7 @@ def _decisions(
         authorizations,
         {"component": policy or _policy(aws, stack, mode)},
         principal=_principal(stack, mode),
-        account_id=_account(stack),
+        account_id=stack.account,
     )
     return [(a.action, a.resource, result) for a, result in zip(authorizations, results, strict=True)]
 
