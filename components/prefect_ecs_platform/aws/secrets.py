@@ -49,24 +49,24 @@ def create_prefect_credentials(
 ) -> PrefectCredentials:
     """Secrets for the API key and the auth string that were given."""
     values: list[pulumi.Resource] = []
-    api_key_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
-    if args.prefect_api_key is not None:
+
+    def secret_arn(suffix: str, value: pulumi.Input[str] | None, description: str) -> pulumi.Output[str | None]:
+        if value is None:
+            return pulumi.Output.from_input(None)
         secret, version = create_credential_secret(
-            f"{name}-prefect-api-key",
-            args.prefect_api_key,
-            description="Prefect API key for flow runs and workers (PREFECT_API_KEY)",
-            tags=tags,
-            opts=opts,
+            f"{name}-{suffix}", value, description=description, tags=tags, opts=opts
         )
-        api_key_arn, values = secret.arn, [*values, version]
-    auth_string_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
-    if args.prefect_api_auth_string is not None:
-        secret, version = create_credential_secret(
-            f"{name}-prefect-auth-string",
+        values.append(version)
+        return secret.arn
+
+    return PrefectCredentials(
+        api_key_arn=secret_arn(
+            "prefect-api-key", args.prefect_api_key, "Prefect API key for flow runs and workers (PREFECT_API_KEY)"
+        ),
+        auth_string_arn=secret_arn(
+            "prefect-auth-string",
             args.prefect_api_auth_string,
-            description="Basic auth of the self-hosted Prefect server (PREFECT_API_AUTH_STRING)",
-            tags=tags,
-            opts=opts,
-        )
-        auth_string_arn, values = secret.arn, [*values, version]
-    return PrefectCredentials(api_key_arn=api_key_arn, auth_string_arn=auth_string_arn, values=values)
+            "Basic auth of the self-hosted Prefect server (PREFECT_API_AUTH_STRING)",
+        ),
+        values=values,
+    )
