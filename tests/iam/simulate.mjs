@@ -1,5 +1,6 @@
 // Evaluates IAM requests against identity policies with @cloud-copilot/iam-simulate, offline.
 // stdin: {"module": "<path of the package's ESM entry>", "policies": [{"name", "policy"}],
+//         "resourcePolicy": <the resource's own policy, a role's trust policy say, or null>,
 //         "requests": [{"principal", "action", "resource", "accountId", "context"}]}
 // stdout: [{"result": "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied" | "Error", "errors": ...}], in order.
 // An unknown action, resource type or condition key is an "Error", never a deny.
@@ -35,6 +36,7 @@ for (const request of input.requests) {
         contextVariables: request.context ?? {},
       },
       identityPolicies: input.policies,
+      resourcePolicy: input.resourcePolicy ?? undefined,
       serviceControlPolicies: [],
       resourceControlPolicies: [],
     },

@@ -13,7 +13,8 @@ from prefect_ecs_platform.aws.iam_policies import WILDCARD_STATEMENTS
 from tests.conftest import CLOUD_URL, PulumiHarness
 
 #: Where the component puts an IAM document, by the resource type that takes it. Trust policies are left out:
-#: parliament 1.6 has no trust-policy mode and calls any statement without Resource malformed.
+#: parliament 1.6 has no trust-policy mode and calls any statement without Resource malformed; the simulator
+#: evaluates them instead (tests/moto/test_resource_policies_evaluated.py).
 DOCUMENT_INPUTS = {
     "aws:iam/rolePolicy:RolePolicy": "policy",
     "aws:iam/policy:Policy": "policy",

@@ -10,14 +10,8 @@ import pytest
 from moto import mock_aws
 from prefect.testing.utilities import prefect_test_harness
 
-from tests.moto.aws_stack import (
-    AwsStack,
-    Mode,
-    RunTaskRequests,
-    create_stack,
-    fargate_containers_without_memory,
-    recording_run_task_requests,
-)
+from tests.moto.component_in_moto import DeployedStack, Mode, deploy_component
+from tests.moto.moto_patches import RunTaskRequests, fargate_containers_without_memory, recording_run_task_requests
 
 AWS_REGION = "us-east-1"
 
@@ -47,15 +41,15 @@ def aws() -> Iterator[boto3.Session]:
 
 
 @pytest.fixture(scope="module")
-def push_stack(aws: boto3.Session) -> AwsStack:
-    """The AWS side of a push-mode stack (Prefect Cloud runs the worker; the API key is a secret)."""
-    return create_stack(aws, "moto-push", secret_name="moto-push/prefect-api-key")
+def push_stack(aws: boto3.Session) -> DeployedStack:
+    """A push-mode stack deployed into moto (Prefect Cloud runs the worker; the API key is a secret)."""
+    return deploy_component(aws, "moto-push", "push")
 
 
 @pytest.fixture(scope="module")
-def worker_stack(aws: boto3.Session) -> AwsStack:
-    """The AWS side of a worker-mode stack (self-hosted server; its auth string is a secret)."""
-    return create_stack(aws, "moto-hybrid", secret_name="moto-hybrid/prefect-api-auth-string")
+def worker_stack(aws: boto3.Session) -> DeployedStack:
+    """A worker-mode stack deployed into moto (self-hosted server; its auth string is a secret)."""
+    return deploy_component(aws, "moto-hybrid", "worker")
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +60,6 @@ def run_task_requests(aws: boto3.Session) -> Iterator[RunTaskRequests]:
 
 
 @pytest.fixture(scope="module")
-def stacks(push_stack: AwsStack, worker_stack: AwsStack) -> dict[Mode, AwsStack]:
+def stacks(push_stack: DeployedStack, worker_stack: DeployedStack) -> dict[Mode, DeployedStack]:
     """Both stacks, by mode."""
     return {"push": push_stack, "worker": worker_stack}

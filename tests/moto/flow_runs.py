@@ -11,6 +11,7 @@ runs `from_template_and_values` and `prepare_for_flow_run`.
 from __future__ import annotations
 
 import contextlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,13 +22,13 @@ from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_KEY
 from prefect.settings.legacy import Setting
 from prefect_aws.credentials import AwsCredentials
 from prefect_aws.workers.ecs_worker import ECSJobConfiguration, ECSWorker, parse_identifier
-from pydantic import SecretStr
 
-from prefect_ecs_platform.prefect_api.job_template import build_base_job_template
+from prefect_ecs_platform.resources.normalise import set_fields
+from prefect_ecs_platform.resources.work_pool import FIELDS as WORK_POOL_FIELDS
 from tests.moto.aws_calls import AwsCalls
-from tests.moto.aws_stack import AwsStack, Mode, RunTaskRequests, template_settings
+from tests.moto.component_in_moto import DeployedStack, Mode, unsecret
+from tests.moto.moto_patches import RunTaskRequests
 
-PUSH_BLOCK_ACCESS_KEY_ID = "AKIAMOTOPUSHPOOL0001"
 # The worker's own Prefect credentials; prefect-aws copies them into a flow run's environment
 # unless the template names a secret for them.
 WORKER_API_KEY = "pnu_moto-worker-api-key"
@@ -38,22 +39,27 @@ WORKER_CREDENTIALS: dict[Mode, dict[Setting, str]] = {
 }
 
 
-async def create_stack_pools(client: PrefectClient, stacks: dict[Mode, AwsStack]) -> dict[Mode, WorkPool]:
-    """Each stack's pool with its template: push with an aws-credentials block, worker without."""
-    block_id = await AwsCredentials(
-        aws_access_key_id=PUSH_BLOCK_ACCESS_KEY_ID,
-        aws_secret_access_key=SecretStr("moto-push-secret-access-key"),
-        region_name=stacks["push"].region,
-    ).asave("moto-push-credentials", overwrite=True)
-    pools = {}
-    pool_types: dict[Mode, str] = {"push": "ecs:push", "worker": "ecs"}
-    for mode, pool_type in pool_types.items():
-        stack = stacks[mode]
-        template = build_base_job_template(template_settings(stack, mode, str(block_id) if mode == "push" else None))
-        pools[mode] = await client.create_work_pool(
-            WorkPoolCreate(name=stack.name, type=pool_type, base_job_template=template), overwrite=True
-        )
-    return pools
+async def create_stack_pools(client: PrefectClient, stacks: dict[Mode, DeployedStack]) -> dict[Mode, WorkPool]:
+    """Each stack's pool as the component registered it; push's with the aws-credentials block it registered.
+
+    Under mocks the block's id in the template is a placeholder: the block is saved on the server from its
+    registered fields (the access key moto issued to the push user) and the placeholder becomes its id.
+    """
+    return {mode: await create_stack_pool(client, stack) for mode, stack in stacks.items()}
+
+
+async def create_stack_pool(client: PrefectClient, stack: DeployedStack) -> WorkPool:
+    """`stack`'s pool as the component registered it, with the aws-credentials block it registered, if any."""
+    # The bodies the providers send (`set_fields` undoes Pulumi's turning every integer into a float).
+    pool = set_fields(unsecret(stack.work_pool.inputs), WORK_POOL_FIELDS)
+    block = stack.credentials_block
+    if block is not None:
+        fields = unsecret(block.inputs)
+        assert fields["block_type_slug"] == AwsCredentials.get_block_type_slug()
+        data = set_fields(fields, ("data",))["data"]
+        block_id = await AwsCredentials(**data).asave(fields["name"], overwrite=True)
+        pool = json.loads(json.dumps(pool).replace(block.id, str(block_id)))
+    return await client.create_work_pool(WorkPoolCreate(**pool), overwrite=True)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,7 +68,7 @@ class Submission:
 
     flow_run: FlowRun
     configuration: ECSJobConfiguration
-    #: The RunTask request as moto received it (see `tests.moto.aws_stack.recording_run_task_requests`).
+    #: The RunTask request as moto received it (see `tests.moto.moto_patches.recording_run_task_requests`).
     run_task_request: dict[str, Any]
     #: The task as `describe_tasks(include=["TAGS"])` returns it.
     task: dict[str, Any]

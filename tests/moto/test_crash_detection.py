@@ -6,11 +6,12 @@ reads with aiobotocore. So moto runs as a loopback HTTP server here (`tests.moto
 in-process, and the worker's observer is the real one, not the stub `tests/moto/conftest.py` installs
 for the template tests.
 
-The AWS side is what worker mode creates (`prefect_ecs_platform.aws.worker_service`): the stack's network, roles and
-cluster, the events queue with its dead-letter queue, and an EventBridge rule with
-`task_state_event_pattern(cluster_arn)` targeting the queue. Two flow runs of one deployment in a pool
-built by `build_base_job_template` are submitted by the worker to moto. Events then enter through
-EventBridge's PutEvents, so moto's rule decides what reaches the queue, as EventBridge would:
+The AWS side is a worker-mode stack, deployed into moto by the component itself (`tests.moto.component_in_moto`):
+the stack's network, roles and cluster, the events queue with its dead-letter queue and policy, and the EventBridge
+rule and target, all as registered. Two flow runs of one deployment in the pool the component registered are
+submitted by the worker to moto, with the observer settings of the worker container the component registered.
+Events then enter through EventBridge's PutEvents, so moto's rule decides what reaches the queue, as EventBridge
+would:
 
 - flow run "crashes": its task STOPPED, the flow container exited 137 (out of memory);
 - flow run "exits-cleanly": its task STOPPED, the flow container exited 0 (must not crash);
@@ -38,25 +39,24 @@ import prefect_aws.observers.ecs as ecs_observer_module
 import prefect_aws.workers.ecs_worker as ecs_worker_module
 import pytest
 from prefect.client.orchestration import PrefectClient, get_client
-from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect_aws.observers.ecs import EcsTaskTagsReader, SqsSubscriber
 from prefect_aws.settings import EcsObserverSettings
 from prefect_aws.workers.ecs_worker import ECSJobConfiguration, ECSWorker, parse_identifier
 
-from prefect_ecs_platform.aws.iam_policies import events_queue_policy, worker_role_policy
-from prefect_ecs_platform.aws.worker_service import OBSERVER_QUEUE_SETTING, task_state_event_pattern
 from prefect_ecs_platform.inputs.flow_container import FLOW_CONTAINER_NAME
-from prefect_ecs_platform.prefect_api.job_template import JobTemplateSettings, build_base_job_template
 from tests.iam.simulator import evaluate
 from tests.moto.authorizations import authorizations_for
 from tests.moto.aws_calls import AwsCall, recording_aws_calls
-from tests.moto.aws_stack import AwsStack, create_stack, fargate_containers_without_memory
+from tests.moto.component_in_moto import DeployedStack, deploy_component
+from tests.moto.flow_runs import create_stack_pool
+from tests.moto.moto_patches import fargate_containers_without_memory
 from tests.moto.moto_server import aws_clients_pointed_at, moto_server
 
 pytestmark = pytest.mark.moto
 
 REGION = "us-east-1"
+OBSERVER_SETTINGS_PREFIX = "PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_"
 STACK = "moto-crash"
 CRASHES = "crashes"
 EXITS_CLEANLY = "exits-cleanly"
@@ -84,7 +84,7 @@ class EventsQueues:
 class Observed:
     """What happened to each flow run and to the queues once the observer had read the events."""
 
-    stack: AwsStack
+    stack: DeployedStack
     other_cluster_arn: str
     queues: EventsQueues
     #: The tasks as `describe_tasks(include=["TAGS"])` returned them after RunTask, by flow run label.
@@ -119,70 +119,22 @@ def matches_event_pattern(pattern: dict[str, Any], event: dict[str, Any]) -> boo
     return True
 
 
-def _create_events_queues(session: boto3.Session, stack: AwsStack) -> EventsQueues:
-    """The queue, DLQ, rule, target and queue policy of `aws.worker_service.create_worker_service`."""
+def _events_queues(session: boto3.Session, stack: DeployedStack) -> EventsQueues:
+    """The queue, DLQ and rule the stack registered, and a witness queue added as a second target of the rule."""
+    queue = stack.resource("aws:sqs/queue:Queue", f"{STACK}-task-events")
+    dead_letter = stack.resource("aws:sqs/queue:Queue", f"{STACK}-task-events-dlq")
+    rule = stack.resource("aws:cloudwatch/eventRule:EventRule", f"{STACK}-task-events")
     sqs = session.client("sqs")
-    dead_letter_url = sqs.create_queue(
-        QueueName=f"{STACK}-task-events-dlq", Attributes={"MessageRetentionPeriod": str(14 * 24 * 3600)}
-    )["QueueUrl"]
-    dead_letter_arn = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    queue_name = f"{STACK}-task-events"
-    queue_url = sqs.create_queue(
-        QueueName=queue_name,
-        Attributes={
-            "MessageRetentionPeriod": str(7 * 24 * 3600),
-            "VisibilityTimeout": "300",
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": 3}),
-            "SqsManagedSseEnabled": "true",
-        },
-    )["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     witness_url = sqs.create_queue(QueueName=f"{STACK}-task-events-witness")["QueueUrl"]
     witness_arn = sqs.get_queue_attributes(QueueUrl=witness_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-
-    events = session.client("events")
-    rule_arn = events.put_rule(
-        Name=f"{STACK}-task-events", EventPattern=json.dumps(task_state_event_pattern(stack.cluster_arn))
-    )["RuleArn"]
-    events.put_targets(
-        Rule=f"{STACK}-task-events",
-        Targets=[{"Id": "worker-queue", "Arn": queue_arn}, {"Id": "witness", "Arn": witness_arn}],
-    )
-    sqs.set_queue_attributes(
-        QueueUrl=queue_url,
-        Attributes={"Policy": json.dumps(events_queue_policy(queue_arn=queue_arn, rule_arn=rule_arn))},
-    )
+    session.client("events").put_targets(Rule=rule.id, Targets=[{"Id": "witness", "Arn": witness_arn}])
     return EventsQueues(
-        queue_name=queue_name,
-        queue_url=queue_url,
-        queue_arn=queue_arn,
-        dead_letter_url=dead_letter_url,
-        rule_arn=rule_arn,
+        queue_name=stack.outputs["events_queue_name"],
+        queue_url=queue.id,
+        queue_arn=queue.outputs["arn"],
+        dead_letter_url=dead_letter.id,
+        rule_arn=rule.outputs["arn"],
         witness_url=witness_url,
-    )
-
-
-def _worker_mode_settings(stack: AwsStack) -> JobTemplateSettings:
-    """The pool defaults of a worker-mode stack: the worker reaches AWS with its own task role."""
-    return JobTemplateSettings(
-        cluster_arn=stack.cluster_arn,
-        vpc_id=stack.vpc_id,
-        subnet_ids=stack.subnet_ids,
-        security_group_ids=[stack.security_group_id],
-        assign_public_ip=True,
-        execution_role_arn=stack.execution_role_arn,
-        task_role_arn=stack.task_role_arn,
-        image_uri=stack.image_uri,
-        cpu=256,
-        memory=512,
-        use_fargate_spot=True,
-        log_group_name=stack.log_group_name,
-        region=stack.region,
-        log_stream_prefix=f"{stack.name}-flows",
-        prefect_api_auth_string_secret_arn=stack.secret_arn,
-        aws_credentials_block_id=None,
     )
 
 
@@ -283,14 +235,11 @@ async def _wait_for_submission(client: PrefectClient, flow_run_ids: dict[str, uu
         await asyncio.sleep(POLL_SECONDS)
 
 
-async def _observe(session: boto3.Session, stack: AwsStack, other_cluster_arn: str, queues: EventsQueues) -> Observed:
+async def _observe(
+    session: boto3.Session, stack: DeployedStack, other_cluster_arn: str, queues: EventsQueues
+) -> Observed:
     async with get_client() as client:
-        pool = await client.create_work_pool(
-            WorkPoolCreate(
-                name=STACK, type="ecs", base_job_template=build_base_job_template(_worker_mode_settings(stack))
-            ),
-            overwrite=True,
-        )
+        pool = await create_stack_pool(client, stack)
         flow_id = await client.create_flow_from_name("moto-crash-flow")
         deployment_id = await client.create_deployment(
             flow_id=flow_id, name="crash-detection", work_pool_name=pool.name, entrypoint="flows/etl.py:etl"
@@ -401,13 +350,15 @@ def observed(prefect_api: None) -> Iterator[Observed]:
         recording_aws_calls() as aws_calls,
     ):
         aws_calls.own_clients(session, patch)
-        stack = create_stack(session, STACK, secret_name=f"{STACK}/prefect-api-auth-string")
+        stack = deploy_component(session, STACK, "worker")
         other_cluster_arn = session.client("ecs").create_cluster(clusterName=f"{STACK}-other")["cluster"]["clusterArn"]
-        queues = _create_events_queues(session, stack)
+        queues = _events_queues(session, stack)
 
-        # The worker container's environment (prefect_ecs_platform.aws.worker_service.worker_container).
-        patch.setenv("PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_ENABLED", "true")
-        patch.setenv(OBSERVER_QUEUE_SETTING, queues.queue_name)
+        # The observer's settings from the worker container's environment, as the component registered it;
+        # the rest of it (PREFECT_API_URL) would send this worker away from the test's server.
+        for variable in stack.worker_container["environment"]:
+            if variable["name"].startswith(OBSERVER_SETTINGS_PREFIX):
+                patch.setenv(variable["name"], variable["value"])
         # prefect-aws builds its observer once, at import, from the settings of that moment; a worker
         # process started with this environment builds it like this.
         settings = EcsObserverSettings()
@@ -455,7 +406,9 @@ def test_tasks_run_the_flow_container_in_the_stacks_cluster(observed: Observed) 
 
 def test_injected_events_have_the_shape_the_rule_pattern_matches(observed: Observed) -> None:
     """The stopped-task events are ECS task state changes of the stack's cluster, as the component's pattern asks."""
-    pattern = task_state_event_pattern(observed.stack.cluster_arn)
+    pattern = json.loads(
+        observed.stack.resource("aws:cloudwatch/eventRule:EventRule", f"{STACK}-task-events").inputs["eventPattern"]
+    )
     assert pattern == {
         "source": ["aws.ecs"],
         "detail-type": ["ECS Task State Change"],
@@ -522,25 +475,13 @@ NOT_EXERCISED_HERE = {
 }
 
 
-def _worker_policy(observed: Observed) -> dict[str, Any]:
-    stack = observed.stack
-    return worker_role_policy(
-        cluster_arn=stack.cluster_arn,
-        execution_role_arn=stack.execution_role_arn,
-        task_role_arn=stack.task_role_arn,
-        log_group_arn=f"arn:aws:logs:{REGION}:{stack.account}:log-group:{stack.log_group_name}",
-        events_queue_arn=f"arn:aws:sqs:{REGION}:{stack.account}:{observed.queues.queue_name}",
-        work_pool_name=STACK,
-    )
-
-
 def _worker_decisions(observed: Observed, policy: dict[str, Any]) -> list[str]:
     stack = observed.stack
     authorizations = authorizations_for(observed.aws_calls, region=REGION, account=stack.account)
     return evaluate(
         authorizations,
         {"worker": policy},
-        principal=f"arn:aws:iam::{stack.account}:role/{STACK}-worker",
+        principal=stack.submitter_arn,
         account_id=stack.account,
     )
 
@@ -555,14 +496,14 @@ def test_worker_and_observer_make_exactly_these_calls(observed: Observed) -> Non
 
 
 def test_every_worker_and_observer_call_is_allowed(observed: Observed) -> None:
-    """The worker role's document, as the component renders it, allows every recorded call."""
-    decisions = _worker_decisions(observed, _worker_policy(observed))
+    """The worker role's document, as the component registered it, allows every recorded call."""
+    decisions = _worker_decisions(observed, observed.stack.submitter_policy)
     assert set(decisions) == {"Allowed"}
 
 
 def test_every_worker_statement_is_needed_but_the_named_ones(observed: Observed) -> None:
     """Without any one statement, some recorded call is denied, except those whose need is named above."""
-    full = _worker_policy(observed)
+    full = observed.stack.submitter_policy
     unused = set()
     for index, statement in enumerate(full["Statement"]):
         without = {**full, "Statement": [s for i, s in enumerate(full["Statement"]) if i != index]}

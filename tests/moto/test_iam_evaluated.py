@@ -2,7 +2,7 @@
 
 A flow run of each mode is submitted and then cancelled by the real ECS worker against moto, every AWS call
 is recorded with moto's answer, and each call's authorisations (`tests/moto/authorizations.py`) are evaluated
-against the component's own rendered documents by the offline IAM simulator, which checks resources and
+against the documents the component registered by the offline IAM simulator, which checks resources and
 conditions as AWS does (moto checks neither).
 """
 
@@ -17,45 +17,19 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.settings import temporary_settings
 
-from prefect_ecs_platform.aws.iam_policies import run_flows_policy, worker_role_policy
 from tests.iam.simulator import Authorization, evaluate
 from tests.moto.authorizations import authorizations_for
 from tests.moto.aws_calls import AwsCall, recording_aws_calls
-from tests.moto.aws_stack import AwsStack, Mode, RunTaskRequests
+from tests.moto.component_in_moto import DeployedStack, Mode
 from tests.moto.flow_runs import WORKER_CREDENTIALS, create_stack_pools, submit_deployment_run
+from tests.moto.moto_patches import RunTaskRequests
 
 pytestmark = pytest.mark.moto
 
 
-def _log_group_arn(session: boto3.Session, name: str) -> str:
-    [group] = session.client("logs").describe_log_groups(logGroupNamePrefix=name)["logGroups"]
-    return str(group["arn"]).removesuffix(":*")
-
-
-def _policy(session: boto3.Session, stack: AwsStack, mode: Mode) -> dict[str, Any]:
-    """The document the component renders for the principal that submits this mode's runs."""
-    scope = {
-        "cluster_arn": stack.cluster_arn,
-        "execution_role_arn": stack.execution_role_arn,
-        "task_role_arn": stack.task_role_arn,
-        "work_pool_name": stack.name,
-    }
-    if mode == "push":
-        return run_flows_policy(**scope)
-    queue = f"arn:aws:sqs:{stack.region}:{stack.account}:{stack.name}-task-events"
-    return worker_role_policy(
-        **scope, log_group_arn=_log_group_arn(session, stack.log_group_name), events_queue_arn=queue
-    )
-
-
-def _principal(stack: AwsStack, mode: Mode) -> str:
-    kind = "user/prefect/push" if mode == "push" else "role/worker"
-    return f"arn:aws:iam::{stack.account}:{kind}-{stack.name}"
-
-
 @pytest.fixture(scope="module")
 def recorded(
-    aws: boto3.Session, stacks: dict[Mode, AwsStack], run_task_requests: RunTaskRequests, prefect_api: None
+    aws: boto3.Session, stacks: dict[Mode, DeployedStack], run_task_requests: RunTaskRequests, prefect_api: None
 ) -> Iterator[dict[Mode, list[AwsCall]]]:
     """Each mode's worker calls for one flow run, submitted and then cancelled."""
 
@@ -82,21 +56,17 @@ def recorded(
         yield runner.run(submit_and_cancel())
 
 
-def _authorizations(recorded: dict[Mode, list[AwsCall]], stack: AwsStack, mode: Mode) -> list[Authorization]:
+def _authorizations(recorded: dict[Mode, list[AwsCall]], stack: DeployedStack, mode: Mode) -> list[Authorization]:
     return authorizations_for(recorded[mode], region=stack.region, account=stack.account)
 
 
 def _decisions(
-    aws: boto3.Session,
-    stack: AwsStack,
-    mode: Mode,
-    authorizations: list[Authorization],
-    policy: dict[str, Any] | None = None,
+    stack: DeployedStack, authorizations: list[Authorization], policy: dict[str, Any] | None = None
 ) -> list[tuple[str, str, str]]:
     results = evaluate(
         authorizations,
-        {"component": policy or _policy(aws, stack, mode)},
-        principal=_principal(stack, mode),
+        {"component": policy or stack.submitter_policy},
+        principal=stack.submitter_arn,
         account_id=stack.account,
     )
     return [(a.action, a.resource, result) for a, result in zip(authorizations, results, strict=True)]
@@ -117,13 +87,13 @@ def test_submission_and_cancellation_make_exactly_these_calls(recorded: dict[Mod
 
 @pytest.mark.parametrize("mode", ["push", "worker"])
 def test_every_recorded_call_is_allowed(
-    aws: boto3.Session, stacks: dict[Mode, AwsStack], recorded: dict[Mode, list[AwsCall]], mode: Mode
+    stacks: dict[Mode, DeployedStack], recorded: dict[Mode, list[AwsCall]], mode: Mode
 ) -> None:
     """Each call, and each authorisation it implies (PassRole, TagResource at creation), is Allowed."""
     stack = stacks[mode]
     authorizations = _authorizations(recorded, stack, mode)
     assert {a.action for a in authorizations} >= {"iam:PassRole", "ecs:TagResource", "ecs:RunTask"}
-    denied = [d for d in _decisions(aws, stack, mode, authorizations) if d[2] != "Allowed"]
+    denied = [d for d in _decisions(stack, authorizations) if d[2] != "Allowed"]
     assert denied == []
 
 
@@ -164,8 +134,7 @@ def _other_role(a: Authorization) -> Authorization | None:
     ids=["another-cluster", "another-family", "another-role"],
 )
 def test_the_same_calls_elsewhere_are_denied(
-    aws: boto3.Session,
-    stacks: dict[Mode, AwsStack],
+    stacks: dict[Mode, DeployedStack],
     recorded: dict[Mode, list[AwsCall]],
     mode: Mode,
     elsewhere: Callable[[list[Authorization]], list[Authorization]],
@@ -175,11 +144,11 @@ def test_the_same_calls_elsewhere_are_denied(
     moved = elsewhere(_authorizations(recorded, stack, mode))
     assert moved
     # A deny, not an error: the simulator reports an unknown action, resource type or condition key as an error.
-    assert [d for d in _decisions(aws, stack, mode, moved) if d[2] != "ImplicitlyDenied"] == []
+    assert [d for d in _decisions(stack, moved) if d[2] != "ImplicitlyDenied"] == []
 
 
 def test_every_statement_of_the_push_user_is_needed(
-    aws: boto3.Session, stacks: dict[Mode, AwsStack], recorded: dict[Mode, list[AwsCall]]
+    stacks: dict[Mode, DeployedStack], recorded: dict[Mode, list[AwsCall]]
 ) -> None:
     """Without any one statement of the push user's policy, some recorded call is denied.
 
@@ -187,8 +156,8 @@ def test_every_statement_of_the_push_user_is_needed(
     """
     stack = stacks["push"]
     authorizations = _authorizations(recorded, stack, "push")
-    full = _policy(aws, stack, "push")
+    full = stack.submitter_policy
     for index, statement in enumerate(full["Statement"]):
         without = {**full, "Statement": [s for i, s in enumerate(full["Statement"]) if i != index]}
-        decisions = _decisions(aws, stack, "push", authorizations, policy=without)
+        decisions = _decisions(stack, authorizations, policy=without)
         assert any(result == "ImplicitlyDenied" for _, _, result in decisions), statement["Sid"]

@@ -21,14 +21,15 @@ from prefect.settings import temporary_settings
 
 from prefect_ecs_platform.inputs.fargate import fargate_size_problems
 from prefect_ecs_platform.inputs.problems import Problem
-from tests.moto.aws_stack import STACK_LABEL, AwsStack, Mode, RunTaskRequests
+from prefect_ecs_platform.platform import resource_tags
+from tests.moto.component_in_moto import DeployedStack, Mode
 from tests.moto.flow_runs import (
-    PUSH_BLOCK_ACCESS_KEY_ID,
     WORKER_CREDENTIALS,
     Submission,
     create_stack_pools,
     submit_deployment_run,
 )
+from tests.moto.moto_patches import RunTaskRequests
 
 pytestmark = pytest.mark.moto
 
@@ -46,7 +47,7 @@ class Scenario:
     env: dict[str, str] = field(default_factory=dict)
 
 
-# Pool defaults: push 512 CPU / 1024 MiB on demand, worker 256 / 512 on Spot (`aws_stack.template_settings`).
+# Pool defaults: push 512 CPU / 1024 MiB on demand, worker 256 / 512 on Spot (`component_in_moto.MODE_ARGS`).
 SCENARIOS: dict[str, Scenario] = {
     "push-pool-defaults": Scenario(mode="push", job_variables={}, spot=False, cpu=512, memory=1024),
     "push-spot-large": Scenario(
@@ -83,7 +84,7 @@ WITH_ENV = [name for name, scenario in SCENARIOS.items() if scenario.env]
 
 
 async def _submit_all(
-    stacks: dict[Mode, AwsStack], ecs_client: Any, run_task_requests: RunTaskRequests
+    stacks: dict[Mode, DeployedStack], ecs_client: Any, run_task_requests: RunTaskRequests
 ) -> dict[str, Submission]:
     async with get_client() as client:
         pools = await create_stack_pools(client, stacks)
@@ -108,7 +109,7 @@ async def _submit_all(
 
 @pytest.fixture(scope="module")
 def submissions(
-    aws: boto3.Session, stacks: dict[Mode, AwsStack], run_task_requests: RunTaskRequests, prefect_api: None
+    aws: boto3.Session, stacks: dict[Mode, DeployedStack], run_task_requests: RunTaskRequests, prefect_api: None
 ) -> dict[str, Submission]:
     """Every scenario's flow run, submitted once by the ECS worker to moto."""
     # A loop factory keeps the Runner from setting (and then clearing) the thread's current event
@@ -136,7 +137,7 @@ def submission(scenario_name: str, submissions: dict[str, Submission]) -> Submis
 
 
 @pytest.fixture
-def stack(scenario: Scenario, stacks: dict[Mode, AwsStack]) -> AwsStack:
+def stack(scenario: Scenario, stacks: dict[Mode, DeployedStack]) -> DeployedStack:
     """The stack whose pool the scenario's deployment is in."""
     return stacks[scenario.mode]
 
@@ -189,25 +190,27 @@ def test_cpu_only_override_keeps_pool_memory_and_fargate_rules_catch_it(
     ]
 
 
-def test_execution_role_is_the_stacks(submission: Submission, stack: AwsStack) -> None:
+def test_execution_role_is_the_stacks(submission: Submission, stack: DeployedStack) -> None:
     """The task definition's execution role is the stack's execution role."""
     assert submission.task_definition["executionRoleArn"] == stack.execution_role_arn
 
 
-def test_task_role_is_the_stacks(submission: Submission, stack: AwsStack) -> None:
+def test_task_role_is_the_stacks(submission: Submission, stack: DeployedStack) -> None:
     """The task moto recorded runs with the stack's task role."""
     assert submission.task["overrides"]["taskRoleArn"] == stack.task_role_arn
 
 
-def test_image_is_pinned_by_the_pushed_digest(submission: Submission, stack: AwsStack) -> None:
-    """The flow container's image is the stack's repository at the digest ECR reported."""
-    assert submission.flow_container["image"] == f"{stack.repository_uri}@{stack.image_digest}"
+def test_image_is_pinned_by_the_pushed_digest(submission: Submission, stack: DeployedStack, aws: boto3.Session) -> None:
+    """The flow container's image is the stack's repository at the digest ECR holds for the pushed image."""
+    repository_url = stack.outputs["repository_url"]
+    (image,) = aws.client("ecr").describe_images(repositoryName=repository_url.split("/", 1)[1])["imageDetails"]
+    assert submission.flow_container["image"] == f"{repository_url}@{image['imageDigest']}"
 
 
 # Logs
 
 
-def test_container_logs_to_the_stacks_log_group(submission: Submission, stack: AwsStack) -> None:
+def test_container_logs_to_the_stacks_log_group(submission: Submission, stack: DeployedStack) -> None:
     """The flow container sends its output with awslogs to the stack's group in the stack's region."""
     log_configuration = submission.flow_container["logConfiguration"]
     assert (
@@ -217,10 +220,10 @@ def test_container_logs_to_the_stacks_log_group(submission: Submission, stack: A
     ) == ("awslogs", stack.log_group_name, stack.region)
 
 
-def test_log_streams_use_the_stacks_prefix(submission: Submission, stack: AwsStack) -> None:
-    """The awslogs stream prefix is the stack's, not prefect-aws's per-deployment default."""
+def test_log_streams_use_the_stacks_prefix(submission: Submission, stack: DeployedStack) -> None:
+    """The awslogs stream prefix is the pool's name (here the stack's), not prefect-aws's per-deployment default."""
     options = submission.flow_container["logConfiguration"]["options"]
-    assert options["awslogs-stream-prefix"] == f"{stack.name}-flows"
+    assert options["awslogs-stream-prefix"] == stack.name
 
 
 def test_tasks_do_not_create_log_groups(submission: Submission) -> None:
@@ -240,7 +243,7 @@ def test_log_group_named_by_the_task_exists(submission: Submission, aws: boto3.S
 
 
 @pytest.mark.parametrize("scenario_name", PUSH, indirect=True)
-def test_api_key_is_a_container_secret(submission: Submission, stack: AwsStack) -> None:
+def test_api_key_is_a_container_secret(submission: Submission, stack: DeployedStack) -> None:
     """In push mode the flow container reads PREFECT_API_KEY from the stack's secret."""
     assert submission.flow_container["secrets"] == [{"name": "PREFECT_API_KEY", "valueFrom": stack.secret_arn}]
 
@@ -252,7 +255,7 @@ def test_api_key_is_not_in_the_environment(submission: Submission) -> None:
 
 
 @pytest.mark.parametrize("scenario_name", WORKER, indirect=True)
-def test_auth_string_is_a_container_secret(submission: Submission, stack: AwsStack) -> None:
+def test_auth_string_is_a_container_secret(submission: Submission, stack: DeployedStack) -> None:
     """In worker mode against a self-hosted server the container reads PREFECT_API_AUTH_STRING from the secret."""
     assert submission.flow_container["secrets"] == [{"name": "PREFECT_API_AUTH_STRING", "valueFrom": stack.secret_arn}]
 
@@ -267,11 +270,15 @@ def test_auth_string_is_not_in_the_environment(submission: Submission) -> None:
 
 
 @pytest.mark.parametrize("scenario_name", PUSH, indirect=True)
-def test_push_pool_reaches_aws_with_the_credentials_block(submission: Submission) -> None:
-    """The push pool's aws_credentials `$ref` resolves to the stack's AwsCredentials block."""
+def test_push_pool_reaches_aws_with_the_push_users_key(
+    submission: Submission, stack: DeployedStack, aws: boto3.Session
+) -> None:
+    """The push pool's aws_credentials `$ref` resolves to a block holding the key IAM issued to the push user."""
     credentials = submission.configuration.aws_credentials
     assert credentials is not None
-    assert credentials.aws_access_key_id == PUSH_BLOCK_ACCESS_KEY_ID
+    (user,) = stack.of_type("aws:iam/user:User")
+    keys = aws.client("iam").list_access_keys(UserName=user.id)["AccessKeyMetadata"]
+    assert [key["AccessKeyId"] for key in keys] == [credentials.aws_access_key_id]
 
 
 @pytest.mark.parametrize("scenario_name", WORKER, indirect=True)
@@ -285,13 +292,13 @@ def test_worker_pool_reaches_aws_with_the_workers_own_role(submission: Submissio
 # Network
 
 
-def test_task_runs_in_the_stacks_subnets(submission: Submission, stack: AwsStack) -> None:
+def test_task_runs_in_the_stacks_subnets(submission: Submission, stack: DeployedStack) -> None:
     """RunTask places the task in the stack's subnets."""
     awsvpc = submission.run_task_request["networkConfiguration"]["awsvpcConfiguration"]
     assert awsvpc["subnets"] == stack.subnet_ids
 
 
-def test_task_uses_the_stacks_security_group(submission: Submission, stack: AwsStack) -> None:
+def test_task_uses_the_stacks_security_group(submission: Submission, stack: DeployedStack) -> None:
     """RunTask attaches the stack's security group."""
     awsvpc = submission.run_task_request["networkConfiguration"]["awsvpcConfiguration"]
     assert awsvpc["securityGroups"] == [stack.security_group_id]
@@ -304,7 +311,7 @@ def test_public_ip_follows_the_stack(submission: Submission, scenario: Scenario)
 
 
 def test_task_network_interface_is_in_the_stacks_vpc(
-    submission: Submission, stack: AwsStack, aws: boto3.Session
+    submission: Submission, stack: DeployedStack, aws: boto3.Session
 ) -> None:
     """The network interface moto attached to the task is in the stack's VPC with its security group."""
     (attachment,) = submission.task["attachments"]
@@ -318,7 +325,7 @@ def test_task_network_interface_is_in_the_stacks_vpc(
     )
 
 
-def test_task_runs_in_the_stacks_cluster(submission: Submission, stack: AwsStack) -> None:
+def test_task_runs_in_the_stacks_cluster(submission: Submission, stack: DeployedStack) -> None:
     """The task moto recorded is in the stack's cluster."""
     assert submission.task["clusterArn"] == stack.cluster_arn
 
@@ -352,9 +359,10 @@ def test_on_demand_runs_use_launch_type_fargate(submission: Submission) -> None:
 # Tags and environment
 
 
-def test_stack_labels_become_task_tags(submission: Submission, stack: AwsStack) -> None:
-    """The pool's labels reach the task moto recorded as tags."""
-    assert {"key": STACK_LABEL, "value": stack.name} in submission.task["tags"]
+def test_stack_labels_become_task_tags(submission: Submission, stack: DeployedStack) -> None:
+    """The stack's tags, the pool's labels, reach the task moto recorded as tags."""
+    tags = {tag["key"]: tag["value"] for tag in submission.task["tags"]}
+    assert resource_tags(stack.name, {}).items() <= tags.items()
 
 
 def test_flow_run_id_is_a_task_tag(submission: Submission) -> None:

@@ -16,7 +16,8 @@ from moto import mock_aws
 from moto.ecs.models import ecs_backends
 
 from prefect_ecs_platform.aws.task_drain import TasksStillRunning, stop_tasks_and_wait
-from tests.moto.aws_stack import AwsStack, create_stack, fargate_containers_without_memory
+from tests.moto.component_in_moto import DeployedStack, deploy_component
+from tests.moto.moto_patches import fargate_containers_without_memory
 
 pytestmark = pytest.mark.moto
 
@@ -34,14 +35,15 @@ def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
 
 
 @pytest.fixture
-def stack(session: boto3.Session) -> AwsStack:
-    return create_stack(session, "data", secret_name="data/prefect-api-key")
+def stack(session: boto3.Session) -> DeployedStack:
+    """A push-mode stack deployed into moto by the component."""
+    return deploy_component(session, "data", "push")
 
 
-def _run(session: boto3.Session, stack: AwsStack, count: int, security_group_id: str | None = None) -> list[str]:
+def _run(session: boto3.Session, stack: DeployedStack, count: int, security_group_id: str | None = None) -> list[str]:
     ecs = session.client("ecs")
     definition = ecs.register_task_definition(
-        family="prefect_ecs-dev_run",
+        family="prefect_data_run",
         containerDefinitions=[{"name": "prefect", "image": stack.image_uri}],
         requiresCompatibilities=["FARGATE"],
         networkMode="awsvpc",
@@ -64,9 +66,11 @@ def _interfaces(session: boto3.Session, group_id: str) -> list[str]:
 class _EcsReleasing:
     """Plays ECS after StopTask: DEPROVISIONING on the first poll, then STOPPED with the interfaces released."""
 
-    def __init__(self, session: boto3.Session, stack: AwsStack) -> None:
+    def __init__(self, session: boto3.Session, stack: DeployedStack) -> None:
         self.session, self.stack, self.polls = session, stack, 0
-        self.tasks = ecs_backends[session.client("sts").get_caller_identity()["Account"]][REGION].tasks["data"]
+        self.tasks = ecs_backends[session.client("sts").get_caller_identity()["Account"]][REGION].tasks[
+            stack.outputs["cluster_name"]
+        ]
 
     def deprovisioning(self) -> None:
         for task in self.tasks.values():
@@ -88,7 +92,7 @@ class _EcsReleasing:
                             ec2.delete_network_interface(NetworkInterfaceId=detail["value"])
 
 
-def test_every_task_is_stopped_and_waited_for(session: boto3.Session, stack: AwsStack) -> None:
+def test_every_task_is_stopped_and_waited_for(session: boto3.Session, stack: DeployedStack) -> None:
     """All running tasks get StopTask; the call returns only once they are STOPPED and their interfaces gone."""
     started = _run(session, stack, 3)
     ecs_plays = _EcsReleasing(session, stack)
@@ -112,7 +116,7 @@ def test_every_task_is_stopped_and_waited_for(session: boto3.Session, stack: Aws
 
 
 def test_only_tasks_in_the_stacks_group_are_stopped_on_a_brought_cluster(
-    session: boto3.Session, stack: AwsStack
+    session: boto3.Session, stack: DeployedStack
 ) -> None:
     """On a shared cluster, tasks of other groups keep running."""
     other_group = session.client("ec2").create_security_group(
@@ -136,7 +140,7 @@ def test_only_tasks_in_the_stacks_group_are_stopped_on_a_brought_cluster(
     assert _interfaces(session, other_group) != []
 
 
-def test_interfaces_never_released_fail_at_the_deadline(session: boto3.Session, stack: AwsStack) -> None:
+def test_interfaces_never_released_fail_at_the_deadline(session: boto3.Session, stack: DeployedStack) -> None:
     """If ECS keeps an interface, the drain fails with what to do instead of letting destroy hang."""
     _run(session, stack, 1)
     with pytest.raises(TasksStillRunning, match="still hold network interfaces \\(eni-"):
@@ -145,7 +149,7 @@ def test_interfaces_never_released_fail_at_the_deadline(session: boto3.Session, 
         )
 
 
-def test_an_empty_cluster_is_left_at_once(session: boto3.Session, stack: AwsStack) -> None:
+def test_an_empty_cluster_is_left_at_once(session: boto3.Session, stack: DeployedStack) -> None:
     """No task, nothing to wait for."""
     polls: list[float] = []
     assert stop_tasks_and_wait(session.client("ecs"), session.client("ec2"), cluster=stack.cluster_arn,
