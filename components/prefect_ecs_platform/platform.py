@@ -9,6 +9,7 @@ import pulumi_aws as aws
 
 from prefect_ecs_platform.aws.cluster import Cluster, create_cluster
 from prefect_ecs_platform.aws.flow_image import create_flow_image
+from prefect_ecs_platform.aws.flow_task_definition import create_flow_task_definition
 from prefect_ecs_platform.aws.iam_roles import (
     FlowRunRoles,
     create_flow_run_roles,
@@ -116,6 +117,22 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         # Whatever starts a flow-run task (the worker service, the pool, a deployment) waits for these.
         runs_ready = [*cluster.ready, *roles.ready, *credentials.values]
 
+        task_definition_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        if not args.prefect_registers_task_definitions:
+            task_definition_arn = create_flow_task_definition(
+                name,
+                args,
+                image_uri=image.image_uri,
+                execution_role_arn=roles.execution_role_arn,
+                task_role_arn=roles.task_role_arn,
+                log_group_name=log_group.name,
+                region=region,
+                credentials=credentials,
+                cpu_architecture=cpu_architecture,
+                tags=tags,
+                opts=child,
+            ).arn
+
         access_key_id, secret_access_key, credentials_block_id = _push_credentials(
             name, args, cluster=cluster, roles=roles, region=region, tags=tags, opts=child
         )
@@ -173,6 +190,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
             region=region,
             credentials=credentials,
             aws_credentials_block_id=credentials_block_id,
+            task_definition_arn=task_definition_arn,
             cpu_architecture=cpu_architecture,
             tags=tags,
         )
@@ -181,6 +199,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
             args,
             base_job_template=self.base_job_template,
             image_uri=image.image_uri,
+            task_definition_arn=task_definition_arn,
             deployment_name_suffix=args.deployment_name_suffix,
             runs_ready=runs_ready,
             opts=child,
@@ -201,13 +220,13 @@ def _base_job_template(
     region: pulumi.Output[str],
     credentials: PrefectCredentials,
     aws_credentials_block_id: pulumi.Output[str | None],
+    task_definition_arn: pulumi.Output[str | None],
     cpu_architecture: str,
     tags: dict[str, str],
 ) -> pulumi.Output[dict[str, Any]]:
     """The pool's template, once every AWS value it names is known."""
     return pulumi.Output.all(
         cluster_arn=cluster_arn,
-        vpc_id=network.vpc_id,
         subnet_ids=network.subnet_ids,
         security_group_ids=network.security_group_ids,
         execution_role_arn=roles.execution_role_arn,
@@ -218,6 +237,7 @@ def _base_job_template(
         prefect_api_key_secret_arn=credentials.api_key_arn,
         prefect_api_auth_string_secret_arn=credentials.auth_string_arn,
         aws_credentials_block_id=aws_credentials_block_id,
+        task_definition_arn=task_definition_arn,
     ).apply(
         lambda resolved: build_base_job_template(
             JobTemplateSettings(
@@ -251,7 +271,12 @@ def _push_credentials(
         return none, none, none
     user = create_push_user(
         name,
-        policy=run_flows_policy_json(work_pool_name=args.work_pool_name, cluster_arn=cluster.arn, roles=roles),
+        policy=run_flows_policy_json(
+            work_pool_name=args.work_pool_name,
+            cluster_arn=cluster.arn,
+            roles=roles,
+            runs_use_the_stacks_task_definition=not args.prefect_registers_task_definitions,
+        ),
         tags=tags,
         opts=opts,
     )

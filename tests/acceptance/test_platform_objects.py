@@ -25,7 +25,6 @@ def component_template() -> dict[str, Any]:
     return build_base_job_template(
         JobTemplateSettings(
             cluster_arn="arn:aws:ecs:eu-west-1:123456789012:cluster/data-cluster",
-            vpc_id="vpc-0abc",
             subnet_ids=["subnet-a", "subnet-b"],
             security_group_ids=["sg-1"],
             assign_public_ip=False,

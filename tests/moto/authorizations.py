@@ -1,10 +1,12 @@
 """What AWS authorises for each recorded call: its action, resource ARN and condition keys, and the implied ones.
 
 Resource ARNs come from moto's answers (or the request's own names), never written by hand. Beyond the call's
-own action AWS also authorises `iam:PassRole` for every role a task definition or a RunTask override names
-(`iam:PassedToService` = ecs-tasks.amazonaws.com) and `ecs:TagResource` for tags given at creation
-(`ecs:CreateAction` = the creating call). A call with no mapping here fails the test, so a new call prefect-aws
-starts making cannot pass unevaluated.
+own action AWS also authorises `iam:PassRole` (`iam:PassedToService` = ecs-tasks.amazonaws.com) for every role a
+registered task definition or a RunTask override names, and, for RunTask, the execution and task roles of the
+task definition it runs (Amazon ECS developer guide, "Amazon ECS EventBridge IAM role": a principal running a
+task needs iam:PassRole for each task execution role, task role or task role override); and `ecs:TagResource`
+for tags given at creation (`ecs:CreateAction` = the creating call). A call with no mapping here fails the
+test, so a new call prefect-aws starts making cannot pass unevaluated.
 """
 
 from __future__ import annotations
@@ -88,9 +90,27 @@ MAPPINGS: dict[tuple[str, str], Callable[[AwsCall, str, str], Iterator[Authoriza
 }
 
 
+def _definition_roles(calls: list[AwsCall]) -> dict[str, tuple[str | None, str | None]]:
+    """The roles of every task definition the calls registered or described, by revision ARN."""
+    roles = {}
+    for call in calls:
+        definition = call.response.get("taskDefinition") if call.service == "ecs" else None
+        if definition:
+            roles[definition["taskDefinitionArn"]] = (definition.get("executionRoleArn"), definition.get("taskRoleArn"))
+    return roles
+
+
 def authorizations_for(calls: list[AwsCall], *, region: str, account: str) -> list[Authorization]:
     """Every authorisation the calls need; raises for a call this module does not know."""
     unknown = sorted({f"{c.service}:{c.operation}" for c in calls} - {f"{s}:{o}" for s, o in MAPPINGS})
     if unknown:
         raise AssertionError(f"calls with no IAM mapping (add one to tests/moto/authorizations.py): {unknown}")
-    return [a for call in calls for a in MAPPINGS[(call.service, call.operation)](call, region, account)]
+    definition_roles = _definition_roles(calls)
+    authorizations: list[Authorization] = []
+    for call in calls:
+        authorizations += MAPPINGS[(call.service, call.operation)](call, region, account)
+        if (call.service, call.operation) == ("ecs", "RunTask"):
+            for task in call.response["tasks"]:
+                # A revision the calls never registered or described would pass no role: the test must see it.
+                authorizations += _pass_roles(call, *definition_roles[task["taskDefinitionArn"]])
+    return authorizations

@@ -53,6 +53,15 @@ def worker_stack(aws: boto3.Session) -> DeployedStack:
 
 
 @pytest.fixture(scope="module")
+def switch_stacks(aws: boto3.Session) -> dict[Mode, DeployedStack]:
+    """Both modes with prefect_registers_task_definitions: prefect-aws registers, as without this platform."""
+    return {
+        mode: deploy_component(aws, f"own-{mode}", mode, prefect_registers_task_definitions=True)
+        for mode in ("push", "worker")
+    }
+
+
+@pytest.fixture(scope="module")
 def run_task_requests(aws: boto3.Session) -> Iterator[RunTaskRequests]:
     """Every RunTask request moto receives while the module runs."""
     with recording_run_task_requests() as recorded:

@@ -48,10 +48,28 @@ async def create_stack_pools(client: PrefectClient, stacks: dict[Mode, DeployedS
     return {mode: await create_stack_pool(client, stack) for mode, stack in stacks.items()}
 
 
-async def create_stack_pool(client: PrefectClient, stack: DeployedStack) -> WorkPool:
-    """`stack`'s pool as the component registered it, with the aws-credentials block it registered, if any."""
+async def create_stack_pool(
+    client: PrefectClient,
+    stack: DeployedStack,
+    *,
+    ignore_task_definition_arn: bool = False,
+    network_as_variables: bool = False,
+) -> WorkPool:
+    """`stack`'s pool as the component registered it, with the aws-credentials block it registered, if any.
+
+    `ignore_task_definition_arn` drops the template's `task_definition_arn` default: what a submitter that
+    ignores the variable would work from. `network_as_variables` gives the network the way prefect-aws's own
+    template takes it (`vpc_id` and `network_configuration`), not written into the request.
+    """
     # The bodies the providers send (`set_fields` undoes Pulumi's turning every integer into a float).
     pool = set_fields(unsecret(stack.work_pool.inputs), WORK_POOL_FIELDS)
+    variables = pool["base_job_template"]["variables"]["properties"]
+    if ignore_task_definition_arn:
+        variables["task_definition_arn"].pop("default")
+    if network_as_variables:
+        network = pool["base_job_template"]["job_configuration"]["task_run_request"].pop("networkConfiguration")
+        variables["network_configuration"]["default"] = network["awsvpcConfiguration"]
+        variables["vpc_id"]["default"] = stack.vpc_id
     block = stack.credentials_block
     if block is not None:
         fields = unsecret(block.inputs)

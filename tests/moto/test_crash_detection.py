@@ -487,11 +487,11 @@ def _worker_decisions(observed: Observed, policy: dict[str, Any]) -> list[str]:
 
 
 def test_worker_and_observer_make_exactly_these_calls(observed: Observed) -> None:
-    """Submission, cancellation and crash detection: the observer reads the queue and describes the task."""
+    """Submission, cancellation and crash detection: the worker runs the stack's task definition (no registration,
+    no EC2 lookup); the observer reads the queue and describes the task."""
     assert {f"{c.service}:{c.operation}" for c in observed.aws_calls} == {
-        "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ecs:RegisterTaskDefinition", "ecs:RunTask", "ecs:StopTask",
-        "ecs:DescribeTasks", "ecs:DescribeTaskDefinition", "sqs:GetQueueUrl", "sqs:ReceiveMessage",
-        "sqs:DeleteMessage",
+        "ecs:RunTask", "ecs:StopTask", "ecs:DescribeTasks", "ecs:DescribeTaskDefinition", "sqs:GetQueueUrl",
+        "sqs:ReceiveMessage", "sqs:DeleteMessage",
     }  # fmt: skip
 
 

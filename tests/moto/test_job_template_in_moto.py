@@ -22,7 +22,7 @@ from prefect.settings import temporary_settings
 from prefect_ecs_platform.inputs.fargate import fargate_size_problems
 from prefect_ecs_platform.inputs.problems import Problem
 from prefect_ecs_platform.platform import resource_tags
-from tests.moto.component_in_moto import DeployedStack, Mode
+from tests.moto.component_in_moto import MODE_ARGS, DeployedStack, Mode
 from tests.moto.flow_runs import (
     WORKER_CREDENTIALS,
     Submission,
@@ -162,20 +162,21 @@ def test_task_definition_uses_awsvpc(submission: Submission) -> None:
     assert submission.task_definition["networkMode"] == "awsvpc"
 
 
-def test_task_size_is_the_pool_default_or_the_deployment_override(submission: Submission, scenario: Scenario) -> None:
-    """The task definition's cpu/memory are the pool's defaults unless the deployment overrides them."""
+def test_task_definition_keeps_the_stacks_default_size(submission: Submission, scenario: Scenario) -> None:
+    """Every run starts from the stack's revision, sized by the stack's defaults, whatever the deployment asks."""
     definition = submission.task_definition
-    assert (int(definition["cpu"]), int(definition["memory"])) == (scenario.cpu, scenario.memory)
+    defaults = MODE_ARGS[scenario.mode]
+    assert (int(definition["cpu"]), int(definition["memory"])) == (defaults["cpu"], defaults["memory"])
 
 
 def test_task_size_is_one_fargate_accepts(submission: Submission) -> None:
-    """The task definition's cpu/memory pair passes Fargate's size rules."""
-    definition = submission.task_definition
-    assert fargate_size_problems(int(definition["cpu"]), int(definition["memory"])) == []
+    """The size the task runs with (RunTask's task-level overrides) passes Fargate's size rules."""
+    overrides = submission.task["overrides"]
+    assert fargate_size_problems(int(overrides["cpu"]), int(overrides["memory"])) == []
 
 
 def test_run_task_overrides_carry_the_same_task_size(submission: Submission, scenario: Scenario) -> None:
-    """The task-level cpu/memory overrides moto recorded equal the task's intended size."""
+    """The task-level cpu/memory overrides moto recorded are the pool's defaults unless the deployment's."""
     overrides = submission.task["overrides"]
     assert (overrides["cpu"], overrides["memory"]) == (str(scenario.cpu), str(scenario.memory))
 
@@ -184,8 +185,8 @@ def test_cpu_only_override_keeps_pool_memory_and_fargate_rules_catch_it(
     submissions: dict[str, Submission],
 ) -> None:
     """A deployment raising only cpu keeps the pool's memory, a pair moto runs but Fargate rejects."""
-    definition = submissions[CPU_ONLY_OVERRIDE].task_definition
-    assert fargate_size_problems(int(definition["cpu"]), int(definition["memory"])) == [
+    overrides = submissions[CPU_ONLY_OVERRIDE].task["overrides"]
+    assert fargate_size_problems(int(overrides["cpu"]), int(overrides["memory"])) == [
         Problem("memory", 1024, "with cpu=4096 Fargate accepts memory (MiB) 8192 to 30720 in steps of 1024")
     ]
 

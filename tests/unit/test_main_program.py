@@ -59,7 +59,12 @@ def test_dev_stack_is_cheap(pulumi_harness: PulumiHarness, monkeypatch: pytest.M
     out = run_main(pulumi_harness, "dev", monkeypatch, **{"prefect-ecs-platform:prefectApiKey": "pnu_dev"})
     values = defaults(out["template"])
     assert pulumi_harness.one("awsx:ec2:Vpc").inputs["natGateways"] == {"strategy": "None"}
-    assert values["network_configuration"]["assignPublicIp"] == "ENABLED"
+    assert (
+        out["template"]["job_configuration"]["task_run_request"]["networkConfiguration"]["awsvpcConfiguration"][
+            "assignPublicIp"
+        ]
+        == "ENABLED"
+    )
     assert (values["launch_type"], values["cpu"], values["memory"]) == ("FARGATE_SPOT", 512, 1024)
     assert pulumi_harness.one("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 7
     assert pulumi_harness.one("awsx:ecr:Repository").inputs["forceDelete"] is True
@@ -73,8 +78,15 @@ def test_prod_stack_is_private_and_on_demand(pulumi_harness: PulumiHarness, monk
     out = run_main(pulumi_harness, "prod", monkeypatch, **{"prefect-ecs-platform:prefectApiKey": "pnu_prod"})
     values = defaults(out["template"])
     assert pulumi_harness.one("awsx:ec2:Vpc").inputs["natGateways"] == {"strategy": "Single"}
-    assert values["network_configuration"]["assignPublicIp"] == "DISABLED"
-    assert values["network_configuration"]["subnets"] == ["subnet-priv-a", "subnet-priv-b"]
+    assert (
+        out["template"]["job_configuration"]["task_run_request"]["networkConfiguration"]["awsvpcConfiguration"][
+            "assignPublicIp"
+        ]
+        == "DISABLED"
+    )
+    assert out["template"]["job_configuration"]["task_run_request"]["networkConfiguration"]["awsvpcConfiguration"][
+        "subnets"
+    ] == ["subnet-priv-a", "subnet-priv-b"]
     assert (values["launch_type"], values["cpu"], values["memory"]) == ("FARGATE", 1024, 2048)
     assert pulumi_harness.one("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 30
     assert pulumi_harness.registration("awsx:ecr:Repository", "data-flows").retain_on_delete is True
@@ -109,3 +121,22 @@ def test_missing_key_for_cloud_fails_before_any_resource(
     with pytest.raises(Exception, match="prefectApiKey"):
         run_main(pulumi_harness, "dev", monkeypatch)
     assert pulumi_harness.resources == []
+
+
+@pytest.mark.parametrize("switch", ["false", "true"])
+def test_the_registration_switch_is_a_stack_key(
+    pulumi_harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch, switch: str
+) -> None:
+    """prefectRegistersTaskDefinitions decides whether the stack registers the flow-run task definition."""
+    out = run_main(
+        pulumi_harness,
+        "dev",
+        monkeypatch,
+        **{
+            "prefect-ecs-platform:prefectApiKey": "pnu_dev",
+            "prefect-ecs-platform:prefectRegistersTaskDefinitions": switch,
+        },
+    )
+    registered = [r.name for r in pulumi_harness.of_type("aws:ecs/taskDefinition:TaskDefinition")]
+    assert registered == ([] if switch == "true" else ["data-flow-runs"])
+    assert (defaults(out["template"])["task_definition_arn"] is None) == (switch == "true")

@@ -88,6 +88,15 @@ def deploy(harness: PulumiHarness, **overrides: Any) -> dict[str, Any]:
     return harness.run(program)
 
 
+def template_network(outputs: dict[str, Any]) -> dict[str, Any]:
+    """The network the pool's template writes into every RunTask request."""
+    return dict(
+        outputs["base_job_template"]["job_configuration"]["task_run_request"]["networkConfiguration"][
+            "awsvpcConfiguration"
+        ]
+    )
+
+
 def template_defaults(outputs: dict[str, Any]) -> dict[str, Any]:
     return {k: v.get("default") for k, v in outputs["base_job_template"]["variables"]["properties"].items()}
 
@@ -262,7 +271,7 @@ def test_new_private_vpc_uses_one_nat_gateway(pulumi_harness: PulumiHarness) -> 
     assert vpc.inputs["natGateways"] == {"strategy": "Single"}
     assert [spec["type"] for spec in vpc.inputs["subnetSpecs"]] == ["Public", "Private"]
     assert vpc.inputs["enableDnsHostnames"] is True
-    network = template_defaults(outputs)["network_configuration"]
+    network = template_network(outputs)
     assert network == {
         "subnets": ["subnet-priv-a", "subnet-priv-b"],
         "securityGroups": ["sg-data-tasks"],
@@ -276,7 +285,7 @@ def test_new_public_vpc_has_no_nat_and_public_ips(pulumi_harness: PulumiHarness)
     vpc = pulumi_harness.one("awsx:ec2:Vpc")
     assert vpc.inputs["natGateways"] == {"strategy": "None"}
     assert [spec["type"] for spec in vpc.inputs["subnetSpecs"]] == ["Public"]
-    network = template_defaults(outputs)["network_configuration"]
+    network = template_network(outputs)
     assert network["subnets"] == ["subnet-pub-a", "subnet-pub-b"]
     assert network["assignPublicIp"] == "ENABLED"
 
@@ -298,8 +307,7 @@ def test_brought_network_is_used_instead_of_created(pulumi_harness: PulumiHarnes
     )
     assert pulumi_harness.of_type("awsx:ec2:Vpc") == []
     assert pulumi_harness.of_type("aws:ec2/securityGroup:SecurityGroup") == []
-    assert template_defaults(outputs)["vpc_id"] == "vpc-mine"
-    assert template_defaults(outputs)["network_configuration"] == {
+    assert template_network(outputs) == {
         "subnets": ["subnet-1", "subnet-2"],
         "securityGroups": ["sg-mine"],
         "assignPublicIp": "DISABLED",

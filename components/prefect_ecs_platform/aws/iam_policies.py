@@ -10,17 +10,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from prefect_ecs_platform.inputs.arns import parse_arn
+from prefect_ecs_platform.inputs.flow_container import flow_run_family, registered_family_prefix
 
 PolicyDocument = dict[str, Any]
-
-#: prefect-aws names the task definitions it registers `prefect_<work pool>_<deployment id>` (ECS_DEFAULT_FAMILY).
-FLOW_RUN_FAMILY_PREFIX = "prefect_"
 
 #: Statements on `"*"`, each with why: AWS defines no resource type for their actions (Service Authorization
 #: Reference, checked against the simulator's IAM data in tests/iam).
 WILDCARD_STATEMENTS: Mapping[str, str] = {
     "EcrAuthorizationTokenIsAccountWide": "ecr:GetAuthorizationToken has no resource type: the token is per registry",
-    "Ec2DescribeAcceptsOnlyWildcard": "ec2:DescribeVpcs and ec2:DescribeSubnets have no resource type",
+    "DescribeTaskDefinitionsAcceptOnlyWildcard": "ecs:DescribeTaskDefinition has no resource type",
     "DescribeAndDeregisterTaskDefinitionsAcceptOnlyWildcard": "ecs:DescribeTaskDefinition and "
     "ecs:DeregisterTaskDefinition have no resource type",
 }
@@ -78,40 +76,62 @@ def run_flows_policy(
     execution_role_arn: str,
     task_role_arn: str,
     work_pool_name: str,
+    runs_use_the_stacks_task_definition: bool = True,
+    runs_may_register: bool = True,
 ) -> PolicyDocument:
     """What submitting and cancelling flow runs on this cluster needs (the push user's whole policy).
 
     Prefect's provisioner grants its IAM user ec2, ecs and logs actions on `"*"`, including
-    CreateSecurityGroup and CreateCluster. This stack creates the network and cluster itself, so the
-    submitter only describes the network, registers this pool's task definitions, runs, describes and stops
-    tasks on this cluster, and passes these two roles to ECS: the calls prefect-aws's worker makes to submit
-    and cancel (recorded in tests/moto/test_iam_evaluated.py). Reading logs and task definitions is the
-    observer's, which only the hybrid worker runs (`worker_role_policy`).
+    CreateSecurityGroup and CreateCluster. This stack creates the network, the cluster and the flow-run task
+    definition itself and writes the network into the template, so the submitter only reads the stack's task
+    definition (`runs_use_the_stacks_task_definition`), runs it, describes and stops tasks on this cluster, and
+    passes the task definition's two roles to ECS: the calls prefect-aws's worker makes (recorded in
+    tests/moto/test_iam_evaluated.py). With `runs_may_register` it may also register task definitions of the
+    families prefect-aws names for this pool, and run those: where prefect-aws builds them (the switch), or as
+    push mode's fallback, because whether Prefect Cloud's submitter honours `task_definition_arn` is not public.
     """
     cluster = parse_arn(cluster_arn)
     cluster_name = cluster.resource.removeprefix("cluster/")
     ecs_prefix = f"arn:{cluster.partition}:ecs:{cluster.region}:{cluster.account}"
     on_this_cluster = {"ArnEquals": {"ecs:cluster": cluster_arn}}
-    this_pools_families = f"{ecs_prefix}:task-definition/{FLOW_RUN_FAMILY_PREFIX}{work_pool_name}_*"
-    return _document(
-        [
-            {"Sid": "Ec2DescribeAcceptsOnlyWildcard", "Effect": "Allow",
-             "Action": ["ec2:DescribeVpcs", "ec2:DescribeSubnets"], "Resource": "*"},
-            {"Sid": "RegisterThisPoolsTaskDefinitions", "Effect": "Allow", "Action": "ecs:RegisterTaskDefinition",
-             "Resource": this_pools_families},
-            {"Sid": "RunThisPoolsTasksOnThisCluster", "Effect": "Allow", "Action": "ecs:RunTask",
-             "Resource": this_pools_families, "Condition": on_this_cluster},
-            {"Sid": "ManageTasksOnThisCluster", "Effect": "Allow",
-             "Action": ["ecs:DescribeTasks", "ecs:StopTask"],
-             "Resource": f"{ecs_prefix}:task/{cluster_name}/*", "Condition": on_this_cluster},
-            {"Sid": "TagTasksAndDefinitionsAtCreation", "Effect": "Allow", "Action": "ecs:TagResource",
-             "Resource": [f"{ecs_prefix}:task/{cluster_name}/*", this_pools_families],
-             "Condition": {"StringEquals": {"ecs:CreateAction": ["RunTask", "RegisterTaskDefinition"]}}},
-            {"Sid": "PassOnlyTheFlowRunRoles", "Effect": "Allow", "Action": "iam:PassRole",
-             "Resource": [execution_role_arn, task_role_arn],
-             "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
-        ]
-    )  # fmt: skip
+    tasks = f"{ecs_prefix}:task/{cluster_name}/*"
+    stacks_family = f"{ecs_prefix}:task-definition/{flow_run_family(work_pool_name)}:*"
+    registered_families = f"{ecs_prefix}:task-definition/{registered_family_prefix(work_pool_name)}*"
+    runnable = [stacks_family] if runs_use_the_stacks_task_definition else []
+    statements: list[dict[str, Any]] = []
+    if runs_use_the_stacks_task_definition:
+        statements.append(
+            {"Sid": "DescribeTaskDefinitionsAcceptOnlyWildcard", "Effect": "Allow",
+             "Action": "ecs:DescribeTaskDefinition", "Resource": "*"}
+        )  # fmt: skip
+    if runs_may_register:
+        sid = "RegisterThisPoolsTaskDefinitions"
+        if runs_use_the_stacks_task_definition:
+            sid += "IfPrefectCloudIgnoresTheStacks"
+        statements.append(
+            {"Sid": sid, "Effect": "Allow", "Action": "ecs:RegisterTaskDefinition", "Resource": registered_families}
+        )
+        runnable.append(registered_families)
+    tag_actions = ["RunTask", *(["RegisterTaskDefinition"] if runs_may_register else [])]
+    statements += [
+        {"Sid": "RunThisPoolsTasksOnThisCluster", "Effect": "Allow", "Action": "ecs:RunTask",
+         "Resource": _one_or_list(runnable), "Condition": on_this_cluster},
+        {"Sid": "ManageTasksOnThisCluster", "Effect": "Allow",
+         "Action": ["ecs:DescribeTasks", "ecs:StopTask"], "Resource": tasks, "Condition": on_this_cluster},
+        {"Sid": "TagTasksAndDefinitionsAtCreation" if runs_may_register else "TagTasksAtCreation",
+         "Effect": "Allow", "Action": "ecs:TagResource",
+         "Resource": [tasks, registered_families] if runs_may_register else tasks,
+         "Condition": {"StringEquals": {"ecs:CreateAction": _one_or_list(tag_actions)}}},
+        # RunTask passes the task definition's roles (and the task role override) to ECS.
+        {"Sid": "PassOnlyTheFlowRunRoles", "Effect": "Allow", "Action": "iam:PassRole",
+         "Resource": [execution_role_arn, task_role_arn],
+         "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
+    ]  # fmt: skip
+    return _document(statements)
+
+
+def _one_or_list(values: list[str]) -> str | list[str]:
+    return values[0] if len(values) == 1 else values
 
 
 def custom_statements_policy(statements: Sequence[Mapping[str, Any]]) -> PolicyDocument:
@@ -127,23 +147,31 @@ def worker_role_policy(
     log_group_arn: str,
     events_queue_arn: str,
     work_pool_name: str,
+    runs_may_register: bool = False,
 ) -> PolicyDocument:
-    """The ECS worker's task role: what the push user may do, plus what prefect-aws's observer does.
+    """The ECS worker's task role: what submitting needs, plus what prefect-aws's observer does.
 
-    The observer (prefect_aws/observers/ecs.py) reads this cluster's task-state events from the queue (and
-    extends a message's visibility while handling it), describes the stopped task and its definition,
-    forwards the CloudWatch logs of a run that crashed before reaching Prefect (`forward_crashed_run_logs`,
-    on by default) and, for runs with `auto_deregister_task_definition`, deregisters the definition.
+    The worker runs the stack's task definition and registers none, unless `runs_may_register` (the switch
+    that lets prefect-aws build them). The observer (prefect_aws/observers/ecs.py) reads this cluster's
+    task-state events from the queue (and extends a message's visibility while handling it), describes the
+    stopped task and its definition, forwards the CloudWatch logs of a run that crashed before reaching Prefect
+    (`forward_crashed_run_logs`, on by default) and, for runs prefect-aws registered with
+    `auto_deregister_task_definition`, deregisters the definition.
     """
     document = run_flows_policy(
         cluster_arn=cluster_arn,
         execution_role_arn=execution_role_arn,
         task_role_arn=task_role_arn,
         work_pool_name=work_pool_name,
+        runs_use_the_stacks_task_definition=not runs_may_register,
+        runs_may_register=runs_may_register,
     )
+    if runs_may_register:
+        document["Statement"].append(
+            {"Sid": "DescribeAndDeregisterTaskDefinitionsAcceptOnlyWildcard", "Effect": "Allow",
+             "Action": ["ecs:DescribeTaskDefinition", "ecs:DeregisterTaskDefinition"], "Resource": "*"}
+        )  # fmt: skip
     document["Statement"] += [
-        {"Sid": "DescribeAndDeregisterTaskDefinitionsAcceptOnlyWildcard", "Effect": "Allow",
-         "Action": ["ecs:DescribeTaskDefinition", "ecs:DeregisterTaskDefinition"], "Resource": "*"},
         {"Sid": "ReadFlowRunLogs", "Effect": "Allow", "Action": "logs:GetLogEvents",
          "Resource": f"{log_group_arn}:log-stream:*"},
         {"Sid": "ConsumeTaskStateEvents", "Effect": "Allow",

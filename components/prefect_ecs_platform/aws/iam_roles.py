@@ -137,8 +137,13 @@ def run_flows_policy_json(
     work_pool_name: str,
     cluster_arn: pulumi.Output[str],
     roles: FlowRunRoles,
+    runs_use_the_stacks_task_definition: bool,
 ) -> pulumi.Output[str]:
-    """The run-flows policy as JSON, once the ARNs it is scoped to are known."""
+    """The push user's run-flows policy as JSON, once the ARNs it is scoped to are known.
+
+    It may always register this pool's task definitions: as the switch's way, or as the fallback for a Prefect
+    Cloud submitter that ignores `task_definition_arn`.
+    """
     return pulumi.Output.all(cluster_arn, roles.execution_role_arn, roles.task_role_arn).apply(
         lambda values: _to_json(
             run_flows_policy(
@@ -146,6 +151,8 @@ def run_flows_policy_json(
                 execution_role_arn=values[1],
                 task_role_arn=values[2],
                 work_pool_name=work_pool_name,
+                runs_use_the_stacks_task_definition=runs_use_the_stacks_task_definition,
+                runs_may_register=True,
             )
         )
     )

@@ -25,6 +25,16 @@ class PrefectCredentials:
         return pulumi.Output.all(self.api_key_arn, self.auth_string_arn).apply(lambda arns: [a for a in arns if a])
 
 
+def credential_secrets(api_key_arn: str | None, auth_string_arn: str | None) -> list[dict[str, str]]:
+    """A container definition's `secrets`: the Prefect credentials, read by ECS at start, never in the environment."""
+    secrets = []
+    if api_key_arn:
+        secrets.append({"name": "PREFECT_API_KEY", "valueFrom": api_key_arn})
+    if auth_string_arn:
+        secrets.append({"name": "PREFECT_API_AUTH_STRING", "valueFrom": auth_string_arn})
+    return secrets
+
+
 def create_credential_secret(
     resource_name: str,
     value: pulumi.Input[str],

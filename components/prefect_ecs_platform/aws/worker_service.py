@@ -18,7 +18,7 @@ import pulumi_aws as aws
 from prefect_ecs_platform.aws.flow_image import FlowImage, brought_image
 from prefect_ecs_platform.aws.iam_policies import events_queue_policy, worker_role_policy
 from prefect_ecs_platform.aws.iam_roles import create_execution_role, ecs_tasks_trust
-from prefect_ecs_platform.aws.secrets import PrefectCredentials
+from prefect_ecs_platform.aws.secrets import PrefectCredentials, credential_secrets
 from prefect_ecs_platform.aws.worker_rollout import rollout_hook
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 
@@ -59,11 +59,6 @@ def worker_container(
     auth_string_secret_arn: str | None,
 ) -> dict[str, Any]:
     """The worker's container definition, as ECS takes it. Credentials only ever arrive as ECS secrets."""
-    secrets = []
-    if api_key_secret_arn:
-        secrets.append({"name": "PREFECT_API_KEY", "valueFrom": api_key_secret_arn})
-    if auth_string_secret_arn:
-        secrets.append({"name": "PREFECT_API_AUTH_STRING", "valueFrom": auth_string_secret_arn})
     health_probe = (
         f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{WORKER_HEALTH_PORT}/health', timeout=5)"
     )
@@ -79,7 +74,7 @@ def worker_container(
             # The observer otherwise infers the region from its environment; the queue is in the stack's.
             {"name": "PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_SQS_QUEUE_REGION", "value": region},
         ],
-        "secrets": secrets,
+        "secrets": credential_secrets(api_key_secret_arn, auth_string_secret_arn),
         "healthCheck": {
             "command": ["CMD", "python", "-c", health_probe],
             "interval": 30,
@@ -193,6 +188,7 @@ def create_worker_service(
                     log_group_arn=v[3],
                     events_queue_arn=v[4],
                     work_pool_name=args.work_pool_name,
+                    runs_may_register=args.prefect_registers_task_definitions,
                 ),
                 sort_keys=True,
             )

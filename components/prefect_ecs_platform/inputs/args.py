@@ -125,6 +125,13 @@ class PrefectEcsPlatformArgs:
     task_role_statements: Sequence[Mapping[str, Any]] = ()
     """Extra IAM statements (`Effect`, `Action`, `Resource`, ...) for the created task role."""
 
+    prefect_registers_task_definitions: bool = False
+    """Let prefect-aws register a task definition for each deployment at run time, as it does by default, instead
+    of running the one task definition this stack registers. Turn it on only for deployments with their own
+    `image` job variable: runs then need permission to register (restored to the submitting principals), may
+    fail when several start together ("Too many concurrent attempts to create a new revision"), and leave
+    revisions behind after `pulumi destroy`."""
+
     ecr_retain_on_destroy: bool = False
     """Keep the ECR repository and its images in AWS when the stack is destroyed (Pulumi forgets it);
     otherwise `pulumi destroy` deletes the repository with every image in it."""

@@ -18,7 +18,7 @@ from prefect_ecs_platform.inputs.arns import parse_arn
 from prefect_ecs_platform.inputs.deployment_validation import deployment_problems
 from prefect_ecs_platform.inputs.fargate import fargate_size_problems
 from prefect_ecs_platform.inputs.flow_container import DIGEST_PINNED_ALLOWED, is_digest_pinned
-from prefect_ecs_platform.inputs.job_variables import template_variable_names
+from prefect_ecs_platform.inputs.job_variables import platform_job_variables, template_variable_names
 from prefect_ecs_platform.inputs.problems import Problem
 
 #: Retention values CloudWatch Logs accepts (0 = never expire).
@@ -309,6 +309,9 @@ def args_problems(name: str, args: PrefectEcsPlatformArgs) -> list[Problem]:
         *statement_problems(args.task_role_statements),
         *tag_problems(args.tags),
         *deployment_problems(
-            args.deployments, project_root=Path(args.project_root), template_variables=template_variable_names()
+            args.deployments,
+            project_root=Path(args.project_root),
+            template_variables=template_variable_names(),
+            platform_variables=platform_job_variables(args.prefect_registers_task_definitions),
         ),
     ]

@@ -35,19 +35,23 @@ _ALLOWED_BY_SCHEDULE_FIELD = {
 
 
 def deployment_problems(
-    deployments: Sequence[DeploymentArgs], *, project_root: Path, template_variables: Collection[str]
+    deployments: Sequence[DeploymentArgs],
+    *,
+    project_root: Path,
+    template_variables: Collection[str],
+    platform_variables: Mapping[str, str] = PLATFORM_JOB_VARIABLES,
 ) -> list[Problem]:
     """Everything wrong with `deployments`, checked against the flows' source and the pool's template variables.
 
     `project_root` is the directory entrypoints are relative to; `template_variables` are the names under the
-    work pool's `base_job_template["variables"]["properties"]`.
+    work pool's `base_job_template["variables"]["properties"]`; `platform_variables` those the platform sets itself.
     """
     problems = _unique_name_problems(deployments)
     for index, deployment in enumerate(deployments):
         prefix = f"deployments[{index}]"
         problems += _field_problems(deployment, prefix)
         problems += _size_problems(deployment, prefix)
-        problems += _job_variable_problems(deployment, prefix, template_variables)
+        problems += _job_variable_problems(deployment, prefix, template_variables, platform_variables)
         problems += _schedule_problems(deployment, prefix)
         problems += _flow_problems(deployment, prefix, project_root)
     return problems
@@ -119,15 +123,18 @@ def _size_problems(deployment: DeploymentArgs, prefix: str) -> list[Problem]:
 
 
 def _job_variable_problems(
-    deployment: DeploymentArgs, prefix: str, template_variables: Collection[str]
+    deployment: DeploymentArgs,
+    prefix: str,
+    template_variables: Collection[str],
+    platform_variables: Mapping[str, str],
 ) -> list[Problem]:
     if not isinstance(deployment.job_variables, Mapping):
         return []
     problems = []
-    declared = ", ".join(sorted(set(template_variables) - set(PLATFORM_JOB_VARIABLES)))
+    declared = ", ".join(sorted(set(template_variables) - set(platform_variables)))
     for key, value in deployment.job_variables.items():
-        if key in PLATFORM_JOB_VARIABLES:
-            problems.append(Problem(f"{prefix}.job_variables.{key}", value, PLATFORM_JOB_VARIABLES[key]))
+        if key in platform_variables:
+            problems.append(Problem(f"{prefix}.job_variables.{key}", value, platform_variables[key]))
         elif key not in template_variables:
             problems.append(
                 Problem(f"{prefix}.job_variables", key, f"variables the work pool's job template declares: {declared}")

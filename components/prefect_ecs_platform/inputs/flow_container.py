@@ -19,3 +19,18 @@ def is_digest_pinned(image_uri: str) -> bool:
 def flow_log_stream_prefix(work_pool_name: str) -> str:
     """The awslogs stream prefix of the pool's flow runs: its name, minus what CloudWatch refuses (`:` and `*`)."""
     return work_pool_name.replace(":", "-").replace("*", "-")
+
+
+def _family_safe(work_pool_name: str) -> str:
+    # ECS family names take letters, digits, hyphens and underscores.
+    return re.sub(r"[^A-Za-z0-9_-]", "-", work_pool_name)
+
+
+def flow_run_family(work_pool_name: str) -> str:
+    """The family of the flow-run task definition the stack registers for the pool."""
+    return f"prefect_{_family_safe(work_pool_name)}"
+
+
+def registered_family_prefix(work_pool_name: str) -> str:
+    """How the families prefect-aws registers for the pool begin: `prefect_<pool>_<deployment id>`."""
+    return f"prefect_{work_pool_name}_"

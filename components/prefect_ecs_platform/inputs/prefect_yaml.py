@@ -30,7 +30,7 @@ from prefect.cli.deploy._models import DeploymentConfig, PrefectYamlModel, RawSc
 from pydantic_core import to_jsonable_python
 
 from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs, ScheduleArgs
-from prefect_ecs_platform.inputs.job_variables import PLATFORM_JOB_VARIABLES
+from prefect_ecs_platform.inputs.job_variables import platform_job_variables
 from prefect_ecs_platform.inputs.problems import InvalidInputError, Problem, raise_if_any
 
 #: Applies an override to every deployment, before the overrides naming one.
@@ -69,6 +69,7 @@ def load_prefect_yaml(
     *,
     stack: str | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    prefect_registers_task_definitions: bool = False,
 ) -> list[DeploymentArgs]:
     """Read the deployments of a prefect.yaml and apply `overrides` (the stack's, named `stack` in messages).
 
@@ -92,7 +93,9 @@ def load_prefect_yaml(
         raise InvalidInputError(problems) from exc
     deployments = []
     for index, (config, item) in enumerate(zip(model.deployments, raw_deployments, strict=True)):
-        deployment, found = _deployment(config, item, f"{path.name}:deployments[{index}]", templated)
+        deployment, found = _deployment(
+            config, item, f"{path.name}:deployments[{index}]", templated, prefect_registers_task_definitions
+        )
         problems += found
         if deployment is not None:
             deployments.append(deployment)
@@ -183,7 +186,11 @@ def _format_loc(loc: list[int | str]) -> str:
 
 
 def _deployment(
-    config: DeploymentConfig, item: Mapping[str, Any], field: str, templated: set[str]
+    config: DeploymentConfig,
+    item: Mapping[str, Any],
+    field: str,
+    templated: set[str],
+    prefect_registers_task_definitions: bool,
 ) -> tuple[DeploymentArgs | None, list[Problem]]:
     problems = [
         Problem(
@@ -204,7 +211,12 @@ def _deployment(
             problems.append(Problem(f"{field}.{key}", getattr(config, key), "a non-empty string"))
     schedules, found = _schedules(config, item, field)
     problems += found
-    job_variables, work_queue_name, found = _work_pool(config.work_pool, item.get("work_pool"), f"{field}.work_pool")
+    job_variables, work_queue_name, found = _work_pool(
+        config.work_pool,
+        item.get("work_pool"),
+        f"{field}.work_pool",
+        platform_job_variables(prefect_registers_task_definitions),
+    )
     problems += found
     concurrency_limit = config.concurrency_limit
     if concurrency_limit is not None and not isinstance(concurrency_limit, int):
@@ -247,7 +259,7 @@ def _deployment(
 
 
 def _work_pool(
-    config: WorkPoolConfig | None, item: Any, field: str
+    config: WorkPoolConfig | None, item: Any, field: str, platform_variables: Mapping[str, str]
 ) -> tuple[dict[str, Any], str | None, list[Problem]]:
     if config is None or not isinstance(item, Mapping):
         return {}, None, []
@@ -260,9 +272,9 @@ def _work_pool(
         problems.append(
             Problem(f"{field}.name", config.name, "no work pool name; every deployment runs in the platform's pool")
         )
-    if "image" in config.job_variables:
+    if "image" in config.job_variables and "image" in platform_variables:
         problems.append(
-            Problem(f"{field}.job_variables.image", config.job_variables["image"], PLATFORM_JOB_VARIABLES["image"])
+            Problem(f"{field}.job_variables.image", config.job_variables["image"], platform_variables["image"])
         )
     # cpu and memory become the deployment's fields so they are checked as a Fargate pair.
     return dict(config.job_variables), config.work_queue_name, problems

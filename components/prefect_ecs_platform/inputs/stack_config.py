@@ -60,6 +60,7 @@ class StackConfig(BaseModel):
     log_retention_days: int = 30
     container_insights: bool = False
     task_role_policy_arns: list[str] = Field(default_factory=list)
+    prefect_registers_task_definitions: bool = False
     ecr_retain_on_destroy: bool = False
     ecr_keep_images: int = 20
     tags: dict[str, str] = Field(default_factory=dict)
@@ -108,6 +109,7 @@ class StackConfig(BaseModel):
             log_retention_days=self.log_retention_days,
             container_insights=self.container_insights,
             task_role_policy_arns=self.task_role_policy_arns,
+            prefect_registers_task_definitions=self.prefect_registers_task_definitions,
             ecr_retain_on_destroy=self.ecr_retain_on_destroy,
             ecr_keep_images=self.ecr_keep_images,
             tags=self.tags,
@@ -170,7 +172,10 @@ def load_stack_config() -> tuple[StackConfig, PrefectEcsPlatformArgs]:
     deployments: list[DeploymentArgs] = []
     if model.prefect_yaml:
         deployments = load_prefect_yaml(
-            Path(model.prefect_yaml), stack=stack, overrides=model.deployment_overrides or None
+            Path(model.prefect_yaml),
+            stack=stack,
+            overrides=model.deployment_overrides or None,
+            prefect_registers_task_definitions=model.prefect_registers_task_definitions,
         )
     return model, model.to_args(
         stack=stack, prefect_api_key=api_key, prefect_api_auth_string=auth_string, deployments=deployments

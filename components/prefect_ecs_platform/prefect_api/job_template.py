@@ -19,7 +19,6 @@ class JobTemplateSettings:
     """Stack values that become the template's variable defaults."""
 
     cluster_arn: str
-    vpc_id: str
     subnet_ids: list[str]
     security_group_ids: list[str]
     assign_public_ip: bool
@@ -40,6 +39,8 @@ class JobTemplateSettings:
     #: Id of the aws-credentials block the push pool uses; None where the worker uses its task role.
     aws_credentials_block_id: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
+    #: The revision every run starts from (the stack's own); None lets prefect-aws register one per deployment.
+    task_definition_arn: str | None = None
 
 
 def _set_default(variables: dict[str, Any], name: str, value: Any) -> None:
@@ -56,12 +57,6 @@ def build_base_job_template(settings: JobTemplateSettings) -> dict[str, Any]:
     variables = template["variables"]
     defaults: dict[str, Any] = {
         "cluster": settings.cluster_arn,
-        "vpc_id": settings.vpc_id,
-        "network_configuration": {
-            "subnets": list(settings.subnet_ids),
-            "securityGroups": list(settings.security_group_ids),
-            "assignPublicIp": "ENABLED" if settings.assign_public_ip else "DISABLED",
-        },
         "execution_role_arn": settings.execution_role_arn,
         "task_role_arn": settings.task_role_arn,
         "image": settings.image_uri,
@@ -87,11 +82,22 @@ def build_base_job_template(settings: JobTemplateSettings) -> dict[str, Any]:
         defaults["aws_credentials"] = {"$ref": {"block_document_id": settings.aws_credentials_block_id}}
     if settings.labels:
         defaults["labels"] = dict(settings.labels)
+    if settings.task_definition_arn:
+        defaults["task_definition_arn"] = settings.task_definition_arn
     for name, value in defaults.items():
         _set_default(variables, name, value)
     # The template has no variable for the runtime platform; an arm64 image on an x86 task fails to start.
     template["job_configuration"]["task_definition"]["runtimePlatform"] = {
         "cpuArchitecture": settings.cpu_architecture,
         "operatingSystemFamily": "LINUX",
+    }
+    # Written into the request, not given as the `network_configuration` variable: with the variable (and
+    # `vpc_id`) prefect-aws looks the VPC and subnets up on every run; a literal value it sends as it is.
+    template["job_configuration"]["task_run_request"]["networkConfiguration"] = {
+        "awsvpcConfiguration": {
+            "subnets": list(settings.subnet_ids),
+            "securityGroups": list(settings.security_group_ids),
+            "assignPublicIp": "ENABLED" if settings.assign_public_ip else "DISABLED",
+        }
     }
     return template

@@ -87,14 +87,23 @@ def schedule_body(schedule: ScheduleArgs, slug: str) -> dict[str, Any]:
     }
 
 
-def deployment_job_variables(deployment: DeploymentArgs, image_uri: str) -> dict[str, Any]:
-    """The deployment's job_variables: its own, the digest-pinned image, and its cpu/memory pair if set.
+def deployment_job_variables(
+    deployment: DeploymentArgs, image_uri: str, *, task_definition_arn: str | None = None
+) -> dict[str, Any]:
+    """The deployment's job_variables: its own, the stack's image and task definition, its cpu/memory if set.
 
-    `image_uri` must be pinned by digest so a new image is a new deployment body.
+    `image_uri` must be pinned by digest so a new image is a new deployment body. With the stack's task
+    definition (`task_definition_arn`) every run starts from that revision; the image stays for a submitter
+    that ignores the ARN and registers from the template. Without it prefect-aws registers one per deployment,
+    and a deployment's own `image` wins over the stack's.
     """
     if not is_digest_pinned(image_uri):
         raise_if_any([Problem("image_uri", image_uri, DIGEST_PINNED_ALLOWED)])
-    job_variables: dict[str, Any] = {**to_jsonable_python(deployment.job_variables), "image": image_uri}
+    own = to_jsonable_python(deployment.job_variables)
+    if task_definition_arn is None:
+        job_variables: dict[str, Any] = {"image": image_uri, **own}
+    else:
+        job_variables = {**own, "image": image_uri, "task_definition_arn": task_definition_arn}
     if deployment.cpu is not None and deployment.memory is not None:
         job_variables |= {"cpu": deployment.cpu, "memory": deployment.memory}
     return job_variables
@@ -145,6 +154,7 @@ def deployment_body(
     image_uri: str,
     parameter_openapi_schema: Mapping[str, Any],
     project_root_in_image: str = FLOWS_IMAGE_PROJECT_ROOT,
+    task_definition_arn: str | None = None,
 ) -> dict[str, Any]:
     """The body of POST /deployments/ (`DeploymentCreate`) with `flow_name` in place of `flow_id`.
 
@@ -157,4 +167,7 @@ def deployment_body(
         parameter_openapi_schema=parameter_openapi_schema,
         project_root_in_image=project_root_in_image,
     )
-    return {**fields, "job_variables": deployment_job_variables(deployment, image_uri)}
+    return {
+        **fields,
+        "job_variables": deployment_job_variables(deployment, image_uri, task_definition_arn=task_definition_arn),
+    }

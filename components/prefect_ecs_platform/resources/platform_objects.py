@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pulumi
 
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
+from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs
 from prefect_ecs_platform.inputs.flow_source import read_flow_source
 from prefect_ecs_platform.prefect_api.request_bodies import (
     aws_credentials_block_body,
@@ -63,12 +63,21 @@ def create_credentials_block(
     )
 
 
+def _job_variables(
+    deployment: DeploymentArgs, image_uri: pulumi.Output[str], task_definition_arn: pulumi.Output[str | None]
+) -> pulumi.Output[dict[str, Any]]:
+    return pulumi.Output.all(image_uri, task_definition_arn).apply(
+        lambda v: deployment_job_variables(deployment, v[0], task_definition_arn=v[1])
+    )
+
+
 def create_prefect_objects(
     name: str,
     args: PrefectEcsPlatformArgs,
     *,
     base_job_template: pulumi.Output[dict[str, Any]],
     image_uri: pulumi.Output[str],
+    task_definition_arn: pulumi.Output[str | None],
     deployment_name_suffix: str,
     runs_ready: list[pulumi.Resource],
     opts: pulumi.ResourceOptions,
@@ -115,7 +124,7 @@ def create_prefect_objects(
             api_url=args.prefect_api_url,
             api_key=args.prefect_api_key,
             api_auth_string=args.prefect_api_auth_string,
-            job_variables=image_uri.apply(partial(deployment_job_variables, deployment)),
+            job_variables=_job_variables(deployment, image_uri, task_definition_arn),
             **fields,
             opts=opts,
         )

@@ -10,6 +10,7 @@ from prefect_ecs_platform.aws.iam_policies import (
     ecs_tasks_trust_policy,
     execution_role_policy,
     run_flows_policy,
+    worker_role_policy,
 )
 
 CLUSTER = "arn:aws:ecs:eu-west-1:123456789012:cluster/data-cluster"
@@ -56,21 +57,50 @@ def test_execution_role_without_ecr_or_secret_grants_neither() -> None:
     assert set(statements) == {"WriteFlowRunLogs"}
 
 
-RUN_FLOWS = {
+RUN_FLOWS: dict[str, Any] = {
     "cluster_arn": CLUSTER,
     "execution_role_arn": EXECUTION,
     "task_role_arn": TASK,
     "work_pool_name": "ecs-prod",
 }
+STACKS_FAMILY = "arn:aws:ecs:eu-west-1:123456789012:task-definition/prefect_ecs-prod:*"
+REGISTERED_FAMILIES = "arn:aws:ecs:eu-west-1:123456789012:task-definition/prefect_ecs-prod_*"
+WORKER_EXTRAS: dict[str, Any] = {"log_group_arn": LOGS, "events_queue_arn": "arn:aws:sqs:eu-west-1:123456789012:q"}
 
 
-def test_task_definitions_are_registered_only_in_this_pools_families() -> None:
-    """Registering, tagging at registration and running name prefect-aws's families for this pool only."""
+def test_push_user_runs_the_stacks_task_definition_and_may_register_only_as_a_fallback() -> None:
+    """Push: RunTask on the stack's family and on the families prefect-aws would register for this pool."""
     statements = by_sid(run_flows_policy(**RUN_FLOWS))
-    families = "arn:aws:ecs:eu-west-1:123456789012:task-definition/prefect_ecs-prod_*"
-    assert statements["RegisterThisPoolsTaskDefinitions"]["Resource"] == families
-    assert statements["RunThisPoolsTasksOnThisCluster"]["Resource"] == families
-    assert families in statements["TagTasksAndDefinitionsAtCreation"]["Resource"]
+    assert statements["RunThisPoolsTasksOnThisCluster"]["Resource"] == [STACKS_FAMILY, REGISTERED_FAMILIES]
+    assert statements["RegisterThisPoolsTaskDefinitionsIfPrefectCloudIgnoresTheStacks"]["Resource"] == (
+        REGISTERED_FAMILIES
+    )
+    assert statements["DescribeTaskDefinitionsAcceptOnlyWildcard"]["Action"] == "ecs:DescribeTaskDefinition"
+    assert statements["TagTasksAndDefinitionsAtCreation"]["Resource"][1] == REGISTERED_FAMILIES
+
+
+def test_worker_registers_and_deregisters_nothing_and_runs_only_the_stacks_family() -> None:
+    """Worker mode: no RegisterTaskDefinition or DeregisterTaskDefinition; RunTask and tagging on its own only."""
+    document = worker_role_policy(**RUN_FLOWS, **WORKER_EXTRAS)
+    statements = by_sid(document)
+    assert not {"ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition"} & actions_of(document)
+    assert statements["RunThisPoolsTasksOnThisCluster"]["Resource"] == STACKS_FAMILY
+    assert statements["TagTasksAtCreation"]["Condition"] == {"StringEquals": {"ecs:CreateAction": "RunTask"}}
+
+
+def test_with_the_switch_runs_register_this_pools_families_and_run_only_those() -> None:
+    """prefect_registers_task_definitions: prefect-aws's families only, as before, for push and worker alike."""
+    push = by_sid(run_flows_policy(**RUN_FLOWS, runs_use_the_stacks_task_definition=False))
+    worker = by_sid(worker_role_policy(**RUN_FLOWS, **WORKER_EXTRAS, runs_may_register=True))
+    for statements in (push, worker):
+        assert statements["RegisterThisPoolsTaskDefinitions"]["Resource"] == REGISTERED_FAMILIES
+        assert statements["RunThisPoolsTasksOnThisCluster"]["Resource"] == REGISTERED_FAMILIES
+    assert "DescribeTaskDefinitionsAcceptOnlyWildcard" not in push
+    assert "DescribeAndDeregisterTaskDefinitionsAcceptOnlyWildcard" in worker
+
+
+def actions_of(document: dict[str, Any]) -> set[str]:
+    return {a for s in document["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
 
 
 def test_run_flows_allows_no_call_prefect_aws_never_makes() -> None:
@@ -80,6 +110,8 @@ def test_run_flows_allows_no_call_prefect_aws_never_makes() -> None:
         a for s in document["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     }
     assert not actions & {"ecs:ListTaskDefinitions", "logs:DescribeLogStreams"}
+    # The template writes the network into the request, so runs look nothing up.
+    assert not {a for a in actions if a.startswith("ec2:")}
 
 
 def test_run_flows_wildcards_are_only_the_ones_aws_requires() -> None:

@@ -46,7 +46,9 @@ def deploy(harness: PulumiHarness, **overrides: Any) -> dict[str, Any]:
 
 
 def container(harness: PulumiHarness) -> dict[str, Any]:
-    [definition] = json.loads(harness.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"])
+    [definition] = json.loads(
+        harness.named("aws:ecs/taskDefinition:TaskDefinition", "data-worker").inputs["containerDefinitions"]
+    )
     return definition
 
 
@@ -77,7 +79,9 @@ def test_api_key_reaches_the_worker_only_as_an_ecs_secret(pulumi_harness: Pulumi
     definition = container(pulumi_harness)
     assert definition["secrets"] == [{"name": "PREFECT_API_KEY", "valueFrom": out["secret_arn"]}]
     assert "PREFECT_API_KEY" not in {e["name"] for e in definition["environment"]}
-    assert API_KEY not in json.dumps(pulumi_harness.one("aws:ecs/taskDefinition:TaskDefinition").inputs)
+    assert API_KEY not in json.dumps(
+        pulumi_harness.named("aws:ecs/taskDefinition:TaskDefinition", "data-worker").inputs
+    )
 
 
 def test_self_hosted_server_with_auth_string(pulumi_harness: PulumiHarness) -> None:
@@ -179,7 +183,7 @@ def test_worker_role_is_scoped_like_the_push_user_plus_its_queue(pulumi_harness:
     for statement in document["Statement"]:
         if statement["Resource"] == "*":
             assert statement["Sid"] in WILDCARD_STATEMENTS
-    task_definition = pulumi_harness.one("aws:ecs/taskDefinition:TaskDefinition")
+    task_definition = pulumi_harness.named("aws:ecs/taskDefinition:TaskDefinition", "data-worker")
     worker_role = pulumi_harness.named("aws:iam/role:Role", "data-worker")
     assert task_definition.inputs["taskRoleArn"] == worker_role.outputs["arn"]
     worker_execution = pulumi_harness.named("aws:iam/role:Role", "data-worker-execution")
@@ -221,7 +225,7 @@ def test_brought_execution_role_does_not_serve_the_worker(pulumi_harness: Pulumi
     """A brought flow-run execution role is for flow runs; the worker still gets one made for it."""
     brought = "arn:aws:iam::123456789012:role/flow-runs-execution"
     deploy(pulumi_harness, execution_role_arn=brought)
-    task_definition = pulumi_harness.one("aws:ecs/taskDefinition:TaskDefinition")
+    task_definition = pulumi_harness.named("aws:ecs/taskDefinition:TaskDefinition", "data-worker")
     worker_execution = pulumi_harness.named("aws:iam/role:Role", "data-worker-execution")
     assert task_definition.inputs["executionRoleArn"] == worker_execution.outputs["arn"] != brought
 

@@ -12,6 +12,7 @@ from prefect_aws.workers.ecs_worker import ECSWorker
 from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs, ScheduleArgs
 from prefect_ecs_platform.inputs.deployment_validation import deployment_problems
 from prefect_ecs_platform.inputs.flow_source import read_flow_source
+from prefect_ecs_platform.inputs.job_variables import platform_job_variables
 from prefect_ecs_platform.inputs.problems import Problem
 
 TEMPLATE_VARIABLES = frozenset(ECSWorker.get_default_base_job_template()["variables"]["properties"])
@@ -309,6 +310,51 @@ def test_platform_owned_job_variables_are_rejected(project: Path, key: str) -> N
     [problem] = problems_of(project, report(job_variables={key: "x"}))
 
     assert problem.field == f"deployments[0].job_variables.{key}"
+
+
+IGNORED_WITH_THE_STACKS_TASK_DEFINITION = [
+    "image",
+    "container_name",
+    "configure_cloudwatch_logs",
+    "cloudwatch_logs_prefix",
+    "auto_deregister_task_definition",
+    "match_latest_revision_in_family",
+]
+
+
+@pytest.mark.parametrize("key", IGNORED_WITH_THE_STACKS_TASK_DEFINITION)
+def test_variables_the_stacks_task_definition_makes_ineffective_are_refused_with_the_switch_named(
+    project: Path, key: str
+) -> None:
+    """prefect-aws ignores them once a run names a task definition: refused, naming the deployment, the variable
+    and the switch (as the stack file and Python spell it) that would make them work."""
+    [problem] = problems_of(project, report(name="nightly", job_variables={key: "x"}))
+    assert problem.field == f"deployments[0].job_variables.{key}"
+    assert "prefectRegistersTaskDefinitions (Python: prefect_registers_task_definitions)" in problem.allowed
+
+
+@pytest.mark.parametrize("key", IGNORED_WITH_THE_STACKS_TASK_DEFINITION)
+def test_with_the_switch_prefect_aws_honours_them(project: Path, key: str) -> None:
+    """When prefect-aws registers task definitions, a deployment may bring its own image and log options."""
+    problems = deployment_problems(
+        [report(job_variables={key: "x"})],
+        project_root=project,
+        template_variables=TEMPLATE_VARIABLES,
+        platform_variables=platform_job_variables(prefect_registers_task_definitions=True),
+    )
+    assert problems == []
+
+
+@pytest.mark.parametrize("switch", [False, True])
+def test_a_deployment_never_names_a_task_definition(project: Path, switch: bool) -> None:
+    """task_definition_arn is the stack's to set: the submitting principals may run no other."""
+    problems = deployment_problems(
+        [report(job_variables={"task_definition_arn": "arn:aws:ecs:eu-west-1:1:task-definition/other:1"})],
+        project_root=project,
+        template_variables=TEMPLATE_VARIABLES,
+        platform_variables=platform_job_variables(prefect_registers_task_definitions=switch),
+    )
+    assert [p.field for p in problems] == ["deployments[0].job_variables.task_definition_arn"]
 
 
 @pytest.mark.parametrize(

@@ -148,7 +148,7 @@ def test_interval_forms_prefect_accepts_become_seconds(tmp_path: Path, interval:
         (
             "    work_pool: {job_variables: {image: 'x:latest'}}",
             "work_pool.job_variables.image",
-            "the platform sets it",
+            "the platform's task definition pins the flows image",
         ),
         ("    work_pool: {job_queue: q}", "work_pool.job_queue", "a work_pool key the platform honours"),
         ("    colour: blue", "colour", "a prefect.yaml deployment key: "),

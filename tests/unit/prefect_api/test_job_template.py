@@ -12,7 +12,6 @@ from prefect_ecs_platform.prefect_api.job_template import JobTemplateSettings, b
 
 SETTINGS = JobTemplateSettings(
     cluster_arn="arn:aws:ecs:eu-west-1:123456789012:cluster/data-cluster",
-    vpc_id="vpc-1",
     subnet_ids=["subnet-a", "subnet-b"],
     security_group_ids=["sg-1"],
     assign_public_ip=False,
@@ -26,6 +25,7 @@ SETTINGS = JobTemplateSettings(
     region="eu-west-1",
     log_stream_prefix="ecs-dev",
     prefect_api_key_secret_arn="arn:aws:secretsmanager:eu-west-1:123456789012:secret:key-AbCdEf",
+    task_definition_arn="arn:aws:ecs:eu-west-1:123456789012:task-definition/prefect_ecs-dev:3",
 )
 
 
@@ -34,13 +34,17 @@ def defaults(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_template_is_prefect_aws_own_with_only_defaults_changed() -> None:
-    """Job configuration and variable schemas are prefect-aws's; only defaults (and the runtime platform) differ."""
+    """Job configuration and variable schemas are prefect-aws's; only defaults, the runtime platform and the
+    request's network differ."""
     built, original = build_base_job_template(SETTINGS), default_ecs_template()
     built_config = dict(built["job_configuration"])
     task_definition = dict(built_config.pop("task_definition"))
     task_definition.pop("runtimePlatform")
+    task_run_request = dict(built_config.pop("task_run_request"))
+    task_run_request.pop("networkConfiguration")
     original_config = dict(original["job_configuration"])
     assert task_definition == original_config.pop("task_definition")
+    assert task_run_request == original_config.pop("task_run_request")
     assert built_config == original_config
     for name, schema in built["variables"]["properties"].items():
         without_default = {k: v for k, v in schema.items() if k != "default"}
@@ -48,15 +52,10 @@ def test_template_is_prefect_aws_own_with_only_defaults_changed() -> None:
 
 
 def test_stack_values_become_defaults() -> None:
-    """Cluster, network, roles, image, size, logs and the key secret are filled from the settings."""
+    """Cluster, roles, image, task definition, size, logs and the key secret are filled from the settings."""
     values = defaults(build_base_job_template(SETTINGS))
     assert values["cluster"] == SETTINGS.cluster_arn
-    assert values["vpc_id"] == "vpc-1"
-    assert values["network_configuration"] == {
-        "subnets": ["subnet-a", "subnet-b"],
-        "securityGroups": ["sg-1"],
-        "assignPublicIp": "DISABLED",
-    }
+    assert values["task_definition_arn"] == SETTINGS.task_definition_arn
     assert values["execution_role_arn"] == SETTINGS.execution_role_arn
     assert values["task_role_arn"] == SETTINGS.task_role_arn
     assert values["image"] == SETTINGS.image_uri
@@ -105,3 +104,21 @@ def test_building_does_not_mutate_prefect_aws_template() -> None:
     assert "default" not in default_ecs_template()["variables"]["properties"]["cluster"] or (
         default_ecs_template()["variables"]["properties"]["cluster"]["default"] != SETTINGS.cluster_arn
     )
+
+
+def test_network_is_written_into_the_request_not_given_as_variables() -> None:
+    """The request carries the stack's network literally; `vpc_id` and `network_configuration` stay unset, so
+    prefect-aws sends it as it is instead of looking the VPC and subnets up on every run."""
+    template = build_base_job_template(SETTINGS)
+    assert template["job_configuration"]["task_run_request"]["networkConfiguration"] == {
+        "awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b"], "securityGroups": ["sg-1"],
+                                "assignPublicIp": "DISABLED"}
+    }  # fmt: skip
+    values = defaults(template)
+    assert (values.get("vpc_id"), values.get("network_configuration")) == (None, None)
+
+
+def test_without_the_stacks_task_definition_prefect_aws_registers_one() -> None:
+    """No ARN (the registration switch): the template names no task definition, as prefect-aws's own."""
+    values = defaults(build_base_job_template(dataclasses.replace(SETTINGS, task_definition_arn=None)))
+    assert values.get("task_definition_arn") is None
