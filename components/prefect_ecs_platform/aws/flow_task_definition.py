@@ -9,13 +9,13 @@ through the RunTask overrides the pool sends, so one revision per flow image ser
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from prefect_ecs_platform.aws.secrets import PrefectCredentials, credential_secrets
+from prefect_ecs_platform.aws.task_definitions import fargate_task_definition
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.flow_container import FLOW_CONTAINER_NAME, flow_log_stream_prefix, flow_run_family
 
@@ -71,35 +71,27 @@ def create_flow_task_definition(
     Replacing it registers the new revision first; the engine deregisters the old one only after the pool and
     the deployments, which depend on it, point at the new one.
     """
-    containers = pulumi.Output.all(
+    container = pulumi.Output.all(
         image_uri, log_group_name, region, credentials.api_key_arn, credentials.auth_string_arn
+    ).apply(
+        lambda v: flow_container(
+            image_uri=v[0],
+            log_group_name=v[1],
+            region=v[2],
+            log_stream_prefix=flow_log_stream_prefix(args.work_pool_name),
+            api_key_secret_arn=v[3],
+            auth_string_secret_arn=v[4],
+        )
     )
-    return aws.ecs.TaskDefinition(
+    return fargate_task_definition(
         f"{name}-flow-runs",
         family=flow_run_family(args.work_pool_name),
-        cpu=str(args.cpu),
-        memory=str(args.memory),
-        network_mode="awsvpc",
-        requires_compatibilities=["FARGATE"],
-        runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-            cpu_architecture=cpu_architecture, operating_system_family="LINUX"
-        ),
+        cpu=args.cpu,
+        memory=args.memory,
+        cpu_architecture=cpu_architecture,
         execution_role_arn=execution_role_arn,
         task_role_arn=task_role_arn,
-        container_definitions=containers.apply(
-            lambda v: json.dumps(
-                [
-                    flow_container(
-                        image_uri=v[0],
-                        log_group_name=v[1],
-                        region=v[2],
-                        log_stream_prefix=flow_log_stream_prefix(args.work_pool_name),
-                        api_key_secret_arn=v[3],
-                        auth_string_secret_arn=v[4],
-                    )
-                ]
-            )
-        ),
+        container=container,
         tags=tags,
         opts=opts,
     )

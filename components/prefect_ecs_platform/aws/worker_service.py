@@ -19,6 +19,7 @@ from prefect_ecs_platform.aws.flow_image import FlowImage, brought_image
 from prefect_ecs_platform.aws.iam_policies import events_queue_policy, worker_role_policy
 from prefect_ecs_platform.aws.iam_roles import create_execution_role, ecs_tasks_trust
 from prefect_ecs_platform.aws.secrets import PrefectCredentials, credential_secrets
+from prefect_ecs_platform.aws.task_definitions import fargate_task_definition
 from prefect_ecs_platform.aws.worker_rollout import rollout_hook
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 
@@ -212,35 +213,27 @@ def create_worker_service(
     container = pulumi.Output.all(
         image.image_uri, queue.name, log_group_name, region, credentials.api_key_arn, credentials.auth_string_arn
     ).apply(
-        lambda v: json.dumps(
-            [
-                worker_container(
-                    image=v[0],
-                    work_pool_name=args.work_pool_name,
-                    work_queue_names=list(args.work_queue_names),
-                    prefect_api_url=args.prefect_api_url,
-                    events_queue_name=v[1],
-                    log_group_name=v[2],
-                    region=v[3],
-                    api_key_secret_arn=v[4],
-                    auth_string_secret_arn=v[5],
-                )
-            ]
+        lambda v: worker_container(
+            image=v[0],
+            work_pool_name=args.work_pool_name,
+            work_queue_names=list(args.work_queue_names),
+            prefect_api_url=args.prefect_api_url,
+            events_queue_name=v[1],
+            log_group_name=v[2],
+            region=v[3],
+            api_key_secret_arn=v[4],
+            auth_string_secret_arn=v[5],
         )
     )
-    task_definition = aws.ecs.TaskDefinition(
+    task_definition = fargate_task_definition(
         f"{name}-worker",
         family=f"{name}-prefect-worker",
-        cpu=str(args.worker_cpu),
-        memory=str(args.worker_memory),
-        network_mode="awsvpc",
-        requires_compatibilities=["FARGATE"],
-        runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-            cpu_architecture=cpu_architecture, operating_system_family="LINUX"
-        ),
+        cpu=args.worker_cpu,
+        memory=args.worker_memory,
+        cpu_architecture=cpu_architecture,
         execution_role_arn=execution_role.arn,
         task_role_arn=worker_role.arn,
-        container_definitions=container,
+        container=container,
         tags=tags,
         opts=opts,
     )
