@@ -155,10 +155,7 @@ class MotoMocks(RecordingMocks):
         self.clients["ecs"].put_cluster_capacity_providers(
             cluster=inputs["clusterName"],
             capacityProviders=inputs["capacityProviders"],
-            defaultCapacityProviderStrategy=[
-                {key: int(value) if key != "capacityProvider" else value for key, value in strategy.items()}
-                for strategy in inputs["defaultCapacityProviderStrategies"]
-            ],
+            defaultCapacityProviderStrategy=_strategies(inputs["defaultCapacityProviderStrategies"]),
         )
         return inputs["clusterName"], {}
 
@@ -324,10 +321,7 @@ class MotoMocks(RecordingMocks):
             serviceName=inputs.get("name", name),
             taskDefinition=inputs["taskDefinition"],
             desiredCount=int(inputs["desiredCount"]),
-            capacityProviderStrategy=[
-                {key: int(value) if key != "capacityProvider" else value for key, value in strategy.items()}
-                for strategy in inputs.get("capacityProviderStrategies", [])
-            ],
+            capacityProviderStrategy=_strategies(inputs.get("capacityProviderStrategies", [])),
             networkConfiguration={
                 "awsvpcConfiguration": {
                     "subnets": network["subnets"],
@@ -339,6 +333,11 @@ class MotoMocks(RecordingMocks):
             tags=_ecs_tags(inputs),
         )["service"]
         return service["serviceArn"], {"name": service["serviceName"]}
+
+
+def _strategies(strategies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Capacity provider strategies as ECS takes them: weight and base are integers, not Pulumi's floats."""
+    return [{key: int(value) if key != "capacityProvider" else value for key, value in s.items()} for s in strategies]
 
 
 def _attribute(value: Any) -> str:

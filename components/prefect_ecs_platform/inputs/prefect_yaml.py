@@ -92,9 +92,10 @@ def load_prefect_yaml(
         problems += [p for p in _model_problems(exc, path.name) if not _under_any(p.field, templated)]
         raise InvalidInputError(problems) from exc
     deployments = []
+    platform_variables = platform_job_variables(prefect_registers_task_definitions)
     for index, (config, item) in enumerate(zip(model.deployments, raw_deployments, strict=True)):
         deployment, found = _deployment(
-            config, item, f"{path.name}:deployments[{index}]", templated, prefect_registers_task_definitions
+            config, item, f"{path.name}:deployments[{index}]", templated, platform_variables
         )
         problems += found
         if deployment is not None:
@@ -190,7 +191,7 @@ def _deployment(
     item: Mapping[str, Any],
     field: str,
     templated: set[str],
-    prefect_registers_task_definitions: bool,
+    platform_variables: Mapping[str, str],
 ) -> tuple[DeploymentArgs | None, list[Problem]]:
     problems = [
         Problem(
@@ -212,10 +213,7 @@ def _deployment(
     schedules, found = _schedules(config, item, field)
     problems += found
     job_variables, work_queue_name, found = _work_pool(
-        config.work_pool,
-        item.get("work_pool"),
-        f"{field}.work_pool",
-        platform_job_variables(prefect_registers_task_definitions),
+        config.work_pool, item.get("work_pool"), f"{field}.work_pool", platform_variables
     )
     problems += found
     concurrency_limit = config.concurrency_limit
