@@ -57,6 +57,11 @@ FIELDS = ("name", "flow_name", *UPDATABLE)
 POOL_ID = "work_pool_id"
 
 
+def create_body(props: dict[str, Any], flow_id: str) -> dict[str, Any]:
+    """The body of the provider's POST /deployments/ for the resource's inputs, once the flow's id is known."""
+    return {**set_fields(props, (*UPDATABLE, "name")), "flow_id": flow_id}
+
+
 def deployment_failures(props: dict[str, Any]) -> list[CheckFailure]:
     """Input rules: Prefect's `DeploymentCreate` (cron, timezone, ...) plus a unique slug per schedule."""
     body = known(props, (*UPDATABLE, "name"))
@@ -125,12 +130,11 @@ class DeploymentProvider(PrefectProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Create the flow if needed, then the deployment; on failure a flow made here is removed again."""
-        body = set_fields(props, (*UPDATABLE, "name"))
         flow_name = str(props["flow_name"])
         what = self._what(props)
         with self.client(props) as api:
             try:
-                existing = api.read_deployment_by_name(flow_name, str(body["name"]))
+                existing = api.read_deployment_by_name(flow_name, str(props["name"]))
             except NotFound:
                 existing = None
             if existing is not None and not props.get(ADOPT_EXISTING):
@@ -141,7 +145,7 @@ class DeploymentProvider(PrefectProvider):
                 )
             flow_id, new_flow = api.ensure_flow(flow_name)
             try:
-                stored = api.upsert_deployment({**body, "flow_id": flow_id}, what)
+                stored = api.upsert_deployment(create_body(props, flow_id), what)
             except PrefectApiError:
                 if new_flow:
                     api.delete_flow(flow_id)

@@ -34,6 +34,11 @@ FIELDS = (
 UPDATABLE = ("description", "base_job_template", "is_paused", "concurrency_limit", "storage_configuration")
 
 
+def create_body(props: dict[str, Any]) -> dict[str, Any]:
+    """The body of the provider's POST /work_pools/ for the resource's inputs."""
+    return set_fields(props, FIELDS)
+
+
 def work_pool_failures(props: dict[str, Any]) -> list[CheckFailure]:
     """Input rules for a work pool: Prefect's `WorkPoolCreate` plus what the server refuses on top."""
     body = known(props, FIELDS)
@@ -77,7 +82,7 @@ class WorkPoolProvider(PrefectProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Create the pool; an existing pool of that name is taken over only with `adopt_existing`."""
-        body = set_fields(props, FIELDS)
+        body = create_body(props)
         name = str(body["name"])
         with self.client(props) as api:
             try:
