@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import sys
@@ -14,12 +13,13 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime import rpc
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "components"))
 
 # After the path insert: the tests also run from a checkout where the package is not installed.
+from prefect_ecs_platform.render.plan_mocks import Registered as Recorded  # noqa: E402
+from prefect_ecs_platform.render.plan_mocks import RepositoryReferenceMonitor  # noqa: E402
 from prefect_ecs_platform.resources import credentials  # noqa: E402
 
 ACCOUNT = "123456789012"
@@ -28,17 +28,6 @@ CLOUD_URL = (
     "/workspaces/22222222-2222-2222-2222-222222222222"
 )
 REGION = "eu-west-1"
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """One resource the program registered: its type token, name and resolved inputs."""
-
-    typ: str
-    name: str
-    inputs: dict[str, Any]
-    id: str
-    outputs: dict[str, Any]
 
 
 def _fake_digest(text: str) -> str:
@@ -179,7 +168,7 @@ class Registration:
     retain_on_delete: bool
 
 
-class DependencyRecordingMonitor(pulumi.runtime.mocks.MockMonitor):
+class DependencyRecordingMonitor(RepositoryReferenceMonitor):
     """The mocks' monitor, also keeping each registration's dependencies (MockResourceArgs drops them).
 
     `dependencies` holds the explicit `depends_on` and the resources behind every Output input, as the
@@ -191,37 +180,8 @@ class DependencyRecordingMonitor(pulumi.runtime.mocks.MockMonitor):
         self.recording_mocks = mocks
         self.registrations: list[Registration] = []
 
-    def _with_repository_reference(self, reply: Any, name: str) -> Any:
-        """awsx's Repository answers with its `aws.ecr.Repository` child as a resource reference, as the engine does.
-
-        The child is stored where `pulumi:pulumi:getResource` finds it, so the SDK rehydrates the reference into
-        a resource whose `arn` is the repository's own.
-        """
-        state = dict(rpc.deserialize_properties(reply.object))
-        url = state["url"]
-        account, _, _, region = url.split("/")[0].split(".")[:4]
-        repository_name = url.split("/", 1)[1]
-        child_urn = self.make_urn(reply.urn, "aws:ecr/repository:Repository", name)
-        child_state = {
-            "name": repository_name,
-            "repositoryUrl": url,
-            "arn": f"arn:{self.recording_mocks.partition}:ecr:{region}:{account}:repository/{repository_name}",
-        }
-        self.resources[child_urn] = pulumi.runtime.mocks.MockMonitor.ResourceRegistration(
-            child_urn, repository_name, child_state
-        )
-        state["repository"] = {rpc._special_sig_key: rpc._special_resource_sig, "urn": child_urn, "id": repository_name}
-        loop = asyncio.new_event_loop()
-        try:
-            obj = loop.run_until_complete(rpc.serialize_properties(state, {}))
-        finally:
-            loop.close()
-        return type(reply)(urn=reply.urn, id=reply.id, object=obj)
-
     def RegisterResource(self, request: Any) -> Any:
         reply = super().RegisterResource(request)
-        if request.type == "awsx:ecr:Repository":
-            reply = self._with_repository_reference(reply, request.name)
         property_dependencies = {urn for deps in request.propertyDependencies.values() for urn in deps.urns}
         self.registrations.append(
             Registration(

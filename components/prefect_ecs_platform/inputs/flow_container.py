@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from prefect_ecs_platform.inputs.placeholders import UNBUILT_DIGEST, rendering
+
 #: The container name flow runs use; the job template and the task definition agree on it.
 FLOW_CONTAINER_NAME = "prefect"
 
@@ -12,7 +14,12 @@ DIGEST_PINNED_ALLOWED = "an image pinned by digest: <repository>@sha256:<64 hex>
 
 
 def is_digest_pinned(image_uri: str) -> bool:
-    """Whether `image_uri` names one exact build (`repository@sha256:<digest>`), not a movable tag."""
+    """Whether `image_uri` names one exact build (`repository@sha256:<digest>`), not a movable tag.
+
+    Under the offline render the stack's own image has no digest yet: its marked stand-in passes there only.
+    """
+    if rendering() and image_uri.endswith(f"@{UNBUILT_DIGEST}"):
+        return True
     return bool(_DIGEST_PINNED.match(image_uri))
 
 

@@ -22,6 +22,7 @@ from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
 from prefect_ecs_platform.inputs.problems import InvalidInputError, Problem
 
 NAMESPACE = "prefect-ecs-platform"
+API_URL_KEY = "prefectApiUrl"
 #: Read only through `Config.get_secret` so they stay Outputs marked secret.
 API_KEY_KEY = "prefectApiKey"
 AUTH_STRING_KEY = "prefectApiAuthString"

@@ -1,0 +1,182 @@
+"""summary.md: what a stack creates and the settings a reviewer checks, read from what the program registered.
+
+Every line comes from a registered resource (the pool's template, the log group, the VPC, the task
+definitions, the deployments), not from the configuration, so the summary shows what `pulumi up` would
+send. Markdown tables fit `$GITHUB_STEP_SUMMARY`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from prefect_ecs_platform.render.artifacts import DEPLOYMENT, TASK_DEFINITION, WORK_POOL
+from prefect_ecs_platform.render.evaluate import Evaluation
+from prefect_ecs_platform.render.plan_mocks import Registered
+
+_MODES = {"ecs:push": "push: Prefect Cloud submits flow runs to ECS", "ecs": "worker: an ECS service runs the worker"}
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _n(value: Any) -> Any:
+    """A number as written in the config: the engine hands every number over as a float."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _table(header: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> list[str]:
+    lines = [f"| {' | '.join(header)} |", f"|{'|'.join('---' for _ in header)}|"]
+    lines += [f"| {' | '.join(_cell(cell) for cell in row)} |" for row in rows]
+    return lines
+
+
+def _of_type(resources: list[Registered], typ: str) -> list[Registered]:
+    return [r for r in resources if r.typ == typ]
+
+
+def _defaults(pool: Registered) -> dict[str, Any]:
+    properties = pool.inputs["base_job_template"]["variables"]["properties"]
+    return {name: spec.get("default") for name, spec in properties.items()}
+
+
+def _network(resources: list[Registered], pool: Registered | None) -> str:
+    vpcs = _of_type(resources, "awsx:ec2:Vpc")
+    public_ip = ""
+    if pool is not None:
+        request = pool.inputs["base_job_template"]["job_configuration"]["task_run_request"]
+        awsvpc = request.get("networkConfiguration", {}).get("awsvpcConfiguration", {})
+        public_ip = "; tasks get public IPs" if awsvpc.get("assignPublicIp") == "ENABLED" else "; no public IPs"
+    if not vpcs:
+        return f"brought VPC and subnets{public_ip}"
+    vpc = vpcs[0].inputs
+    kinds = sorted({str(spec["type"]).lower() for spec in vpc.get("subnetSpecs", [])})
+    nat = {"None": "no NAT gateway", "Single": "one NAT gateway"}.get(
+        str(vpc.get("natGateways", {}).get("strategy")), "NAT gateways per zone"
+    )
+    layout = "private subnets" if "private" in kinds else "public subnets"
+    return (
+        f"new VPC {vpc.get('cidrBlock')} in {_n(vpc.get('numberOfAvailabilityZones'))} zones, "
+        f"tasks in {layout}, {nat}{public_ip}"
+    )
+
+
+def _flow_runs(pool: Registered) -> str:
+    defaults = _defaults(pool)
+    capacity = "Fargate Spot" if defaults.get("launch_type") == "FARGATE_SPOT" else "Fargate on demand"
+    return f"{_n(defaults.get('cpu'))} CPU units, {_n(defaults.get('memory'))} MiB, {capacity}"
+
+
+def _logs(resources: list[Registered]) -> str:
+    rows = []
+    for group in _of_type(resources, "aws:cloudwatch/logGroup:LogGroup"):
+        days = group.inputs.get("retentionInDays")
+        kept = f"kept {_n(days)} days" if days else "kept forever"
+        rows.append(f"{group.outputs.get('name')}, {kept}")
+    return "; ".join(rows) or "none"
+
+
+def _image(resources: list[Registered], pool: Registered | None) -> str:
+    images = _of_type(resources, "awsx:ecr:Image")
+    if images:
+        image = images[0].inputs
+        return f"built from {image.get('context')} for {image.get('platform')}, pushed to the stack's ECR repository"
+    return f"brought: {_defaults(pool).get('image')}" if pool is not None else "none"
+
+
+def _task_definitions(resources: list[Registered]) -> str:
+    families = [
+        f"{r.inputs['family']} ({r.inputs.get('cpu')}/{r.inputs.get('memory')})"
+        for r in resources
+        if r.typ == TASK_DEFINITION
+    ]
+    return ", ".join(families) or "none: prefect-aws registers one per deployment at run time"
+
+
+def _worker(resources: list[Registered]) -> str | None:
+    services = _of_type(resources, "aws:ecs/service:Service")
+    if not services:
+        return None
+    return ", ".join(f"{s.name}: {_n(s.inputs.get('desiredCount'))} task(s)" for s in services)
+
+
+def _schedule(schedule: dict[str, Any]) -> str:
+    spec = schedule.get("schedule", {})
+    if "cron" in spec:
+        text = f"cron `{spec['cron']}`"
+    elif "interval" in spec:
+        text = f"every {spec['interval']:g} s"
+    else:
+        text = f"rrule `{spec.get('rrule')}`"
+    active = "" if schedule.get("active", True) else " (inactive)"
+    return f"{text} {spec.get('timezone', 'UTC')}{active}"
+
+
+def _deployment_rows(resources: list[Registered]) -> list[tuple[Any, ...]]:
+    rows = []
+    for registered in sorted(_of_type(resources, DEPLOYMENT), key=lambda r: str(r.inputs["name"])):
+        inputs = registered.inputs
+        job_variables = inputs.get("job_variables") or {}
+        size = f"{_n(job_variables['cpu'])}/{_n(job_variables['memory'])}" if "cpu" in job_variables else "pool default"
+        schedules = "; ".join(_schedule(s) for s in inputs.get("schedules") or []) or "none"
+        rows.append(
+            (
+                inputs["name"],
+                f"{inputs['flow_name']} ({inputs.get('entrypoint')})",
+                schedules,
+                "yes" if inputs.get("paused") else "no",
+                size,
+            )
+        )
+    return rows
+
+
+def summary_markdown(evaluation: Evaluation, files: Iterable[str]) -> str:
+    resources = evaluation.resources
+    stack_files = evaluation.files
+    pools = _of_type(resources, WORK_POOL)
+    pool = pools[0] if pools else None
+    settings: list[tuple[str, str]] = []
+    if pool is not None:
+        mode = _MODES.get(pool.inputs["type"], pool.inputs["type"])
+        settings.append(("mode", f"{mode} (pool `{pool.inputs['name']}`)"))
+        settings.append(("flow runs", _flow_runs(pool)))
+    settings += [
+        ("network", _network(resources, pool)),
+        ("logs", _logs(resources)),
+        ("flow image", _image(resources, pool)),
+        ("task definitions", _task_definitions(resources)),
+    ]
+    worker = _worker(resources)
+    if worker:
+        settings.append(("worker service", worker))
+    for key, source in sorted(evaluation.credential_sources.items()):
+        settings.append((f"credential {key}", source))
+
+    lines = [
+        f"# Render of stack `{stack_files.stack}` (project `{stack_files.project}`)",
+        "",
+        f"Evaluated offline from {stack_files.stack_file.name} and the project's declared defaults, with no "
+        "credentials and no AWS or Prefect calls. Values in `<...>` are known only after `pulumi up` (or "
+        "the image build).",
+        "",
+        "## Settings",
+        "",
+        *_table(("setting", "value"), settings),
+        "",
+        "## Deployments",
+        "",
+        *_table(("deployment", "flow", "schedules", "paused", "cpu/memory"), _deployment_rows(resources)),
+        "",
+        f"## Resources ({len(resources)})",
+        "",
+        *_table(("type", "name"), sorted((r.typ, r.name) for r in resources)),
+        "",
+        "## Files",
+        "",
+        *(f"- `{path}`" for path in files),
+    ]
+    if evaluation.warnings:
+        lines += ["", "## Warnings", "", *(f"- {_cell(w)}" for w in evaluation.warnings)]
+    return "\n".join(lines) + "\n"
