@@ -29,9 +29,18 @@ sync_venv() {
   echo "$wanted" > .venv/.installed-requirements
 }
 
-# The backend you are logged in to; otherwise a local file backend in .pulumi-state/.
+# PULUMI_BACKEND_URL when set (CI takes it from a repository variable); else the backend you are logged in
+# to; else, outside CI, a local file backend in .pulumi-state/.
 login_backend() {
+  if [ -n "${PULUMI_BACKEND_URL:-}" ]; then
+    pulumi login "$PULUMI_BACKEND_URL"
+    return
+  fi
   if ! pulumi whoami >/dev/null 2>&1; then
+    if [ -n "${CI:-}" ]; then
+      echo "No Pulumi backend: set PULUMI_BACKEND_URL, or PULUMI_ACCESS_TOKEN for Pulumi Cloud." >&2
+      exit 2
+    fi
     mkdir -p .pulumi-state
     echo "Not logged in to a Pulumi backend: using the local file backend in .pulumi-state/." >&2
     if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
@@ -42,9 +51,18 @@ login_backend() {
   fi
 }
 
+# Selects (or creates, with PULUMI_SECRETS_PROVIDER when set) the stack; a stack file without the Prefect API
+# URL takes PREFECT_API_URL (CI: a variable of the stack's GitHub environment).
 select_stack() {
   local stack="$1"
-  pulumi stack select --create "$stack"
+  local create=(--create)
+  if [ -n "${PULUMI_SECRETS_PROVIDER:-}" ]; then
+    create+=(--secrets-provider "$PULUMI_SECRETS_PROVIDER")
+  fi
+  pulumi stack select "${create[@]}" "$stack"
+  if ! pulumi config get prefectApiUrl --stack "$stack" >/dev/null 2>&1 && [ -n "${PREFECT_API_URL:-}" ]; then
+    pulumi config set prefectApiUrl "$PREFECT_API_URL" --stack "$stack"
+  fi
   if ! pulumi config get prefectApiUrl --stack "$stack" >/dev/null 2>&1; then
     cat >&2 <<MSG
 Stack $stack has no Prefect API URL. Set it (and the API key, kept encrypted), then run this again:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -33,16 +34,28 @@ def test_up_without_pulumi_cli_says_how_to_install_it(tmp_path: Path) -> None:
 
 
 FAKE_PULUMI = """#!/usr/bin/env bash
-# Stands in for the Pulumi CLI: logged in, every stack has a Prefect API URL; records each call.
+# Stands in for the Pulumi CLI: logged in; records each call. A stack has a Prefect API URL unless
+# FAKE_NO_URL is set and none was set. `stack export --file F` writes the state FAKE_EXPORTS names: the
+# first export gets the first file's resources, later exports the second's.
 echo "$*" >> "$PULUMI_CALLS"
+case "$*" in
+  "config get prefectApiUrl"*)
+    [ -z "${FAKE_NO_URL:-}" ] || grep -q "^config set prefectApiUrl" "$PULUMI_CALLS" ;;
+  "stack export"*)
+    file="${!#}"
+    source="${FAKE_EXPORTS:-}"
+    if grep -q "^destroy" "$PULUMI_CALLS"; then source="${source:+$source.after}"; fi
+    if [ -n "$source" ]; then cp "$source" "$file"; fi ;;
+esac
 """
 
 
 def _project_copy(tmp_path: Path) -> Path:
     """The scripts and the files that pin the install, with a virtualenv already installed from them."""
     project = tmp_path / "project"
-    for relative in ("scripts/up", "scripts/destroy", "scripts/lib/stack.sh", "requirements.txt",
-                     "requirements/constraints.txt", "pyproject.toml"):  # fmt: skip
+    for relative in ("scripts/up", "scripts/destroy", "scripts/select", "scripts/lib/stack.sh",
+                     "scripts/lib/removed.py", "requirements.txt", "requirements/constraints.txt",
+                     "pyproject.toml"):  # fmt: skip
         target = project / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / relative, target)
@@ -57,7 +70,9 @@ def _project_copy(tmp_path: Path) -> Path:
     return project
 
 
-def _run_script(tmp_path: Path, script: str, *args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+def _run_script(
+    tmp_path: Path, script: str, *args: str, **env: str
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     project = _project_copy(tmp_path)
     bin_dir = tmp_path / "fake-bin"
     bin_dir.mkdir()
@@ -66,7 +81,7 @@ def _run_script(tmp_path: Path, script: str, *args: str) -> tuple[subprocess.Com
     calls = tmp_path / "calls"
     result = subprocess.run(
         ["bash", str(project / "scripts" / script), *args],
-        env={"PATH": f"{bin_dir}:{os.environ['PATH']}", "HOME": str(tmp_path), "PULUMI_CALLS": str(calls)},
+        env={"PATH": f"{bin_dir}:{os.environ['PATH']}", "HOME": str(tmp_path), "PULUMI_CALLS": str(calls), **env},
         capture_output=True,
         text=True,
         timeout=60,
@@ -79,7 +94,7 @@ def test_destroy_runs_the_program_so_delete_hooks_stop_the_tasks(tmp_path: Path)
     """scripts/destroy ends in `pulumi destroy --run-program` for the stack, passing extra options on."""
     result, calls = _run_script(tmp_path, "destroy", "prod", "--yes")
     assert result.returncode == 0, result.stderr
-    assert calls[-1] == "destroy --run-program --stack prod --yes"
+    assert "destroy --run-program --stack prod --yes" in calls
     assert "stack select --create prod" in calls
 
 
@@ -96,3 +111,54 @@ def test_destroy_needs_a_stack_name(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "usage: scripts/destroy STACK" in result.stderr
     assert calls == []
+
+
+def _export(*resources: tuple[str, str]) -> str:
+    listed = [{"urn": "urn:pulumi:prod::p::pulumi:pulumi:Stack::p-prod", "type": "pulumi:pulumi:Stack"}]
+    listed += [{"urn": f"urn:pulumi:prod::p::{typ}::{name}", "type": typ} for typ, name in resources]
+    return json.dumps({"version": 3, "deployment": {"resources": listed}})
+
+
+def test_destroy_ends_by_listing_what_it_removed(tmp_path: Path) -> None:
+    """The state before and after `pulumi destroy`: what is gone is listed, also into the job summary."""
+    exports = tmp_path / "export.json"
+    exports.write_text(_export(("aws:ecs/cluster:Cluster", "data-cluster"), ("aws:iam/role:Role", "data-task")))
+    (tmp_path / "export.json.after").write_text(_export(("aws:iam/role:Role", "data-task")))
+    summary = tmp_path / "summary.md"
+    result, calls = _run_script(
+        tmp_path, "destroy", "prod", "--yes", FAKE_EXPORTS=str(exports), GITHUB_STEP_SUMMARY=str(summary)
+    )
+    assert result.returncode == 0, result.stderr
+    assert [c.split(" --file")[0] for c in calls if c.startswith(("stack export", "destroy"))] == [
+        "stack export --stack prod",
+        "destroy --run-program --stack prod --yes",
+        "stack export --stack prod",
+    ]
+    listing = "Removed 1 resources:\n- aws:ecs/cluster:Cluster data-cluster\nStill in the stack: 1 resources"
+    assert result.stdout.strip() == listing
+    assert listing in summary.read_text()
+
+
+def test_ci_settings_reach_the_backend_and_the_stack(tmp_path: Path) -> None:
+    """PULUMI_BACKEND_URL is logged in to, a new stack gets PULUMI_SECRETS_PROVIDER, and a stack file without
+    prefectApiUrl takes PREFECT_API_URL (a GitHub environment variable in CI)."""
+    result, calls = _run_script(
+        tmp_path,
+        "select",
+        "dev",
+        PULUMI_BACKEND_URL="s3://state-bucket",
+        PULUMI_SECRETS_PROVIDER="awskms://alias/pulumi",
+        PREFECT_API_URL="http://prefect.internal:4200/api",
+        FAKE_NO_URL="1",
+    )
+    assert result.returncode == 0, result.stderr
+    assert calls[0] == "login s3://state-bucket"
+    assert "stack select --create --secrets-provider awskms://alias/pulumi dev" in calls
+    assert "config set prefectApiUrl http://prefect.internal:4200/api --stack dev" in calls
+
+
+def test_a_stack_without_an_api_url_stops_before_any_update(tmp_path: Path) -> None:
+    result, calls = _run_script(tmp_path, "up", "dev", FAKE_NO_URL="1")
+    assert result.returncode == 2
+    assert "Stack dev has no Prefect API URL" in result.stderr
+    assert not any(c.startswith("up") for c in calls)
