@@ -21,9 +21,7 @@ def resources(export: Path) -> dict[str, str]:
 
 def main(before: Path, after: Path) -> int:
     remaining = resources(after)
-    removed = sorted(
-        (typ, urn.rsplit("::", 1)[-1]) for urn, typ in resources(before).items() if urn not in remaining
-    )
+    removed = sorted((typ, urn.rsplit("::", 1)[-1]) for urn, typ in resources(before).items() if urn not in remaining)
     lines = [f"Removed {len(removed)} resources:", *(f"- {typ} {name}" for typ, name in removed)]
     if remaining:
         lines.append(f"Still in the stack: {len(remaining)} resources")
