@@ -99,6 +99,10 @@ _AWS_ANSWERS: dict[str, Answer] = {
         {"arn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{inputs['family']}:1"},
     ),
     "aws:ecs/service:Service": lambda name, inputs: (None, {"name": name}),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda name, inputs: (
+        None,
+        {"arn": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{inputs['url'].removeprefix('https://')}"},
+    ),
 }
 """What AWS would answer for each resource type: an id (None for the default) and outputs beyond the inputs."""
 

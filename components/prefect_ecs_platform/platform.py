@@ -277,6 +277,7 @@ def _push_credentials(
             roles=roles,
             runs_use_the_stacks_task_definition=not args.prefect_registers_task_definitions,
         ),
+        permissions_boundary=args.permissions_boundary_arn,
         tags=tags,
         opts=opts,
     )

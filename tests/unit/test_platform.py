@@ -389,6 +389,8 @@ def test_outputs_are_registered(pulumi_harness: PulumiHarness) -> None:
         ({"work_pool_name": "prefect-ecs"}, "work_pool_name"),
         ({"image_context": "flows", "image_uri": "x@sha256:1"}, "image_uri"),
         ({"mode": "ecs"}, "mode"),
+        ({"permissions_boundary_arn": f"arn:aws:iam::{ACCOUNT}:role/boundary"}, "permissions_boundary_arn"),
+        ({"permissions_boundary_arn": "ci-platform-boundary"}, "permissions_boundary_arn"),
     ],
 )
 def test_bad_input_registers_nothing(pulumi_harness: PulumiHarness, overrides: dict[str, Any], field: str) -> None:
@@ -443,3 +445,27 @@ def test_flow_run_tasks_carry_the_stacks_tags(pulumi_harness: PulumiHarness) -> 
         "prefect-ecs-platform": "data",
         "team": "data",
     }
+
+
+BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/ci-platform-boundary"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{}, {"mode": "worker", "prefect_api_url": "http://prefect.internal:4200/api", "prefect_api_key": None}],
+    ids=["push", "worker"],
+)
+def test_every_created_principal_carries_the_permissions_boundary(
+    pulumi_harness: PulumiHarness, overrides: dict[str, Any]
+) -> None:
+    """CI's deploy role may create a role or user only with the boundary, so every one the stack creates has it."""
+    deploy(pulumi_harness, permissions_boundary_arn=BOUNDARY, **overrides)
+    principals = [*pulumi_harness.of_type("aws:iam/role:Role"), *pulumi_harness.of_type("aws:iam/user:User")]
+    assert len(principals) >= 3
+    assert {r.name: r.inputs.get("permissionsBoundary") for r in principals} == {r.name: BOUNDARY for r in principals}
+
+
+def test_without_a_boundary_no_principal_gets_one(pulumi_harness: PulumiHarness) -> None:
+    deploy(pulumi_harness)
+    principals = [*pulumi_harness.of_type("aws:iam/role:Role"), *pulumi_harness.of_type("aws:iam/user:User")]
+    assert [r.name for r in principals if "permissionsBoundary" in r.inputs] == []

@@ -51,11 +51,19 @@ def create_execution_role(
     repository_arn: pulumi.Output[str | None],
     log_group_arn: pulumi.Output[str],
     secret_arns: pulumi.Output[list[str]],
+    permissions_boundary: str | None,
     tags: dict[str, str],
     opts: pulumi.ResourceOptions,
 ) -> ExecutionRole:
     """A role ECS starts tasks with: pull from one repository, write one log group, read these secrets."""
-    role = aws.iam.Role(resource_name, description=description, assume_role_policy=trust, tags=tags, opts=opts)
+    role = aws.iam.Role(
+        resource_name,
+        description=description,
+        assume_role_policy=trust,
+        permissions_boundary=permissions_boundary,
+        tags=tags,
+        opts=opts,
+    )
     policy = aws.iam.RolePolicy(
         resource_name,
         role=role.id,
@@ -99,6 +107,7 @@ def create_flow_run_roles(
             repository_arn=repository_arn,
             log_group_arn=log_group_arn,
             secret_arns=secret_arns,
+            permissions_boundary=args.permissions_boundary_arn,
             tags=tags,
             opts=opts,
         )
@@ -112,6 +121,7 @@ def create_flow_run_roles(
             f"{name}-task",
             description="Prefect flow code runs with this role; it may touch nothing unless granted",
             assume_role_policy=trust,
+            permissions_boundary=args.permissions_boundary_arn,
             tags=tags,
             opts=opts,
         )
@@ -162,11 +172,14 @@ def create_push_user(
     name: str,
     *,
     policy: pulumi.Output[str],
+    permissions_boundary: str | None,
     tags: dict[str, str],
     opts: pulumi.ResourceOptions,
 ) -> PushUser:
     """The IAM user whose access key Prefect Cloud uses to submit flow runs to this cluster."""
-    user = aws.iam.User(f"{name}-push", path="/prefect/", tags=tags, opts=opts)
+    user = aws.iam.User(
+        f"{name}-push", path="/prefect/", permissions_boundary=permissions_boundary, tags=tags, opts=opts
+    )
     # A managed policy (6,144 characters): with a long component name and region the document passes the
     # 2,048 characters IAM allows a user's inline policies.
     managed = aws.iam.Policy(

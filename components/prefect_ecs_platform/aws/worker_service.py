@@ -172,6 +172,7 @@ def create_worker_service(
         f"{name}-worker",
         description="The Prefect ECS worker: runs flow-run tasks on this cluster, reads its task events",
         assume_role_policy=trust,
+        permissions_boundary=args.permissions_boundary_arn,
         tags=tags,
         opts=opts,
     )
@@ -207,6 +208,7 @@ def create_worker_service(
         repository_arn=image.repository_arn,
         log_group_arn=log_group_arn,
         secret_arns=credentials.arns,
+        permissions_boundary=args.permissions_boundary_arn,
         tags=tags,
         opts=opts,
     )

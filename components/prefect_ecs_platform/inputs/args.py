@@ -132,6 +132,10 @@ class PrefectEcsPlatformArgs:
     fail when several start together ("Too many concurrent attempts to create a new revision"), and leave
     revisions behind after `pulumi destroy`."""
 
+    permissions_boundary_arn: str | None = None
+    """A managed policy set as the permissions boundary of every IAM role and user the stack creates: the one
+    `bootstrap/` makes, so the CI deploy role (which may create principals only with it) can deploy."""
+
     ecr_retain_on_destroy: bool = False
     """Keep the ECR repository and its images in AWS when the stack is destroyed (Pulumi forgets it);
     otherwise `pulumi destroy` deletes the repository with every image in it."""

@@ -230,6 +230,12 @@ def brought_arn_problems(name: str, args: PrefectEcsPlatformArgs) -> list[Proble
         ),
         "execution_role_arn": ("iam", "role/", _brought_execution_role_needs(name)),
         "task_role_arn": ("iam", "role/", "an IAM role ARN (arn:<partition>:iam::<account>:role/<name>)"),
+        "permissions_boundary_arn": (
+            "iam",
+            "policy/",
+            "a managed IAM policy ARN (arn:<partition>:iam::<account>:policy/<name>), e.g. bootstrap/'s "
+            "permissionsBoundaryArn output",
+        ),
     }
     problems: list[Problem] = []
     for field, (service, resource_prefix, allowed) in expected.items():

@@ -62,6 +62,7 @@ class StackConfig(BaseModel):
     container_insights: bool = False
     task_role_policy_arns: list[str] = Field(default_factory=list)
     prefect_registers_task_definitions: bool = False
+    permissions_boundary_arn: str = ""
     ecr_retain_on_destroy: bool = False
     ecr_keep_images: int = 20
     tags: dict[str, str] = Field(default_factory=dict)
@@ -111,6 +112,7 @@ class StackConfig(BaseModel):
             container_insights=self.container_insights,
             task_role_policy_arns=self.task_role_policy_arns,
             prefect_registers_task_definitions=self.prefect_registers_task_definitions,
+            permissions_boundary_arn=optional(self.permissions_boundary_arn),
             ecr_retain_on_destroy=self.ecr_retain_on_destroy,
             ecr_keep_images=self.ecr_keep_images,
             tags=self.tags,

@@ -1,0 +1,248 @@
+"""The policy documents of keyless CI: GitHub's OIDC trust, the deploy and preview roles, the boundary.
+
+The deploy role creates IAM roles and a user for the platform, which would make it an administrator in
+all but name; the permissions boundary closes that: the role may create a principal, or change one's
+boundary, only with the platform boundary attached, and the boundary allows only what the platform's
+principals do (plus what the flows are granted, `flow_actions`). Neither role may touch the boundary
+policy or the CI roles themselves. The preview role reads and lists, nothing else: not even a secret's
+value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+GITHUB_AUDIENCE = "sts.amazonaws.com"
+VERSION = "2012-10-17"
+
+#: What the platform's own principals do (flow-run execution role, push user, worker roles): pull the
+#: image, write logs, read the Prefect secrets, run and watch flow-run tasks, read crash events.
+PLATFORM_PRINCIPAL_ACTIONS = (
+    "ecr:GetAuthorizationToken",
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:BatchGetImage",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "logs:GetLogEvents",
+    "secretsmanager:GetSecretValue",
+    "ecs:RunTask",
+    "ecs:StopTask",
+    "ecs:DescribeTasks",
+    "ecs:DescribeTaskDefinition",
+    "ecs:RegisterTaskDefinition",
+    "ecs:DeregisterTaskDefinition",
+    "ecs:TagResource",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeSubnets",
+    "sqs:GetQueueUrl",
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+)
+
+#: `pulumi up` and `pulumi destroy` of the platform, by service (create, read, update, delete, tag).
+DEPLOY_ACTIONS = {
+    "ec2": (
+        "ec2:Describe*",
+        "ec2:CreateVpc", "ec2:DeleteVpc", "ec2:ModifyVpcAttribute",
+        "ec2:CreateSubnet", "ec2:DeleteSubnet", "ec2:ModifySubnetAttribute",
+        "ec2:CreateInternetGateway", "ec2:AttachInternetGateway", "ec2:DetachInternetGateway",
+        "ec2:DeleteInternetGateway",
+        "ec2:CreateRouteTable", "ec2:DeleteRouteTable", "ec2:CreateRoute", "ec2:DeleteRoute",
+        "ec2:AssociateRouteTable", "ec2:DisassociateRouteTable",
+        "ec2:AllocateAddress", "ec2:ReleaseAddress", "ec2:DisassociateAddress",
+        "ec2:CreateNatGateway", "ec2:DeleteNatGateway",
+        "ec2:CreateSecurityGroup", "ec2:DeleteSecurityGroup",
+        "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
+        "ec2:CreateTags", "ec2:DeleteTags",
+    ),
+    "ecs": (
+        "ecs:CreateCluster", "ecs:DeleteCluster", "ecs:UpdateCluster", "ecs:UpdateClusterSettings",
+        "ecs:PutClusterCapacityProviders", "ecs:DescribeClusters",
+        "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:DeleteTaskDefinitions",
+        "ecs:DescribeTaskDefinition",
+        "ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService", "ecs:DescribeServices",
+        "ecs:ListServiceDeployments", "ecs:DescribeServiceDeployments",
+        "ecs:ListTasks", "ecs:DescribeTasks", "ecs:StopTask",
+        "ecs:TagResource", "ecs:UntagResource", "ecs:ListTagsForResource",
+    ),
+    "ecr": (
+        "ecr:GetAuthorizationToken",
+        "ecr:CreateRepository", "ecr:DeleteRepository", "ecr:DescribeRepositories",
+        "ecr:PutLifecyclePolicy", "ecr:GetLifecyclePolicy", "ecr:DeleteLifecyclePolicy",
+        "ecr:PutImageScanningConfiguration",
+        "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage",
+        "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+        "ecr:DescribeImages", "ecr:ListImages", "ecr:BatchDeleteImage",
+        "ecr:TagResource", "ecr:UntagResource", "ecr:ListTagsForResource",
+    ),
+    "logs": (
+        "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DescribeLogGroups",
+        "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
+        "logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource",
+    ),
+    "secretsmanager": (
+        "secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret",
+        "secretsmanager:UpdateSecret", "secretsmanager:PutSecretValue", "secretsmanager:GetSecretValue",
+        "secretsmanager:GetResourcePolicy", "secretsmanager:TagResource", "secretsmanager:UntagResource",
+    ),
+    "sqs": (
+        "sqs:CreateQueue", "sqs:DeleteQueue", "sqs:GetQueueAttributes", "sqs:SetQueueAttributes",
+        "sqs:GetQueueUrl", "sqs:TagQueue", "sqs:UntagQueue", "sqs:ListQueueTags",
+    ),
+    "events": (
+        "events:PutRule", "events:DeleteRule", "events:DescribeRule",
+        "events:PutTargets", "events:RemoveTargets", "events:ListTargetsByRule",
+        "events:TagResource", "events:UntagResource", "events:ListTagsForResource",
+    ),
+    "iam": (
+        "iam:GetRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
+        "iam:TagRole", "iam:UntagRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
+        "iam:ListInstanceProfilesForRole",
+        "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy",
+        "iam:AttachRolePolicy", "iam:DetachRolePolicy",
+        "iam:GetUser", "iam:DeleteUser", "iam:TagUser", "iam:UntagUser",
+        "iam:ListAttachedUserPolicies", "iam:ListUserPolicies", "iam:ListGroupsForUser",
+        "iam:AttachUserPolicy", "iam:DetachUserPolicy",
+        "iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:ListAccessKeys",
+        "iam:CreatePolicy", "iam:DeletePolicy", "iam:GetPolicy", "iam:GetPolicyVersion",
+        "iam:ListPolicyVersions", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion",
+    ),
+}  # fmt: skip
+
+#: Creating a principal, or changing its boundary: allowed only with the platform boundary attached.
+BOUNDED_ACTIONS = (
+    "iam:CreateRole",
+    "iam:CreateUser",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutUserPermissionsBoundary",
+)
+
+#: What `pulumi preview` (and `pulumi refresh`, but for secret values) reads.
+PREVIEW_ACTIONS = (
+    "ec2:DescribeVpcs", "ec2:DescribeVpcAttribute", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSecurityGroupRules", "ec2:DescribeRouteTables", "ec2:DescribeInternetGateways",
+    "ec2:DescribeNatGateways", "ec2:DescribeAddresses", "ec2:DescribeAvailabilityZones", "ec2:DescribeTags",
+    "ecs:DescribeClusters", "ecs:DescribeServices", "ecs:DescribeTaskDefinition", "ecs:ListTagsForResource",
+    "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:DescribeImages", "ecr:ListTagsForResource",
+    "logs:DescribeLogGroups", "logs:ListTagsForResource",
+    "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy",
+    "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags",
+    "events:DescribeRule", "events:ListTargetsByRule", "events:ListTagsForResource",
+    "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
+    "iam:GetUser", "iam:ListAttachedUserPolicies", "iam:ListAccessKeys", "iam:GetPolicy",
+    "iam:GetPolicyVersion", "iam:ListPolicyVersions",
+)  # fmt: skip
+
+
+def github_trust_policy(provider_arn: str, repository: str, subjects: Sequence[str]) -> dict[str, Any]:
+    """Trust for GitHub's OIDC tokens of `repository` whose `sub` is one of `subjects` (after `repo:<repo>:`)."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": provider_arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        f"{GITHUB_OIDC_HOST}:aud": GITHUB_AUDIENCE,
+                        f"{GITHUB_OIDC_HOST}:sub": [f"repo:{repository}:{subject}" for subject in subjects],
+                    }
+                },
+            }
+        ],
+    }
+
+
+def deploy_subjects(environments: Sequence[str]) -> list[str]:
+    """The main branch and the stacks' GitHub environments (a job in an environment carries only that)."""
+    return ["ref:refs/heads/main", *(f"environment:{environment}" for environment in environments)]
+
+
+def state_statements(bucket_arn: str | None, *, write: bool) -> list[dict[str, Any]]:
+    """A self-managed state backend in S3 (`s3://bucket`): read it, and for deploys write it and its locks."""
+    if not bucket_arn:
+        return []
+    objects = ["s3:GetObject", *(["s3:PutObject", "s3:DeleteObject"] if write else [])]
+    return [
+        {"Sid": "ListTheStateBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn},
+        {"Sid": "UseTheStateObjects", "Effect": "Allow", "Action": objects, "Resource": f"{bucket_arn}/*"},
+    ]
+
+
+def deploy_policy(
+    *, boundary_arn: str, protected_arns: Sequence[str], state_bucket_arn: str | None = None
+) -> dict[str, Any]:
+    """What `pulumi up` and `pulumi destroy` of the platform need, principals only under the boundary."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            *state_statements(state_bucket_arn, write=True),
+            {
+                "Sid": "ManageThePlatformsResources",
+                "Effect": "Allow",
+                "Action": [action for actions in DEPLOY_ACTIONS.values() for action in actions],
+                "Resource": "*",
+            },
+            {
+                "Sid": "CreatePrincipalsOnlyUnderThePlatformBoundary",
+                "Effect": "Allow",
+                "Action": list(BOUNDED_ACTIONS),
+                "Resource": "*",
+                "Condition": {"ArnEquals": {"iam:PermissionsBoundary": boundary_arn}},
+            },
+            {
+                "Sid": "PassRolesOnlyToEcsTasks",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+            },
+            {
+                "Sid": "NeverLiftABoundary",
+                "Effect": "Deny",
+                "Action": ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"],
+                "Resource": "*",
+            },
+            {
+                "Sid": "NeverChangeTheBoundaryOrTheCiRoles",
+                "Effect": "Deny",
+                "Action": [
+                    "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
+                    "iam:SetDefaultPolicyVersion", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
+                    "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:DeleteRole",
+                    "iam:TagRole", "iam:UntagRole", "iam:TagPolicy", "iam:UntagPolicy",
+                ],
+                "Resource": list(protected_arns),
+            },
+        ],
+    }  # fmt: skip
+
+
+def boundary_policy(*, flow_actions: Sequence[str] = ()) -> dict[str, Any]:
+    """The most any principal the platform creates may do: its own needs, and what its flows are granted."""
+    statements: list[dict[str, Any]] = [
+        {"Sid": "ThePlatformsOwnNeeds", "Effect": "Allow", "Action": list(PLATFORM_PRINCIPAL_ACTIONS), "Resource": "*"},
+        {
+            "Sid": "PassRolesOnlyToEcsTasks",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        },
+    ]
+    if flow_actions:
+        statements.append(
+            {"Sid": "WhatFlowsAreGranted", "Effect": "Allow", "Action": list(flow_actions), "Resource": "*"}
+        )
+    return {"Version": VERSION, "Statement": statements}
+
+
+def preview_policy(*, state_bucket_arn: str | None = None) -> dict[str, Any]:
+    read = {"Sid": "ReadThePlatform", "Effect": "Allow", "Action": list(PREVIEW_ACTIONS), "Resource": "*"}
+    return {"Version": VERSION, "Statement": [read, *state_statements(state_bucket_arn, write=False)]}

@@ -1,0 +1,95 @@
+"""The CI principals: GitHub's OIDC provider (created, or the account's existing one), two roles, a boundary."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from prefect_ecs_platform.ci_access.policies import (
+    GITHUB_AUDIENCE,
+    GITHUB_OIDC_HOST,
+    boundary_policy,
+    deploy_policy,
+    deploy_subjects,
+    github_trust_policy,
+    preview_policy,
+)
+
+
+@dataclass(frozen=True)
+class CiAccess:
+    oidc_provider_arn: pulumi.Output[str]
+    deploy_role_arn: pulumi.Output[str]
+    preview_role_arn: pulumi.Output[str]
+    permissions_boundary_arn: pulumi.Output[str]
+
+
+def create_ci_access(
+    name: str,
+    *,
+    repository: str,
+    environments: Sequence[str],
+    existing_oidc_provider_arn: str | None = None,
+    flow_actions: Sequence[str] = (),
+    state_bucket_arn: str | None = None,
+    tags: dict[str, str] | None = None,
+) -> CiAccess:
+    """Create the CI principals for GitHub `repository` ("owner/name") and its stacks' `environments`.
+
+    AWS allows one OIDC provider per URL and account: pass the existing one's ARN to reuse it.
+    """
+    if existing_oidc_provider_arn:
+        provider_arn: pulumi.Output[str] = pulumi.Output.from_input(existing_oidc_provider_arn)
+    else:
+        provider_arn = aws.iam.OpenIdConnectProvider(
+            f"{name}-github",
+            url=f"https://{GITHUB_OIDC_HOST}",
+            client_id_lists=[GITHUB_AUDIENCE],
+            tags=tags,
+        ).arn
+    boundary = aws.iam.Policy(
+        f"{name}-platform-boundary",
+        description="The most any principal the platform creates may do",
+        policy=json.dumps(boundary_policy(flow_actions=flow_actions)),
+        tags=tags,
+    )
+    preview = aws.iam.Role(
+        f"{name}-preview",
+        description=f"pulumi preview of {repository}'s pull requests: read only",
+        assume_role_policy=provider_arn.apply(
+            lambda arn: json.dumps(github_trust_policy(arn, repository, ["pull_request"]))
+        ),
+        tags=tags,
+    )
+    aws.iam.RolePolicy(
+        f"{name}-preview",
+        role=preview.name,
+        policy=json.dumps(preview_policy(state_bucket_arn=state_bucket_arn)),
+    )
+    deploy = aws.iam.Role(
+        f"{name}-deploy",
+        description=f"pulumi up and destroy of {repository}'s stacks, from main and its environments",
+        assume_role_policy=provider_arn.apply(
+            lambda arn: json.dumps(github_trust_policy(arn, repository, deploy_subjects(environments)))
+        ),
+        tags=tags,
+    )
+    aws.iam.RolePolicy(
+        f"{name}-deploy",
+        role=deploy.name,
+        policy=pulumi.Output.all(boundary.arn, deploy.arn, preview.arn).apply(
+            lambda arns: json.dumps(
+                deploy_policy(boundary_arn=arns[0], protected_arns=list(arns), state_bucket_arn=state_bucket_arn)
+            )
+        ),
+    )
+    return CiAccess(
+        oidc_provider_arn=provider_arn,
+        deploy_role_arn=deploy.arn,
+        preview_role_arn=preview.arn,
+        permissions_boundary_arn=boundary.arn,
+    )
