@@ -12,6 +12,7 @@ access = create_ci_access(
     existing_oidc_provider_arn=config.get("existingOidcProviderArn") or None,
     flow_actions=config.get_object("flowActions") or [],
     state_bucket_arn=config.get("stateBucketArn") or None,
+    secrets_key_arn=config.get("secretsKeyArn") or None,
     tags={"managed-by": "pulumi", "prefect-ecs-platform": "ci"},
 )
 pulumi.export("deployRoleArn", access.deploy_role_arn)

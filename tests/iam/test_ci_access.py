@@ -67,7 +67,10 @@ def actions_of(document: dict[str, Any], effect: str = "Allow") -> list[str]:
 def documents() -> dict[str, dict[str, Any]]:
     return {
         "deploy": deploy_policy(
-            boundary_arn=BOUNDARY, protected_arns=[BOUNDARY, DEPLOY_ROLE], state_bucket_arn="arn:aws:s3:::state"
+            boundary_arn=BOUNDARY,
+            protected_arns=[BOUNDARY, DEPLOY_ROLE],
+            state_bucket_arn="arn:aws:s3:::state",
+            secrets_key_arn=f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         ),
         "boundary": boundary_policy(flow_actions=["s3:GetObject"]),
         "preview": preview_policy(state_bucket_arn="arn:aws:s3:::state"),

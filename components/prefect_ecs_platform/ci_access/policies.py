@@ -175,14 +175,27 @@ def state_statements(bucket_arn: str | None, *, write: bool) -> list[dict[str, A
     ]
 
 
+def secrets_key_statements(key_arn: str | None) -> list[dict[str, Any]]:
+    """An `awskms://` secrets provider: the stack's secrets are encrypted and decrypted with this key."""
+    if not key_arn:
+        return []
+    actions = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"]
+    return [{"Sid": "UseTheSecretsKey", "Effect": "Allow", "Action": actions, "Resource": key_arn}]
+
+
 def deploy_policy(
-    *, boundary_arn: str, protected_arns: Sequence[str], state_bucket_arn: str | None = None
+    *,
+    boundary_arn: str,
+    protected_arns: Sequence[str],
+    state_bucket_arn: str | None = None,
+    secrets_key_arn: str | None = None,
 ) -> dict[str, Any]:
     """What `pulumi up` and `pulumi destroy` of the platform need, principals only under the boundary."""
     return {
         "Version": VERSION,
         "Statement": [
             *state_statements(state_bucket_arn, write=True),
+            *secrets_key_statements(secrets_key_arn),
             {
                 "Sid": "ManageThePlatformsResources",
                 "Effect": "Allow",

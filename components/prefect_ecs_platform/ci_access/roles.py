@@ -36,6 +36,7 @@ def create_ci_access(
     existing_oidc_provider_arn: str | None = None,
     flow_actions: Sequence[str] = (),
     state_bucket_arn: str | None = None,
+    secrets_key_arn: str | None = None,
     tags: dict[str, str] | None = None,
 ) -> CiAccess:
     """Create the CI principals for GitHub `repository` ("owner/name") and its stacks' `environments`.
@@ -83,7 +84,12 @@ def create_ci_access(
         role=deploy.name,
         policy=pulumi.Output.all(boundary.arn, deploy.arn, preview.arn).apply(
             lambda arns: json.dumps(
-                deploy_policy(boundary_arn=arns[0], protected_arns=list(arns), state_bucket_arn=state_bucket_arn)
+                deploy_policy(
+                    boundary_arn=arns[0],
+                    protected_arns=list(arns),
+                    state_bucket_arn=state_bucket_arn,
+                    secrets_key_arn=secrets_key_arn,
+                )
             )
         ),
     )
