@@ -11,6 +11,7 @@ import pulumi
 import pytest
 import yaml
 
+from prefect_ecs_platform import InvalidInputError
 from tests.conftest import CLOUD_URL, ROOT, PulumiHarness
 
 
@@ -140,3 +141,62 @@ def test_the_registration_switch_is_a_stack_key(
     registered = [r.name for r in pulumi_harness.of_type("aws:ecs/taskDefinition:TaskDefinition")]
     assert registered == ([] if switch == "true" else ["data-flow-runs"])
     assert (defaults(out["template"])["task_definition_arn"] is None) == (switch == "true")
+
+
+def _renamed(config: dict[str, str], project: str) -> dict[str, str]:
+    return {key.replace("prefect-ecs-platform:", f"{project}:", 1): value for key, value in config.items()}
+
+
+def _run_as_project(
+    harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch, project: str, config: dict[str, str]
+) -> dict[str, Any]:
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("PREFECT_API_KEY", raising=False)
+    pulumi.runtime.set_mocks(harness.mocks, project=project, stack="dev", preview=False, monitor=harness.monitor)
+    pulumi.runtime.set_all_config(config, secret_keys=[])
+
+    def program() -> dict[str, Any]:
+        namespace = runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+        return {"template": namespace["platform"].base_job_template}
+
+    return harness.run(program)
+
+
+def test_the_program_reads_its_keys_from_whatever_the_project_is_named(
+    pulumi_harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under another project name, dev's keys in that name's namespace configure the stack as they do here."""
+    config = {
+        **stack_config("dev"),
+        "prefect-ecs-platform:prefectApiUrl": CLOUD_URL,
+        "prefect-ecs-platform:prefectApiKey": "pnu_dev",
+    }
+    out = _run_as_project(pulumi_harness, monkeypatch, "data-platform", _renamed(config, "data-platform"))
+    values = defaults(out["template"])
+    assert (values["launch_type"], values["cpu"], values["memory"]) == ("FARGATE_SPOT", 512, 1024)
+    assert pulumi_harness.one("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 7
+    version = pulumi_harness.one("aws:secretsmanager/secretVersion:SecretVersion")
+    assert version.inputs["secretString"]["value"] == "pnu_dev"
+
+
+def test_keys_left_in_the_old_namespace_are_refused_by_name(
+    pulumi_harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A renamed project (pulumi new, a copy) keeps stack files written for prefect-ecs-platform: each such key
+    would be silently ignored, so the program stops and says what to rename, before creating anything."""
+    config = {
+        "data-platform:prefectApiUrl": CLOUD_URL,
+        "data-platform:prefectApiKey": "pnu_dev",
+        "prefect-ecs-platform:cpu": "512",
+        "prefect-ecs-platform:useFargateSpot": "true",
+    }
+    with pytest.raises(InvalidInputError) as raised:
+        _run_as_project(pulumi_harness, monkeypatch, "data-platform", config)
+    assert [(p.field, p.allowed) for p in raised.value.problems] == [
+        ("prefect-ecs-platform:cpu", "the project is named 'data-platform': rename the key to data-platform:cpu"),
+        (
+            "prefect-ecs-platform:useFargateSpot",
+            "the project is named 'data-platform': rename the key to data-platform:useFargateSpot",
+        ),
+    ]
+    assert pulumi_harness.resources == []

@@ -1,6 +1,7 @@
 """The stack's configuration, loaded once into a typed model and turned into component args.
 
-Keys live in the project namespace (`prefect-ecs-platform:<key>`), camelCase as Pulumi convention has it.
+Keys live in the project's namespace (`<project>:<key>`, `pulumi.get_project()`; this repository's project is
+`prefect-ecs-platform`), camelCase as Pulumi convention has it, so the stack program works under any name.
 Pulumi hands every value to the program as a string (JSON for lists and maps); pydantic parses them.
 """
 
@@ -19,8 +20,9 @@ from pydantic.alias_generators import to_camel
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs
 from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
-from prefect_ecs_platform.inputs.problems import InvalidInputError, Problem
+from prefect_ecs_platform.inputs.problems import InvalidInputError, Problem, raise_if_any
 
+#: This repository's project name: the namespace of its committed stack files.
 NAMESPACE = "prefect-ecs-platform"
 API_URL_KEY = "prefectApiUrl"
 #: Read only through `Config.get_secret` so they stay Outputs marked secret.
@@ -131,11 +133,28 @@ def _decode(raw: str) -> Any:
     return raw
 
 
-def _namespaced_keys() -> dict[str, str]:
-    prefix = f"{NAMESPACE}:"
+def _all_keys() -> dict[str, str]:
     # The language host passes config in PULUMI_CONFIG; set_all_config (tests, automation) sets the context.
-    merged = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
-    return {key.removeprefix(prefix): value for key, value in merged.items() if key.startswith(prefix)}
+    return {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+
+
+def _namespaced_keys(namespace: str) -> dict[str, str]:
+    prefix = f"{namespace}:"
+    return {key.removeprefix(prefix): value for key, value in _all_keys().items() if key.startswith(prefix)}
+
+
+def stale_namespace_problems(namespace: str) -> list[Problem]:
+    """Keys left in this repository's namespace by a project that has another name: nothing would read them.
+
+    `pulumi new` (or a copy) renames the project in Pulumi.yaml, not the keys in the stack files.
+    """
+    if namespace == NAMESPACE:
+        return []
+    return [
+        Problem(key, value, f"the project is named {namespace!r}: rename the key to {namespace}:{key.split(':', 1)[1]}")
+        for key, value in sorted(_all_keys().items())
+        if key.startswith(f"{NAMESPACE}:")
+    ]
 
 
 #: Keys earlier versions read, with what replaced them.
@@ -145,8 +164,8 @@ RENAMED_KEYS = {
 }
 
 
-def parse_stack_config(raw: dict[str, str]) -> StackConfig:
-    """Build the model from raw `key -> string` config; problems name the config key."""
+def parse_stack_config(raw: dict[str, str], namespace: str = NAMESPACE) -> StackConfig:
+    """Build the model from raw `key -> string` config; problems name the config key in `namespace`."""
     values = {key: _decode(value) for key, value in raw.items() if key not in SECRET_KEYS}
     try:
         return StackConfig.model_validate(values)
@@ -157,14 +176,16 @@ def parse_stack_config(raw: dict[str, str]) -> StackConfig:
             allowed = item["msg"]
             if item["type"] == "extra_forbidden":
                 allowed = RENAMED_KEYS.get(key, "unknown key")
-            problems.append(Problem(f"{NAMESPACE}:{key}", item.get("input"), allowed))
+            problems.append(Problem(f"{namespace}:{key}", item.get("input"), allowed))
         raise InvalidInputError(problems) from None
 
 
 def load_stack_config() -> tuple[StackConfig, PrefectEcsPlatformArgs]:
     """Load the current stack's config and build the component args from it."""
-    config = pulumi.Config(NAMESPACE)
-    model = parse_stack_config(_namespaced_keys())
+    namespace = pulumi.get_project()
+    raise_if_any(stale_namespace_problems(namespace))
+    config = pulumi.Config(namespace)
+    model = parse_stack_config(_namespaced_keys(namespace), namespace)
     api_key: pulumi.Input[str] | None = config.get_secret(API_KEY_KEY)
     if api_key is None and os.environ.get("PREFECT_API_KEY"):
         api_key = pulumi.Output.secret(os.environ["PREFECT_API_KEY"])

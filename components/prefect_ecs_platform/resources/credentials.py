@@ -5,8 +5,9 @@ there. Two credentials exist: the API key (Prefect Cloud, `Authorization: Bearer
 of a self-hosted server with basic auth (`Authorization: Basic`). Each is looked up in this order on
 every call:
 
-1. The stack config key (`prefect-ecs-platform:prefectApiKey`, `prefect-ecs-platform:prefectApiAuthString`),
-   as delivered to the provider's `configure()`. Pulumi's provider host (`pulumi/dynamic/__main__.py`,
+1. The stack config key (`prefectApiKey`, `prefectApiAuthString`) in the project's namespace, or else in
+   `prefect-ecs-platform:` (this repository's project, which consumers used before), as delivered to the
+   provider's `configure()`. Pulumi's provider host (`pulumi/dynamic/__main__.py`,
    read for pulumi 3.272) keeps the config of the Configure call with namespaces, unwraps secrets, and
    calls `configure()` once per deserialized provider. That the engine sends the whole stack config there
    comes from pulumi/pulumi#17673 and is NOT verified on this machine (no Pulumi CLI here): the next two
@@ -27,16 +28,20 @@ from typing import Any
 
 from pulumi.dynamic import ConfigureRequest
 
+#: This repository's project: its namespace is looked at when the project's own holds no credential.
+_OWN_NAMESPACE = "prefect-ecs-platform"
+
 
 @dataclass(frozen=True)
 class Credential:
+    #: The key without a namespace: `Config.get` reads it from the project's.
     config_key: str
     env_var: str
     input_key: str
 
 
-API_KEY = Credential("prefect-ecs-platform:prefectApiKey", "PREFECT_API_KEY", "api_key")
-AUTH_STRING = Credential("prefect-ecs-platform:prefectApiAuthString", "PREFECT_API_AUTH_STRING", "api_auth_string")
+API_KEY = Credential("prefectApiKey", "PREFECT_API_KEY", "api_key")
+AUTH_STRING = Credential("prefectApiAuthString", "PREFECT_API_AUTH_STRING", "api_auth_string")
 CREDENTIALS = (API_KEY, AUTH_STRING)
 CONFIG_KEY = API_KEY.config_key
 ENV_VAR = API_KEY.env_var
@@ -48,7 +53,7 @@ _configured: dict[str, str | None] = {}
 def remember_configuration(req: ConfigureRequest) -> None:
     """Keep the credentials from the stack config the host passed to `configure()`, in process memory only."""
     for credential in CREDENTIALS:
-        value = req.config.get(credential.config_key)
+        value = req.config.get(credential.config_key) or req.config.get(f"{_OWN_NAMESPACE}:{credential.config_key}")
         _configured[credential.config_key] = str(value) if value else None
 
 

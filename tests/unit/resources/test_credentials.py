@@ -94,3 +94,11 @@ def test_client_sends_bearer_for_a_key_and_basic_for_an_auth_string() -> None:
     assert _authorization_sent(auth_string="u:p") == "Basic " + base64.b64encode(b"u:p").decode()
     assert str(_authorization_sent(api_key="pnu_k", auth_string="u:p")).startswith("Basic ")
     assert _authorization_sent() is None
+
+
+def test_the_key_is_read_from_the_consuming_projects_namespace() -> None:
+    """A project named otherwise keeps its key in its own namespace; the provider finds it there."""
+    WorkPoolProvider().configure(ConfigureRequest(Config({"data-platform:prefectApiKey": "pnu_own"}, "data-platform")))
+    assert credentials.api_key({"api_key": "from-input"}) == "pnu_own"
+    WorkPoolProvider().configure(ConfigureRequest(Config({"data-platform:prefectApiKey": "pnu_own"}, "elsewhere")))
+    assert credentials.api_key({"api_key": "from-input"}) == "from-input"
