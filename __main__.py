@@ -6,8 +6,9 @@ from prefect_ecs_platform import PrefectEcsPlatform
 from prefect_ecs_platform.inputs.stack_config import load_stack_config
 from prefect_ecs_platform.platform import OUTPUT_NAMES
 
-_, args = load_stack_config()
-platform = PrefectEcsPlatform("data", args)
+NAME = "data"
+_, args = load_stack_config(NAME)
+platform = PrefectEcsPlatform(NAME, args)
 
 for output_name in OUTPUT_NAMES:
     pulumi.export(output_name, getattr(platform, output_name))

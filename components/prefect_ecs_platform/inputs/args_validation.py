@@ -59,7 +59,29 @@ def component_name_problems(name: str) -> list[Problem]:
     return []
 
 
+_BROWSER_PATH = re.compile(rf"^/account/({_UUID})/workspace/({_UUID})")
+_CLOUD_HOSTS = ("api.prefect.cloud", "app.prefect.cloud")
+
+
+def _cloud_url_problems(url: str) -> list[Problem] | None:
+    """Problems of a URL on a Prefect Cloud host; None when the host is not Prefect Cloud's."""
+    parsed = urlparse(url)
+    if parsed.hostname not in _CLOUD_HOSTS:
+        return None
+    browser = _BROWSER_PATH.match(parsed.path)
+    if parsed.hostname == "app.prefect.cloud" and browser:
+        api = f"https://api.prefect.cloud/api/accounts/{browser[1]}/workspaces/{browser[2]}"
+        return [Problem("prefect_api_url", url, f"the workspace's API URL, not the browser's: {api}")]
+    if parsed.scheme != "https":
+        secure = parsed._replace(scheme="https").geturl()
+        return [Problem("prefect_api_url", url, f"Prefect Cloud is served over https only: {secure}")]
+    return None
+
+
 def api_url_problems(url: str) -> list[Problem]:
+    cloud = _cloud_url_problems(url)
+    if cloud is not None:
+        return cloud
     parsed = urlparse(url)
     allowed = (
         "a Prefect Cloud workspace URL https://api.prefect.cloud/api/accounts/<uuid>/workspaces/<uuid> "
@@ -89,7 +111,12 @@ def work_pool_name_problems(name: str, field: str = "work_pool_name") -> list[Pr
 def mode_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
     if args.mode not in MODES:
         return [Problem("mode", args.mode, f"one of {', '.join(MODES)}")]
-    if args.mode == "push" and not is_prefect_cloud_url(args.prefect_api_url):
+    # A URL that is itself wrong is its own problem: blaming the mode would send the user the wrong way.
+    if (
+        args.mode == "push"
+        and not api_url_problems(args.prefect_api_url)
+        and not is_prefect_cloud_url(args.prefect_api_url)
+    ):
         return [
             Problem(
                 "mode",
@@ -238,8 +265,15 @@ def brought_arn_problems(name: str, args: PrefectEcsPlatformArgs) -> list[Proble
         ),
     }
     problems: list[Problem] = []
-    for field, (service, resource_prefix, allowed) in expected.items():
-        value = getattr(args, field)
+    policy = (
+        "iam",
+        "policy/",
+        "a managed IAM policy ARN: arn:<partition>:iam::<account>:policy/<name>, or AWS's own such as "
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+    )
+    values = [(field, getattr(args, field), rule) for field, rule in expected.items()]
+    values += [(f"task_role_policy_arns[{i}]", arn, policy) for i, arn in enumerate(args.task_role_policy_arns)]
+    for field, value, (service, resource_prefix, allowed) in values:
         if not isinstance(value, str):
             continue
         try:

@@ -31,7 +31,7 @@ from pydantic_core import to_jsonable_python
 
 from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs, ScheduleArgs
 from prefect_ecs_platform.inputs.job_variables import platform_job_variables
-from prefect_ecs_platform.inputs.problems import InvalidInputError, Problem, raise_if_any
+from prefect_ecs_platform.inputs.problems import Problem, raise_if_any
 
 #: Applies an override to every deployment, before the overrides naming one.
 ALL_DEPLOYMENTS = "*"
@@ -70,52 +70,75 @@ def load_prefect_yaml(
     stack: str | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
     prefect_registers_task_definitions: bool = False,
+    overrides_label: str = "overrides",
 ) -> list[DeploymentArgs]:
-    """Read the deployments of a prefect.yaml and apply `overrides` (the stack's, named `stack` in messages).
+    """Read the deployments of a prefect.yaml and apply `overrides`, which messages call `overrides_label`.
 
-    Raises `InvalidInputError` listing every problem in the file and the overrides.
+    Raises `InvalidInputError` listing every problem in the file and the overrides. (`stack` is accepted for
+    callers of earlier versions; messages no longer name it.)
     """
+    deployments, problems = read_prefect_yaml(
+        path,
+        overrides=overrides,
+        prefect_registers_task_definitions=prefect_registers_task_definitions,
+        overrides_label=overrides_label,
+    )
+    raise_if_any(problems)
+    return deployments
+
+
+def read_prefect_yaml(
+    path: str | Path,
+    *,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    prefect_registers_task_definitions: bool = False,
+    overrides_label: str = "overrides",
+) -> tuple[list[DeploymentArgs], list[Problem]]:
+    """The deployments that could be read, and every problem found, so later checks still run on those."""
     path = Path(path)
-    raw = _read_yaml(path)
-    problems = _top_level_problems(raw, path.name)
+    raw, problems = _read_yaml(path)
+    if raw is None:
+        return [], problems
+    problems += _top_level_problems(raw, path.name)
     raw_deployments = raw.get("deployments")
     if not isinstance(raw_deployments, list):
         raw_deployments = []
+    labels = deployment_labels(raw_deployments)
     templated = set()
     for index, item in enumerate(raw_deployments):
-        for field, value in _templates(item, f"{path.name}:deployments[{index}]"):
+        for field, value in _templates(item, f"{path.name}:deployments[{labels[index]}]"):
             templated.add(field)
             problems.append(Problem(field, value, _TEMPLATE_REASON))
     try:
         model = PrefectYamlModel.model_validate(raw)
     except pydantic.ValidationError as exc:
-        problems += [p for p in _model_problems(exc, path.name) if not _under_any(p.field, templated)]
-        raise InvalidInputError(problems) from exc
+        problems += [p for p in _model_problems(exc, path.name, labels) if not _under_any(p.field, templated)]
+        return [], problems
     deployments = []
     platform_variables = platform_job_variables(prefect_registers_task_definitions)
     for index, (config, item) in enumerate(zip(model.deployments, raw_deployments, strict=True)):
         deployment, found = _deployment(
-            config, item, f"{path.name}:deployments[{index}]", templated, platform_variables
+            config, item, f"{path.name}:deployments[{labels[index]}]", templated, platform_variables
         )
         problems += found
         if deployment is not None:
             deployments.append(deployment)
     # Names from the file, so an override of a deployment with problems is not reported as unknown too.
     names = [config.name for config in model.deployments if config.name]
-    overridden, found = _apply_overrides(deployments, names, overrides or {}, stack)
-    problems += found
-    raise_if_any(problems)
-    return overridden
+    overridden, found = _apply_overrides(deployments, names, overrides or {}, overrides_label)
+    return overridden, problems + found
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, [Problem(str(path), str(path), "a prefect.yaml that exists (paths are relative to the project)")]
     except (OSError, yaml.YAMLError) as exc:
-        raise InvalidInputError([Problem(str(path), None, f"a readable prefect.yaml: {exc}")]) from exc
+        return None, [Problem(str(path), str(path), f"a readable prefect.yaml: {exc}")]
     if not isinstance(loaded, dict):
-        raise InvalidInputError([Problem(str(path), loaded, "a YAML mapping with a `deployments` list")])
-    return loaded
+        return None, [Problem(str(path), loaded, "a YAML mapping with a `deployments` list")]
+    return loaded, []
 
 
 def _top_level_problems(raw: Mapping[str, Any], file: str) -> list[Problem]:
@@ -149,7 +172,16 @@ def _under_any(field: str, parents: set[str]) -> bool:
     return any(field == parent or field.startswith((f"{parent}.", f"{parent}[")) for parent in parents)
 
 
-def _model_problems(exc: pydantic.ValidationError, file: str) -> list[Problem]:
+def deployment_labels(raw_deployments: list[Any]) -> list[str]:
+    """How messages name each deployment of a prefect.yaml: its name when it has a unique one, else its index."""
+    names = [item.get("name") if isinstance(item, Mapping) else None for item in raw_deployments]
+    return [
+        name if isinstance(name, str) and name and names.count(name) == 1 else str(index)
+        for index, name in enumerate(names)
+    ]
+
+
+def _model_problems(exc: pydantic.ValidationError, file: str, labels: list[str]) -> list[Problem]:
     """One problem per field; for schedules only the flat form (RawScheduleConfig) is explained."""
     by_field: dict[str, tuple[Any, list[str]]] = {}
     for error in exc.errors():
@@ -159,6 +191,8 @@ def _model_problems(exc: pydantic.ValidationError, file: str) -> list[Problem]:
             if "RawScheduleConfig" not in str(loc[schedule_tag]):
                 continue
             del loc[schedule_tag]
+        if len(loc) > 1 and loc[0] == "deployments" and isinstance(loc[1], int) and loc[1] < len(labels):
+            loc[1] = labels[loc[1]]
         field = file + ":" + _format_loc(loc)
         _, messages = by_field.setdefault(field, (error.get("input"), []))
         if error["msg"] not in messages:
@@ -178,8 +212,8 @@ def _schedule_union_tag(loc: list[int | str]) -> int | None:
 
 def _format_loc(loc: list[int | str]) -> str:
     out = ""
-    for part in loc:
-        if isinstance(part, int):
+    for position, part in enumerate(loc):
+        if isinstance(part, int) or (position == 1 and loc[0] == "deployments"):
             out += f"[{part}]"
         elif part.isidentifier() and not part[0].isupper() and part not in _TYPE_TAGS:
             out += f".{part}" if out else part
@@ -328,9 +362,8 @@ def _schedule_problems(schedule: RawScheduleConfig, field: str) -> list[Problem]
 
 
 def _apply_overrides(
-    deployments: list[DeploymentArgs], names: list[str], overrides: Mapping[str, Mapping[str, Any]], stack: str | None
+    deployments: list[DeploymentArgs], names: list[str], overrides: Mapping[str, Mapping[str, Any]], label: str
 ) -> tuple[list[DeploymentArgs], list[Problem]]:
-    label = f"stack {stack!r} overrides" if stack else "overrides"
     problems = []
     for name, override in overrides.items():
         if name != ALL_DEPLOYMENTS and name not in names:
@@ -339,14 +372,15 @@ def _apply_overrides(
                 Problem(label, name, f"a deployment name from prefect.yaml or {ALL_DEPLOYMENTS!r}: {allowed}")
             )
         if not isinstance(override, Mapping):
-            problems.append(Problem(f"{label}[{name!r}]", override, f"a mapping of {', '.join(OVERRIDE_KEYS)}"))
+            problems.append(Problem(f"{label}.{name}", override, f"a mapping of {', '.join(OVERRIDE_KEYS)}"))
             continue
         for key, value in override.items():
             expected = OVERRIDE_KEYS.get(key)
             if expected is None:
-                problems.append(Problem(f"{label}[{name!r}]", key, f"override keys: {', '.join(OVERRIDE_KEYS)}"))
+                problems.append(Problem(f"{label}.{name}", key, f"override keys: {', '.join(OVERRIDE_KEYS)}"))
             elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-                problems.append(Problem(f"{label}[{name!r}].{key}", value, f"a value of type {expected.__name__}"))
+                kind = "true or false" if expected is bool else "a whole number, e.g. 1024"
+                problems.append(Problem(f"{label}.{name}.{key}", value, kind))
     if problems:
         return deployments, problems
     everyone = overrides.get(ALL_DEPLOYMENTS, {})

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,9 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
+from prefect_ecs_platform.inputs.args_validation import args_problems
 from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs
-from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
-from prefect_ecs_platform.inputs.problems import InvalidInputError, Problem, raise_if_any
+from prefect_ecs_platform.inputs.prefect_yaml import read_prefect_yaml
+from prefect_ecs_platform.inputs.problems import MISSING, Problem, place_of, raise_if_any
 
 #: This repository's project name: the namespace of its committed stack files.
 NAMESPACE = "prefect-ecs-platform"
@@ -162,30 +165,157 @@ RENAMED_KEYS = {
     "ecrForceDelete": "replaced by ecrRetainOnDestroy: pulumi destroy now always deletes the repository with its "
     "images, unless ecrRetainOnDestroy is true, which keeps both in AWS",
 }
+#: Keys that only worker mode reads.
+WORKER_ONLY = ("worker_image_uri", "worker_cpu", "worker_memory", "worker_count", "work_queue_names")
+#: Namespaces whose keys something reads besides the project's: the providers the stack uses, and Pulumi's.
+READ_NAMESPACES = ("aws", "awsx", "docker", "docker-build", "pulumi")
+_SUFFIX_PLACEHOLDERS = ("stack",)
+_HOW_TO_SET = {
+    "prefectApiUrl": "set it with `pulumi config set prefectApiUrl "
+    "https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>` (or a self-hosted server URL ending in /api)",
+}
+
+
+def stack_key(field: str) -> str:
+    """How the stack file writes the model's (and the component's) field `field`."""
+    return to_camel(field)
+
+
+#: What a key takes, by the start of pydantic's error type, in the user's terms ({key} is the key).
+_EXPECTED_BY_ERROR = (
+    ("int_", "a whole number, e.g. 512"),
+    ("bool_", "true or false"),
+    ("dict_", "a map, e.g. {key}: {{team: data}}"),
+    ("mapping_", "a map, e.g. {key}: {{team: data}}"),
+    ("list_", "a list, e.g. {key}: [a, b]"),
+    ("tuple_", "a list, e.g. {key}: [a, b]"),
+    ("string_", "text"),
+)
+
+
+def _expected(item: Any, key: str) -> str:
+    """What a key takes, in the user's terms, for one pydantic error."""
+    kind = item["type"]
+    if kind == "literal_error":
+        return f"one of {item['ctx']['expected']}"
+    if kind == "extra_forbidden":
+        close = get_close_matches(key, [stack_key(f) for f in StackConfig.model_fields], n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        return RENAMED_KEYS.get(key, f"not a key of this stack: Pulumi.yaml and README list them{hint}")
+    for prefix, expected in _EXPECTED_BY_ERROR:
+        if kind.startswith(prefix):
+            return expected.format(key=key)
+    return str(item["msg"])
+
+
+def _model_problems(error: ValidationError) -> tuple[list[Problem], set[str]]:
+    problems, keys = [], set()
+    for item in error.errors():
+        loc = [str(part) for part in item["loc"]]
+        key = loc[0]
+        place = key + "".join(f".{part}" for part in loc[1:])
+        keys.add(key)
+        if item["type"] == "missing":
+            problems.append(Problem(place, MISSING, _HOW_TO_SET.get(key, f"set it with `pulumi config set {key} ...`")))
+        else:
+            problems.append(Problem(place, item.get("input"), _expected(item, key)))
+    return problems, keys
 
 
 def parse_stack_config(raw: dict[str, str], namespace: str = NAMESPACE) -> StackConfig:
-    """Build the model from raw `key -> string` config; problems name the config key in `namespace`."""
+    """Build the model from raw `key -> string` config; problems name each key as the stack file writes it."""
+    model, problems, _ = parse_stack_config_partially(raw)
+    raise_if_any(problems)
+    assert model is not None
+    return model
+
+
+def parse_stack_config_partially(raw: dict[str, str]) -> tuple[StackConfig, list[Problem], set[str]]:
+    """The model with every bad key left at its default, the problems, and the keys they name.
+
+    So one bad key does not hide the rules of the others: they run on this model.
+    """
     values = {key: _decode(value) for key, value in raw.items() if key not in SECRET_KEYS}
     try:
-        return StackConfig.model_validate(values)
+        return StackConfig.model_validate(values), [], set()
     except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            key = ".".join(str(part) for part in item["loc"])
-            allowed = item["msg"]
-            if item["type"] == "extra_forbidden":
-                allowed = RENAMED_KEYS.get(key, "unknown key")
-            problems.append(Problem(f"{namespace}:{key}", item.get("input"), allowed))
-        raise InvalidInputError(problems) from None
+        problems, keys = _model_problems(error)
+    kept = {key: value for key, value in values.items() if key not in keys}
+    kept.setdefault(stack_key("prefect_api_url"), "")
+    return StackConfig.model_validate(kept), problems, keys
 
 
-def load_stack_config() -> tuple[StackConfig, PrefectEcsPlatformArgs]:
-    """Load the current stack's config and build the component args from it."""
+def _other_mode_problems(model: StackConfig) -> list[Problem]:
+    if model.mode != "push":
+        return []
+    defaults = StackConfig.model_fields
+    return [
+        Problem(
+            stack_key(field),
+            getattr(model, field),
+            "it applies only with mode: worker (this stack's mode is push); remove it, or set mode to worker",
+        )
+        for field in WORKER_ONLY
+        if getattr(model, field) != defaults[field].get_default(call_default_factory=True)
+    ]
+
+
+def _suffix_problems(suffix: str) -> list[Problem]:
+    unknown = [name for name in re.findall(r"\{([^}]*)\}", suffix) if name not in _SUFFIX_PLACEHOLDERS]
+    if not unknown:
+        return []
+    return [
+        Problem(
+            stack_key("deployment_name_suffix"), suffix, "text where only {stack} is replaced (by the stack's name)"
+        )
+    ]
+
+
+def _warn_about_keys(namespace: str) -> None:
+    for key in sorted(_all_keys()):
+        scope, _, name = key.partition(":")
+        if scope not in (namespace, NAMESPACE, *READ_NAMESPACES):
+            pulumi.log.warn(
+                f"config key {key}: nothing reads the {scope!r} namespace; did you mean {namespace}:{name}?"
+            )
+    if f"{namespace}:{API_KEY_KEY}" in _all_keys() and not pulumi.runtime.config.is_config_secret(
+        f"{namespace}:{API_KEY_KEY}"
+    ):
+        pulumi.log.warn(
+            f"{API_KEY_KEY} is stored in plain text in the stack file: set it with "
+            f"`pulumi config set --secret {API_KEY_KEY} <key>`"
+        )
+
+
+def _places(model: StackConfig, deployments: Sequence[DeploymentArgs], yaml_file: str) -> dict[str, str]:
+    """Where the stack's user wrote each component field: stack keys, prefect.yaml paths, overrides."""
+    places = {field: stack_key(field) for field in StackConfig.model_fields}
+    places |= {"prefect_api_key": API_KEY_KEY, "prefect_api_auth_string": AUTH_STRING_KEY}
+    overrides = model.deployment_overrides
+    for index, deployment in enumerate(deployments):
+        places[f"deployments[{index}]"] = f"{yaml_file}:deployments[{deployment.name}]"
+        for field in ("cpu", "memory"):
+            source = next((key for key in (deployment.name, "*") if field in overrides.get(key, {})), None)
+            places[f"deployments[{index}].{field}"] = (
+                f"deploymentOverrides.{source}.{field}"
+                if source
+                else f"{yaml_file}:deployments[{deployment.name}].work_pool.job_variables.{field}"
+            )
+    return places
+
+
+def load_stack_config(component_name: str = "data") -> tuple[StackConfig, PrefectEcsPlatformArgs]:
+    """Load the current stack's config and build the args of the component named `component_name`.
+
+    Every stage (the stack file, the prefect.yaml it names, the component's rules) runs, and their problems
+    are raised together, each named as the user wrote it, before anything is created.
+    """
     namespace = pulumi.get_project()
     raise_if_any(stale_namespace_problems(namespace))
+    _warn_about_keys(namespace)
     config = pulumi.Config(namespace)
-    model = parse_stack_config(_namespaced_keys(namespace), namespace)
+    model, problems, bad_keys = parse_stack_config_partially(_namespaced_keys(namespace))
+    problems += [*_other_mode_problems(model), *_suffix_problems(model.deployment_name_suffix)]
     api_key: pulumi.Input[str] | None = config.get_secret(API_KEY_KEY)
     if api_key is None and os.environ.get("PREFECT_API_KEY"):
         api_key = pulumi.Output.secret(os.environ["PREFECT_API_KEY"])
@@ -194,13 +324,21 @@ def load_stack_config() -> tuple[StackConfig, PrefectEcsPlatformArgs]:
         auth_string = pulumi.Output.secret(os.environ["PREFECT_API_AUTH_STRING"])
     stack = pulumi.get_stack()
     deployments: list[DeploymentArgs] = []
-    if model.prefect_yaml:
-        deployments = load_prefect_yaml(
+    if model.prefect_yaml and stack_key("prefect_yaml") not in bad_keys:
+        deployments, found = read_prefect_yaml(
             Path(model.prefect_yaml),
-            stack=stack,
-            overrides=model.deployment_overrides or None,
+            overrides=None if "deploymentOverrides" in bad_keys else model.deployment_overrides or None,
             prefect_registers_task_definitions=model.prefect_registers_task_definitions,
+            overrides_label="deploymentOverrides",
         )
-    return model, model.to_args(
+        problems += found
+    args = model.to_args(
         stack=stack, prefect_api_key=api_key, prefect_api_auth_string=auth_string, deployments=deployments
     )
+    places = {**_places(model, deployments, Path(model.prefect_yaml).name), model.prefect_yaml: "prefectYaml"}
+    # A rule on a key the stack file already got wrong would only repeat it.
+    problems += [
+        p for p in args_problems(component_name, args) if place_of(p.field, places).split(".")[0] not in bad_keys
+    ]
+    raise_if_any(problems, places)
+    return model, args

@@ -99,7 +99,7 @@ def test_schedule_with_two_kinds_is_rejected(project: Path) -> None:
     deployment = report(schedules=[ScheduleArgs(cron="0 6 * * *", interval=60)])
 
     assert [str(p) for p in problems_of(project, deployment)] == [
-        "deployments[0].schedules[0]: {'cron': '0 6 * * *', 'interval': 60} is not allowed; "
+        "deployments[0].schedules[0]: {cron: '0 6 * * *', interval: 60} is not allowed; "
         "exactly one of cron, interval (seconds) or rrule"
     ]
 

@@ -161,7 +161,7 @@ def test_unhonoured_deployment_keys_are_rejected_by_name(
     """Keys the platform would not carry out are rejected with the field and the reason, not dropped."""
     [problem] = problems_loading(write(tmp_path, MINIMAL + snippet + "\n"))
 
-    assert problem.field == f"prefect.yaml:deployments[0].{field}"
+    assert problem.field == f"prefect.yaml:deployments[etl].{field}"
     assert problem.allowed.startswith(reason_starts)
 
 
@@ -199,9 +199,9 @@ def test_templates_are_rejected_where_they_appear(tmp_path: Path) -> None:
     )
 
     assert {p.field for p in problems_loading(path)} == {
-        "prefect.yaml:deployments[0].paused",
-        "prefect.yaml:deployments[0].parameters.bucket",
-        "prefect.yaml:deployments[0].work_pool.job_variables.env.TOKEN",
+        "prefect.yaml:deployments[etl].paused",
+        "prefect.yaml:deployments[etl].parameters.bucket",
+        "prefect.yaml:deployments[etl].work_pool.job_variables.env.TOKEN",
     }
 
 
@@ -211,7 +211,7 @@ def test_schedule_with_two_kinds_reports_prefects_message(tmp_path: Path) -> Non
 
     assert problems_loading(path) == [
         Problem(
-            "prefect.yaml:deployments[0].schedules[0]",
+            "prefect.yaml:deployments[etl].schedules[0]",
             {"cron": "0 6 * * *", "interval": 60},
             "Value error, Exactly one of 'cron', 'interval', or 'rrule' must be provided",
         )
@@ -231,7 +231,7 @@ def test_schedule_settings_the_platform_does_not_send_are_rejected(tmp_path: Pat
     """anchor_date, replaces, day_or: false and the nested schedule form are rejected by name."""
     [problem] = problems_loading(write(tmp_path, MINIMAL + f"    schedules: [{schedule}]\n"))
 
-    assert problem.field == f"prefect.yaml:deployments[0].{field}"
+    assert problem.field == f"prefect.yaml:deployments[etl].{field}"
 
 
 def test_schedule_and_schedules_together_are_rejected(tmp_path: Path) -> None:
@@ -239,7 +239,7 @@ def test_schedule_and_schedules_together_are_rejected(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL + "    schedule: {interval: 60}\n    schedules: [{interval: 120}]\n")
 
     [problem] = problems_loading(path)
-    assert problem.field == "prefect.yaml:deployments[0].schedule"
+    assert problem.field == "prefect.yaml:deployments[etl].schedule"
 
 
 def test_missing_name_and_entrypoint_are_reported(tmp_path: Path) -> None:
@@ -277,24 +277,24 @@ def test_overrides_apply_to_all_then_to_one_deployment() -> None:
     assert (healthcheck.cpu, healthcheck.memory) == (256, 512)
 
 
-def test_bad_overrides_are_rejected_with_the_stack_name() -> None:
-    """Unknown deployments, unknown keys and wrong types in overrides are all reported, naming the stack."""
+def test_bad_overrides_are_rejected_where_the_caller_says_they_come_from() -> None:
+    """Unknown deployments, unknown keys and wrong types in overrides are all reported, under the label the
+    caller gives (the stack program's is its key, deploymentOverrides)."""
     problems = problems_loading(
         PROJECT_YAML,
         stack="prod",
         overrides={"etl": {"paused": True}, "etl-daily": {"cpu": "1024", "replicas": 2}},
+        overrides_label="deploymentOverrides",
     )
 
     assert problems == [
         Problem(
-            "stack 'prod' overrides",
+            "deploymentOverrides",
             "etl",
             "a deployment name from prefect.yaml or '*': '*', 'healthcheck', 'etl-daily'",
         ),
-        Problem("stack 'prod' overrides['etl-daily'].cpu", "1024", "a value of type int"),
-        Problem(
-            "stack 'prod' overrides['etl-daily']", "replicas", "override keys: paused, schedules_active, cpu, memory"
-        ),
+        Problem("deploymentOverrides.etl-daily.cpu", "1024", "a whole number, e.g. 1024"),
+        Problem("deploymentOverrides.etl-daily", "replicas", "override keys: paused, schedules_active, cpu, memory"),
     ]
 
 
@@ -316,6 +316,6 @@ def test_every_problem_in_the_file_is_reported_at_once(tmp_path: Path) -> None:
 
     assert [p.field for p in problems_loading(path)] == [
         "prefect.yaml:build",
-        "prefect.yaml:deployments[0].triggers",
-        "prefect.yaml:deployments[1].work_pool.name",
+        "prefect.yaml:deployments[a].triggers",
+        "prefect.yaml:deployments[b].work_pool.name",
     ]

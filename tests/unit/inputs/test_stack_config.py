@@ -58,18 +58,24 @@ def test_empty_values_mean_unset() -> None:
 
 
 def test_typo_and_bad_type_name_the_config_key() -> None:
-    """An unknown key and a non-integer cpu are reported with their namespaced config keys."""
+    """An unknown key (with the key it is probably meant to be) and a non-integer cpu, by their stack keys."""
     with pytest.raises(InvalidInputError) as raised:
         parse_stack_config({"prefectApiUrl": URL, "cpus": "512", "cpu": "lots"})
-    problems = {p.field: p for p in raised.value.problems}
-    assert problems["prefect-ecs-platform:cpus"].allowed == "unknown key"
-    assert problems["prefect-ecs-platform:cpu"].value == "lots"
+    assert [p.render() for p in raised.value.problems] == [
+        "cpu: 'lots' is not allowed; a whole number, e.g. 512",
+        "cpus: '512' is not allowed; not a key of this stack: Pulumi.yaml and README list them; did you mean cpu?",
+    ]
 
 
-def test_missing_api_url_is_reported() -> None:
-    """prefectApiUrl is the one required key."""
-    with pytest.raises(InvalidInputError, match="prefect-ecs-platform:prefectApiUrl"):
+def test_missing_api_url_is_required_with_how_to_set_it() -> None:
+    """prefectApiUrl is the one required key: "is required", never "None is not allowed"."""
+    with pytest.raises(InvalidInputError) as raised:
         parse_stack_config({})
+    [problem] = raised.value.problems
+    assert problem.render() == (
+        "prefectApiUrl is required; set it with `pulumi config set prefectApiUrl "
+        "https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>` (or a self-hosted server URL ending in /api)"
+    )
 
 
 def test_renamed_key_says_what_replaced_it() -> None:
@@ -77,5 +83,5 @@ def test_renamed_key_says_what_replaced_it() -> None:
     with pytest.raises(InvalidInputError) as error:
         parse_stack_config({"prefectApiUrl": "https://prefect.example/api", "ecrForceDelete": "false"})
     [problem] = error.value.problems
-    assert problem.field == "prefect-ecs-platform:ecrForceDelete"
+    assert problem.field == "ecrForceDelete"
     assert "replaced by ecrRetainOnDestroy" in str(problem)
