@@ -147,7 +147,7 @@ def credential_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
             Problem(
                 "prefect_api_auth_string",
                 "<secret>",
-                "only with a self-hosted Prefect server; Prefect Cloud authenticates with prefect_api_key",
+                "only with a self-hosted Prefect server; Prefect Cloud authenticates with `prefect_api_key`",
             )
         ]
     return []
@@ -179,6 +179,10 @@ def image_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
         value = getattr(args, field)
         if isinstance(value, str) and not is_digest_pinned(value):
             problems.append(Problem(field, value, DIGEST_PINNED_ALLOWED))
+    context = args.image_context
+    if context is not None and not (Path(context) / "Dockerfile").is_file():
+        # The build would fail only after the repository and everything before it exist.
+        problems.append(Problem("image_context", context, "a folder with a Dockerfile (relative to the project)"))
     if args.image_platform not in IMAGE_PLATFORMS:
         problems.append(Problem("image_platform", args.image_platform, f"one of {', '.join(IMAGE_PLATFORMS)}"))
     elif args.image_platform == "linux/arm64" and args.use_fargate_spot:
@@ -186,7 +190,7 @@ def image_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
             Problem(
                 "use_fargate_spot",
                 args.use_fargate_spot,
-                "false with image_platform linux/arm64: Fargate Spot runs only linux/amd64 tasks",
+                "false with `image_platform` linux/arm64: Fargate Spot runs only linux/amd64 tasks",
             )
         )
     return problems

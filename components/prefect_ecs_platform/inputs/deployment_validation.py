@@ -22,7 +22,7 @@ from pydantic_core import to_jsonable_python
 from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs, ScheduleArgs
 from prefect_ecs_platform.inputs.fargate import fargate_size_problems
 from prefect_ecs_platform.inputs.flow_source import EntrypointError, FlowSource, read_flow_source
-from prefect_ecs_platform.inputs.job_variables import PLATFORM_JOB_VARIABLES
+from prefect_ecs_platform.inputs.job_variables import PLATFORM_JOB_VARIABLES, job_variable_value_problem
 from prefect_ecs_platform.inputs.problems import Problem
 
 _SCHEDULE_KINDS = ("cron", "interval", "rrule")
@@ -139,6 +139,8 @@ def _job_variable_problems(
             problems.append(
                 Problem(f"{prefix}.job_variables", key, f"variables the work pool's job template declares: {declared}")
             )
+        elif (expected := job_variable_value_problem(key, value)) is not None:
+            problems.append(Problem(f"{prefix}.job_variables.{key}", value, expected))
     return problems
 
 

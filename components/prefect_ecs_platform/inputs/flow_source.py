@@ -8,6 +8,7 @@ Importing a flow module would run its top-level code (and need its dependencies)
 from __future__ import annotations
 
 import ast
+import builtins
 import copy
 import dataclasses
 import functools
@@ -127,6 +128,13 @@ def _read_flow_source(path: Path, file: PurePosixPath, function_name: str, _mtim
     decorator = _flow_decorator(function, *_flow_decorator_names(module))
     if decorator is None:
         raise EntrypointError(f"a Prefect flow; decorate {function_name!r} with @flow (from prefect import flow)")
+    unknown = _unresolved_annotation_names(module, function)
+    if unknown:
+        name, parameter = unknown[0]
+        raise EntrypointError(
+            f"annotations that name something: {name!r} (parameter {parameter!r} of {function_name!r}) is not "
+            f"imported, defined in {file} or a builtin; Prefect would drop it from the schema and every run fail"
+        )
     variadic = [arg.arg for arg in (function.args.vararg, function.args.kwarg) if arg is not None]
     return FlowSource(
         function_name=function_name,
@@ -135,6 +143,64 @@ def _read_flow_source(path: Path, file: PurePosixPath, function_name: str, _mtim
         variadic_names=frozenset(variadic),
         parameter_schema=_parameter_schema(path, function_name),
     )
+
+
+def _module_names(module: ast.Module) -> set[str]:
+    """Every name the module's top level binds: imports, definitions, assignments."""
+    names: set[str] = set()
+    for node in ast.walk(module):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+    return names
+
+
+def _annotation_roots(annotation: ast.expr) -> list[str]:
+    """The names an annotation starts from (`a.b[c]` -> a, c); string annotations are parsed, as Prefect does."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return []
+    roots = []
+    for node in ast.walk(annotation):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            roots += _annotation_roots(node)
+        elif isinstance(node, ast.Name):
+            roots.append(node.id)
+    return roots
+
+
+def _unresolved_annotation_names(
+    module: ast.Module, function: ast.FunctionDef | ast.AsyncFunctionDef
+) -> list[tuple[str, str]]:
+    """(name, parameter) for each annotation name nothing binds; Literal's strings are values, not names."""
+    known = _module_names(module) | set(dir(builtins))
+    arguments = [*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs]
+    found = []
+    for argument in arguments:
+        if argument.annotation is None:
+            continue
+        literal_free = _without_literal_values(argument.annotation)
+        found += [(name, argument.arg) for name in _annotation_roots(literal_free) if name not in known]
+    return found
+
+
+def _without_literal_values(annotation: ast.expr) -> ast.expr:
+    """The annotation with `Literal[...]`'s arguments removed: strings there are values."""
+
+    class _Strip(ast.NodeTransformer):
+        def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+            base = node.value
+            name = base.attr if isinstance(base, ast.Attribute) else base.id if isinstance(base, ast.Name) else ""
+            if name == "Literal":
+                return base
+            return self.generic_visit(node)
+
+    return _Strip().visit(copy.deepcopy(annotation))
 
 
 def _parameter_schema(path: Path, function_name: str) -> dict[str, Any]:

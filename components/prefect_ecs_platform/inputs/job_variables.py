@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import jsonschema
 from prefect_aws.workers.ecs_worker import ECSWorker
 
 #: Job variables the platform sets itself on every deployment, whoever registers the task definitions.
@@ -79,3 +80,40 @@ def template_variable_names(template: dict[str, Any] | None = None) -> frozenset
     """Names a deployment's job_variables may set: the variables the template declares."""
     source = template if template is not None else default_ecs_template()
     return frozenset(source["variables"]["properties"])
+
+
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "a map",
+    "array": "a list",
+    "null": "null",
+}
+
+
+def job_variable_value_problem(key: str, value: Any, template: dict[str, Any] | None = None) -> str | None:
+    """What the pool's template takes for variable `key`, when `value` is not that; None when it is.
+
+    Prefect checks job_variables against this schema and answers 422, which would stop `pulumi up` halfway.
+    """
+    variables = (template if template is not None else default_ecs_template())["variables"]
+    schema = {
+        "type": "object",
+        "properties": {key: variables["properties"][key]},
+        "definitions": variables.get("definitions", {}),
+    }
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors({key: value}))
+    if error is None:
+        return None
+    where = "".join(f"[{part!r}]" if isinstance(part, int) else f".{part}" for part in list(error.path)[1:])
+    kinds: list[str] = []
+    if error.validator == "type":
+        kinds = [error.validator_value] if isinstance(error.validator_value, str) else list(error.validator_value)
+    elif error.validator == "anyOf" and all("type" in option for option in error.validator_value):
+        kinds = [option["type"] for option in error.validator_value]
+    if kinds:
+        words = " or ".join(_TYPE_WORDS.get(kind, kind) for kind in kinds)
+        return f"{where.lstrip('.')}: {words}" if where else words
+    return f"what the pool's template takes for {key}{where}: {error.message}"

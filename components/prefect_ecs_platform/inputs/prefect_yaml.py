@@ -113,6 +113,10 @@ def read_prefect_yaml(
         model = PrefectYamlModel.model_validate(raw)
     except pydantic.ValidationError as exc:
         problems += [p for p in _model_problems(exc, path.name, labels) if not _under_any(p.field, templated)]
+        # The model failed, but each deployment's keys can still be checked, so one mistake hides no other.
+        for index, item in enumerate(raw_deployments):
+            if isinstance(item, Mapping):
+                problems += deployment_key_problems(item, f"{path.name}:deployments[{labels[index]}]")
         return [], problems
     deployments = []
     platform_variables = platform_job_variables(prefect_registers_task_definitions)
@@ -172,6 +176,22 @@ def _under_any(field: str, parents: set[str]) -> bool:
     return any(field == parent or field.startswith((f"{parent}.", f"{parent}[")) for parent in parents)
 
 
+#: What a value takes, by pydantic's error type, in the user's terms.
+_PLAIN_MESSAGES = {
+    "time_delta_parsing": "a number of seconds, e.g. 900 for 15 minutes",
+    "time_delta_type": "a number of seconds, e.g. 900 for 15 minutes",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "float_parsing": "a number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "dict_type": "a map",
+    "list_type": "a list",
+    "missing": "required",
+}
+
+
 def deployment_labels(raw_deployments: list[Any]) -> list[str]:
     """How messages name each deployment of a prefect.yaml: its name when it has a unique one, else its index."""
     names = [item.get("name") if isinstance(item, Mapping) else None for item in raw_deployments]
@@ -195,8 +215,9 @@ def _model_problems(exc: pydantic.ValidationError, file: str, labels: list[str])
             loc[1] = labels[loc[1]]
         field = file + ":" + _format_loc(loc)
         _, messages = by_field.setdefault(field, (error.get("input"), []))
-        if error["msg"] not in messages:
-            messages.append(error["msg"])
+        message = _PLAIN_MESSAGES.get(error["type"], error["msg"])
+        if message not in messages:
+            messages.append(message)
     return [Problem(field, value, "; ".join(messages)) for field, (value, messages) in by_field.items()]
 
 
@@ -220,19 +241,22 @@ def _format_loc(loc: list[int | str]) -> str:
     return out
 
 
-def _deployment(
-    config: DeploymentConfig,
-    item: Mapping[str, Any],
-    field: str,
-    templated: set[str],
-    platform_variables: Mapping[str, str],
-) -> tuple[DeploymentArgs | None, list[Problem]]:
+#: Keys written at a deployment's top level that belong elsewhere, with where.
+_MISPLACED = {
+    "job_variables": "it belongs under work_pool: (work_pool: {job_variables: {...}})",
+    "work_queue_name": "it belongs under work_pool: (work_pool: {work_queue_name: ...})",
+    "timezone": "it belongs inside a schedule (schedules: [{cron: ..., timezone: ...}])",
+    "cron": "it belongs inside a schedule (schedules: [{cron: ...}])",
+    "interval": "it belongs inside a schedule (schedules: [{interval: ...}])",
+    "rrule": "it belongs inside a schedule (schedules: [{rrule: ...}])",
+}
+
+
+def deployment_key_problems(item: Mapping[str, Any], field: str) -> list[Problem]:
+    """Keys of one raw deployment that the platform does not take, each with where it belongs or why not."""
+    honoured = ", ".join(sorted(set(DeploymentConfig.model_fields) - set(_DEPLOYMENT_REASONS)))
     problems = [
-        Problem(
-            f"{field}.{key}",
-            item[key],
-            f"a prefect.yaml deployment key: {', '.join(sorted(DeploymentConfig.model_fields))}",
-        )
+        Problem(f"{field}.{key}", item[key], _MISPLACED.get(key, f"a prefect.yaml deployment key: {honoured}"))
         for key in item
         if key not in DeploymentConfig.model_fields
     ]
@@ -241,6 +265,17 @@ def _deployment(
         for key, reason in _DEPLOYMENT_REASONS.items()
         if item.get(key)
     ]
+    return problems
+
+
+def _deployment(
+    config: DeploymentConfig,
+    item: Mapping[str, Any],
+    field: str,
+    templated: set[str],
+    platform_variables: Mapping[str, str],
+) -> tuple[DeploymentArgs | None, list[Problem]]:
+    problems = deployment_key_problems(item, field)
     for key in ("name", "entrypoint"):
         if not getattr(config, key):
             problems.append(Problem(f"{field}.{key}", getattr(config, key), "a non-empty string"))

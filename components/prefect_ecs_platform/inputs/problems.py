@@ -9,6 +9,7 @@ what the user wrote (`logRetentionDays`). One formatter, `Problem.render`, write
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -58,10 +59,13 @@ class Problem:
     allowed: str
 
     def render(self, places: Mapping[str, str] | None = None) -> str:
-        place = place_of(self.field, places or {})
+        places = places or {}
+        place = place_of(self.field, places)
+        # Other fields the reason names, `in backticks`, are named as the user wrote them too.
+        allowed = re.sub(r"`([a-z_]+)`", lambda m: f"`{places.get(m[1], m[1])}`", self.allowed)
         if self.value is MISSING or self.value is None:
-            return f"{place} is required; {self.allowed}"
-        return f"{place}: {notation(self.value)} is not allowed; {self.allowed}"
+            return f"{place} is required; {allowed}"
+        return f"{place}: {notation(self.value)} is not allowed; {allowed}"
 
     def __str__(self) -> str:
         return self.render()
@@ -76,7 +80,9 @@ class InvalidInputError(pulumi.RunError, ValueError):
     def __init__(self, problems: Iterable[Problem], places: Mapping[str, str] | None = None) -> None:
         self.problems = list(problems)
         self.places = dict(places or {})
-        lines = "\n".join(f"  - {p.render(self.places)}" for p in self.problems)
+        # One mistake seen through several deployments (an override of "*") is said once.
+        rendered = dict.fromkeys(p.render(self.places) for p in self.problems)
+        lines = "\n".join(f"  - {line}" for line in rendered)
         super().__init__(f"invalid PrefectEcsPlatform input ({len(self.problems)} problem(s)):\n{lines}")
 
 

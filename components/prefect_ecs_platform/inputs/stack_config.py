@@ -13,11 +13,12 @@ import re
 from collections.abc import Sequence
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.args_validation import args_problems
@@ -32,6 +33,16 @@ API_URL_KEY = "prefectApiUrl"
 API_KEY_KEY = "prefectApiKey"
 AUTH_STRING_KEY = "prefectApiAuthString"
 SECRET_KEYS = (API_KEY_KEY, AUTH_STRING_KEY)
+
+
+def _true_or_false(value: object) -> object:
+    # pydantic would take yes, on, 1 and more; the stack file's boolean keys take what the CLI's check does.
+    if isinstance(value, str) and value not in ("true", "false"):
+        raise PydanticCustomError("bool_parsing", "true or false")
+    return value
+
+
+TrueOrFalse = Annotated[bool, BeforeValidator(_true_or_false)]
 
 
 class StackConfig(BaseModel):
@@ -62,13 +73,13 @@ class StackConfig(BaseModel):
     task_role_arn: str = ""
     cpu: int = 1024
     memory: int = 2048
-    use_fargate_spot: bool = False
+    use_fargate_spot: TrueOrFalse = False
     log_retention_days: int = 30
-    container_insights: bool = False
+    container_insights: TrueOrFalse = False
     task_role_policy_arns: list[str] = Field(default_factory=list)
-    prefect_registers_task_definitions: bool = False
+    prefect_registers_task_definitions: TrueOrFalse = False
     permissions_boundary_arn: str = ""
-    ecr_retain_on_destroy: bool = False
+    ecr_retain_on_destroy: TrueOrFalse = False
     ecr_keep_images: int = 20
     tags: dict[str, str] = Field(default_factory=dict)
     prefect_yaml: str = "flows/prefect.yaml"
@@ -294,6 +305,9 @@ def _places(model: StackConfig, deployments: Sequence[DeploymentArgs], yaml_file
     overrides = model.deployment_overrides
     for index, deployment in enumerate(deployments):
         places[f"deployments[{index}]"] = f"{yaml_file}:deployments[{deployment.name}]"
+        places[f"deployments[{index}].job_variables"] = (
+            f"{yaml_file}:deployments[{deployment.name}].work_pool.job_variables"
+        )
         for field in ("cpu", "memory"):
             source = next((key for key in (deployment.name, "*") if field in overrides.get(key, {})), None)
             places[f"deployments[{index}].{field}"] = (
@@ -315,7 +329,9 @@ def load_stack_config(component_name: str = "data") -> tuple[StackConfig, Prefec
     _warn_about_keys(namespace)
     config = pulumi.Config(namespace)
     model, problems, bad_keys = parse_stack_config_partially(_namespaced_keys(namespace))
-    problems += [*_other_mode_problems(model), *_suffix_problems(model.deployment_name_suffix)]
+    other_mode = _other_mode_problems(model)
+    bad_keys |= {p.field for p in other_mode}
+    problems += [*other_mode, *_suffix_problems(model.deployment_name_suffix)]
     api_key: pulumi.Input[str] | None = config.get_secret(API_KEY_KEY)
     if api_key is None and os.environ.get("PREFECT_API_KEY"):
         api_key = pulumi.Output.secret(os.environ["PREFECT_API_KEY"])

@@ -312,6 +312,7 @@ def test_platform_owned_job_variables_are_rejected(project: Path, key: str) -> N
     assert problem.field == f"deployments[0].job_variables.{key}"
 
 
+BOOLEAN_VARIABLES = ("configure_cloudwatch_logs", "auto_deregister_task_definition", "match_latest_revision_in_family")
 IGNORED_WITH_THE_STACKS_TASK_DEFINITION = [
     "image",
     "container_name",
@@ -336,8 +337,11 @@ def test_variables_the_stacks_task_definition_makes_ineffective_are_refused_with
 @pytest.mark.parametrize("key", IGNORED_WITH_THE_STACKS_TASK_DEFINITION)
 def test_with_the_switch_prefect_aws_honours_them(project: Path, key: str) -> None:
     """When prefect-aws registers task definitions, a deployment may bring its own image and log options."""
+    value: object = {"cloudwatch_logs_options": {"awslogs-group": "x"}}.get(key, "x")
+    if key in BOOLEAN_VARIABLES:
+        value = True
     problems = deployment_problems(
-        [report(job_variables={key: "x"})],
+        [report(job_variables={key: value})],
         project_root=project,
         template_variables=TEMPLATE_VARIABLES,
         platform_variables=platform_job_variables(prefect_registers_task_definitions=True),
@@ -398,3 +402,20 @@ def test_cached_schema_cannot_be_changed_by_a_caller(project: Path) -> None:
     read_flow_source("flows/report.py:report", project).parameter_schema["properties"].clear()
 
     assert "region" in read_flow_source("flows/report.py:report", project).parameter_schema["properties"]
+
+
+@pytest.mark.parametrize(
+    ("job_variables", "expected"),
+    [
+        ({"env": {"RETRIES": 3}}, "RETRIES: text or null"),
+        ({"command": 5}, "text or null"),
+        ({"capacity_provider_strategy": {"FARGATE": 1}}, "a list"),
+    ],
+)
+def test_job_variable_values_are_checked_against_the_pools_template(
+    project: Path, job_variables: dict[str, object], expected: str
+) -> None:
+    """Prefect would refuse these with a 422 halfway through `pulumi up`: the template's own schema decides here."""
+    [problem] = problems_of(project, report(name="nightly", job_variables=job_variables))
+    [key] = job_variables
+    assert (problem.field, problem.allowed) == (f"deployments[0].job_variables.{key}", expected)
