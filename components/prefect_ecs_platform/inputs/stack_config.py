@@ -233,11 +233,10 @@ def _model_problems(error: ValidationError) -> tuple[list[Problem], set[str]]:
     return problems, keys
 
 
-def parse_stack_config(raw: dict[str, str], namespace: str = NAMESPACE) -> StackConfig:
+def parse_stack_config(raw: dict[str, str]) -> StackConfig:
     """Build the model from raw `key -> string` config; problems name each key as the stack file writes it."""
     model, problems, _ = parse_stack_config_partially(raw)
     raise_if_any(problems)
-    assert model is not None
     return model
 
 
