@@ -38,6 +38,33 @@ def _write_lock(api_url: str) -> contextlib.AbstractContextManager[Any]:
         return _write_locks.setdefault(api_url, threading.Lock())
 
 
+# One client per API URL and credential per process (Pulumi's provider host serves every resource of a stack
+# from one process): connections are reused and the CSRF token (self-hosted servers that enforce CSRF) is
+# fetched once, not before every write. Credentials live only here, in memory, never on a provider object.
+_shared_clients: dict[tuple[str, str], PrefectHttpxSyncClient] = {}
+_shared_clients_guard = threading.Lock()
+# Flow ids by (API URL, flow name): a deployment's flow is looked up once per process, not per deployment.
+_flow_ids: dict[tuple[str, str], str] = {}
+# Times each request was sent, per thread: Prefect's client retries within the thread that sent the request,
+# and a shared client serves several threads at once.
+_attempts = threading.local()
+
+
+def _count_attempt(request: httpx.Request) -> None:
+    counts = _attempts.__dict__.setdefault("counts", {})
+    key = (request.method, str(request.url))
+    counts[key] = counts.get(key, 0) + 1
+
+
+def forget_shared_state() -> None:
+    """Close the shared clients and drop cached flow ids (tests, and a process that changes servers)."""
+    with _shared_clients_guard:
+        for client in _shared_clients.values():
+            client.close()
+        _shared_clients.clear()
+        _flow_ids.clear()
+
+
 def is_cloud_url(api_url: str) -> bool:
     """Whether `api_url` addresses a Prefect Cloud workspace (its routes live under accounts/workspaces)."""
     return "/accounts/" in api_url and "/workspaces/" in api_url
@@ -67,27 +94,38 @@ class PrefectApi:
         auth_string: str | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         transport: httpx.BaseTransport | None = None,
+        shared: bool = False,
     ) -> None:
+        """`shared` uses the process's client for this URL and credential (see `_shared_clients`)."""
         self.api_url = api_url.rstrip("/")
         headers = _authorization(api_key, auth_string)
-        self._sent: dict[tuple[str, str], int] = {}
-        self._http = PrefectHttpxSyncClient(
+        self._shared = shared and transport is None
+        if self._shared:
+            key = (self.api_url, headers.get("Authorization", ""))
+            with _shared_clients_guard:
+                if key not in _shared_clients:
+                    _shared_clients[key] = self._new_client(headers, timeout, None)
+                self._http = _shared_clients[key]
+        else:
+            self._http = self._new_client(headers, timeout, transport)
+
+    def _new_client(
+        self, headers: dict[str, str], timeout: float, transport: httpx.BaseTransport | None
+    ) -> PrefectHttpxSyncClient:
+        return PrefectHttpxSyncClient(
             base_url=self.api_url + "/",
             headers=headers,
             timeout=timeout,
             transport=transport,
             # Same rule as prefect's own client: OSS servers may enforce CSRF, Cloud does not use it.
             enable_csrf_support=not is_cloud_url(self.api_url),
-            event_hooks={"request": [self._count_attempt]},
+            event_hooks={"request": [_count_attempt]},
         )
 
-    def _count_attempt(self, request: httpx.Request) -> None:
-        key = (request.method, str(request.url))
-        self._sent[key] = self._sent.get(key, 0) + 1
-
     def close(self) -> None:
-        """Close the underlying connection pool."""
-        self._http.close()
+        """Close the underlying connection pool, unless it is the process's shared one."""
+        if not self._shared:
+            self._http.close()
 
     def __enter__(self) -> PrefectApi:
         return self
@@ -112,7 +150,8 @@ class PrefectApi:
         """Send one request (retried by Prefect's client); return (decoded body or None, times sent)."""
         url = self._http.build_request(method, path.lstrip("/"), params=params).url
         key = (method, str(url))
-        self._sent.pop(key, None)
+        counts = _attempts.__dict__.setdefault("counts", {})
+        counts.pop(key, None)
         try:
             # Prefect's client raises on every error status (its CSRF handshake depends on that); the
             # response is mapped below to a domain error naming the object.
@@ -122,7 +161,7 @@ class PrefectApi:
             response = exc.response
         except httpx.HTTPError as exc:
             raise PrefectApiError(what, f"cannot reach the Prefect API at {self.api_url}: {exc!r}") from exc
-        attempts = self._sent.pop(key, 1)
+        attempts = counts.pop(key, 1)
         body: Any = None
         if response.content:
             try:
@@ -178,16 +217,33 @@ class PrefectApi:
         return self._get(f"/flows/name/{_segment(name)}", f"flow {name!r}")
 
     def ensure_flow(self, name: str) -> tuple[str, bool]:
-        """Create the flow when missing (POST /flows/ is an upsert); return (id, whether it was new)."""
+        """Create the flow when missing (POST /flows/ is an upsert); return (id, whether it was new).
+
+        The id is remembered for the process: later deployments of the flow need no request for it.
+        """
+        cached = _flow_ids.get((self.api_url, name))
+        if cached is not None:
+            return cached, False
         try:
-            return str(self.read_flow_by_name(name)["id"]), False
+            flow_id, new = str(self.read_flow_by_name(name)["id"]), False
         except NotFound:
-            pass
-        body, _ = self.request("POST", "/flows/", f"flow {name!r}", json={"name": name})
-        return str(body["id"]), True
+            body, _ = self.request("POST", "/flows/", f"flow {name!r}", json={"name": name})
+            flow_id, new = str(body["id"]), True
+        _flow_ids[(self.api_url, name)] = flow_id
+        return flow_id, new
+
+    def remembers_flow(self, name: str) -> bool:
+        """Whether `ensure_flow` would answer from memory."""
+        return (self.api_url, name) in _flow_ids
+
+    def forget_flow(self, name: str) -> None:
+        """Drop a remembered flow id (the flow was deleted, here or on the server)."""
+        _flow_ids.pop((self.api_url, name), None)
 
     def delete_flow(self, flow_id: str) -> bool:
         """DELETE a flow (and, server-side, its deployments)."""
+        for key in [key for key, known in _flow_ids.items() if known == flow_id]:
+            del _flow_ids[key]
         return self._delete(f"/flows/{flow_id}", f"flow {flow_id}")
 
     # Deployments: addressed by id; (flow name, deployment name) is their unique key.

@@ -88,7 +88,12 @@ class PrefectProvider(ResourceProvider):
 
     def client(self, props: dict[str, Any]) -> PrefectApi:
         """A client for the API named by the props, authenticated with credentials found at call time."""
-        return PrefectApi(str(props[API_URL]), credentials.api_key(props), auth_string=credentials.auth_string(props))
+        return PrefectApi(
+            str(props[API_URL]),
+            credentials.api_key(props),
+            auth_string=credentials.auth_string(props),
+            shared=True,
+        )
 
     def validate(self, props: dict[str, Any]) -> list[CheckFailure]:
         """Resource-specific input rules; unknown values must be tolerated."""

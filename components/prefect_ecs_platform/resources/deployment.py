@@ -14,7 +14,7 @@ import pulumi
 from prefect.client.schemas.actions import DeploymentCreate
 from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from prefect_ecs_platform.prefect_api import NotFound, PrefectApiError
+from prefect_ecs_platform.prefect_api import Conflict, NotFound, PrefectApiError
 from prefect_ecs_platform.resources._provider import (
     ADOPT_EXISTING,
     API_URL,
@@ -143,9 +143,18 @@ class DeploymentProvider(PrefectProvider):
                     f"already exists on {api.api_url} (id {existing['id']}) and is not managed by this stack; "
                     "choose another name, or set adopt_existing=True to manage (and later delete) it",
                 )
+            remembered = api.remembers_flow(flow_name)
             flow_id, new_flow = api.ensure_flow(flow_name)
             try:
-                stored = api.upsert_deployment(create_body(props, flow_id), what)
+                try:
+                    stored = api.upsert_deployment(create_body(props, flow_id), what)
+                except Conflict:
+                    if not remembered:
+                        raise
+                    # The remembered flow was deleted meanwhile (the server answers a missing flow with 409).
+                    api.forget_flow(flow_name)
+                    flow_id, new_flow = api.ensure_flow(flow_name)
+                    stored = api.upsert_deployment(create_body(props, flow_id), what)
             except PrefectApiError:
                 if new_flow:
                     api.delete_flow(flow_id)

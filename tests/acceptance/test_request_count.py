@@ -1,0 +1,83 @@
+"""What a new deployment costs on the wire against a real Prefect server, and the flow-id memory's safety net.
+
+Requests are counted where httpx hands them to the network (its transport), so Prefect's retries and its
+CSRF handshake are counted too.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+from prefect_aws.workers.ecs_worker import ECSWorker
+
+from prefect_ecs_platform.prefect_api import PrefectApi
+from prefect_ecs_platform.resources.deployment import DeploymentProvider
+from tests.acceptance.test_deployment import deployment_props
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture
+def pool(api: PrefectApi, unique: str) -> Iterator[str]:
+    name = f"rpool-{unique}"
+    api.create_work_pool(
+        {"name": name, "type": "ecs", "base_job_template": copy.deepcopy(ECSWorker.get_default_base_job_template())}
+    )
+    yield name
+    api.delete_work_pool(name)
+
+
+@pytest.fixture
+def wire(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Every request sent, as 'METHOD /path' (the API prefix and ids left in)."""
+    sent: Counter[str] = Counter()
+    original = httpx.HTTPTransport.handle_request
+
+    def counting(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        sent[f"{request.method} {urlparse(str(request.url)).path}"] += 1
+        return original(self, request)
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", counting)
+    return sent
+
+
+def test_a_new_deployment_of_a_known_flow_costs_two_requests(
+    prefect_api_url: str, api: PrefectApi, pool: str, unique: str, wire: Counter[str]
+) -> None:
+    """One read (to refuse a silent takeover) and one write; the flow is looked up and the CSRF token fetched
+    once per process, not per deployment."""
+    provider = DeploymentProvider()
+    flow = f"counted-{unique}"
+    created = [provider.create(deployment_props(prefect_api_url, f"d0-{unique}", flow, pool)).id]
+    wire.clear()
+    for index in range(1, 6):
+        created.append(provider.create(deployment_props(prefect_api_url, f"d{index}-{unique}", flow, pool)).id)
+    assert sum(wire.values()) == 2 * 5, dict(wire)
+    assert sum(n for request, n in wire.items() if request.startswith("GET ")) == 5
+    assert sum(n for request, n in wire.items() if request == "POST /api/deployments/") == 5
+    for deployment_id in created:
+        api.delete_deployment(deployment_id)
+    api.delete_flow(api.read_flow_by_name(flow)["id"])
+
+
+def test_a_flow_deleted_behind_the_providers_back_is_created_again(
+    prefect_api_url: str, api: PrefectApi, pool: str, unique: str
+) -> None:
+    """The remembered flow id is stale once the flow is deleted in the UI: the create notices (409) and
+    looks the flow up again, instead of failing."""
+    provider = DeploymentProvider()
+    flow = f"deleted-{unique}"
+    first = provider.create(deployment_props(prefect_api_url, f"a-{unique}", flow, pool)).id
+    flow_id = api.read_flow_by_name(flow)["id"]
+    assert httpx.delete(f"{prefect_api_url}/flows/{flow_id}").status_code == 204
+    second = provider.create(deployment_props(prefect_api_url, f"b-{unique}", flow, pool)).id
+    stored = api.read_deployment(second)
+    assert stored["flow_id"] == api.read_flow_by_name(flow)["id"] != flow_id
+    assert first != second
+    api.delete_deployment(second)
+    api.delete_flow(stored["flow_id"])
