@@ -81,3 +81,33 @@ def test_a_flow_deleted_behind_the_providers_back_is_created_again(
     assert first != second
     api.delete_deployment(second)
     api.delete_flow(stored["flow_id"])
+
+
+def test_no_op_refresh_and_a_one_schedule_change_cost_what_they_need(
+    prefect_api_url: str, api: PrefectApi, pool: str, unique: str, wire: Counter[str]
+) -> None:
+    """A no-op diff sends nothing; a refresh reads once; changing one schedule reads the stored deployment
+    (PATCH cannot delete schedules, and only stored ids and slugs tell what to send), patches it, and reads it
+    back (PATCH answers 204 without a body, and outputs are what the server stores)."""
+    provider = DeploymentProvider()
+    props = deployment_props(prefect_api_url, f"n-{unique}", f"noop-{unique}", pool)
+    created = provider.create(props)
+    wire.clear()
+    assert provider.diff(created.id, {**props, **(created.outs or {})}, props).changes is False
+    assert sum(wire.values()) == 0, dict(wire)
+
+    provider.read(created.id, {**props, **(created.outs or {})})
+    assert dict(wire) == {f"GET /api/deployments/{created.id}": 1}
+
+    wire.clear()
+    changed = deployment_props(
+        prefect_api_url,
+        f"n-{unique}",
+        f"noop-{unique}",
+        pool,
+        schedules=[{"slug": "hourly", "schedule": {"interval": 7200}}, *props["schedules"][1:]],
+    )
+    provider.update(created.id, {**props, **(created.outs or {})}, changed)
+    assert dict(wire) == {f"GET /api/deployments/{created.id}": 2, f"PATCH /api/deployments/{created.id}": 1}
+    api.delete_deployment(created.id)
+    api.delete_flow(api.read_flow_by_name(f"noop-{unique}")["id"])
