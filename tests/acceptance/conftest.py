@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Iterator
 
 import pytest
+from prefect_aws.workers.ecs_worker import ECSWorker
 from pulumi.runtime.proto import provider_pb2_grpc
 
 from prefect_ecs_platform.prefect_api import PrefectApi
@@ -36,6 +38,17 @@ def api(prefect_api_url: str) -> Iterator[PrefectApi]:
 def unique() -> str:
     """A short suffix that keeps names of different tests apart on the shared server."""
     return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def pool(api: PrefectApi, unique: str) -> Iterator[str]:
+    """An ECS work pool for deployments to point at."""
+    name = f"dpool-{unique}"
+    api.create_work_pool(
+        {"name": name, "type": "ecs", "base_job_template": copy.deepcopy(ECSWorker.get_default_base_job_template())}
+    )
+    yield name
+    api.delete_work_pool(name)
 
 
 @pytest.fixture

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from prefect_aws.workers.ecs_worker import ECSWorker
 
 from prefect_ecs_platform.prefect_api import NotFound, PrefectApi, PrefectApiError
 from prefect_ecs_platform.resources.deployment import DeploymentProvider
@@ -21,17 +19,6 @@ SCHEDULES = [
     {"slug": "daily", "schedule": {"cron": "0 6 * * *"}, "parameters": {"who": "cron"}},
     {"slug": "weekly", "schedule": {"rrule": "FREQ=WEEKLY;BYDAY=MO"}, "active": False},
 ]
-
-
-@pytest.fixture
-def pool(api: PrefectApi, unique: str) -> Iterator[str]:
-    """An ECS work pool for the deployments to point at."""
-    name = f"dpool-{unique}"
-    api.create_work_pool(
-        {"name": name, "type": "ecs", "base_job_template": copy.deepcopy(ECSWorker.get_default_base_job_template())}
-    )
-    yield name
-    api.delete_work_pool(name)
 
 
 def deployment_props(api_url: str, name: str, flow: str, pool: str, **overrides: Any) -> dict[str, Any]:

@@ -6,30 +6,17 @@ CSRF handshake are counted too.
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
-from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import httpx
 import pytest
-from prefect_aws.workers.ecs_worker import ECSWorker
 
 from prefect_ecs_platform.prefect_api import PrefectApi
 from prefect_ecs_platform.resources.deployment import DeploymentProvider
 from tests.acceptance.test_deployment import deployment_props
 
 pytestmark = pytest.mark.server
-
-
-@pytest.fixture
-def pool(api: PrefectApi, unique: str) -> Iterator[str]:
-    name = f"rpool-{unique}"
-    api.create_work_pool(
-        {"name": name, "type": "ecs", "base_job_template": copy.deepcopy(ECSWorker.get_default_base_job_template())}
-    )
-    yield name
-    api.delete_work_pool(name)
 
 
 @pytest.fixture

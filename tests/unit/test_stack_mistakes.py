@@ -8,13 +8,10 @@ from __future__ import annotations
 import ast
 import logging
 import runpy
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
-import yaml
 from prefect.cli.deploy._models import DeploymentConfig
 
 from prefect_ecs_platform import InvalidInputError
@@ -24,22 +21,6 @@ from tests.conftest import ROOT, PulumiHarness
 from tests.error_catalogue import DOC, MISTAKES, Mistake, dev_config, markdown, problem_lines
 
 NS = "prefect-ecs-platform"
-
-
-def run(harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch, config: dict[str, str], cwd: Path = ROOT) -> None:
-    monkeypatch.chdir(cwd)
-    monkeypatch.delenv("PREFECT_API_KEY", raising=False)
-    pulumi.runtime.set_mocks(harness.mocks, project=NS, stack="dev", preview=False, monitor=harness.monitor)
-    secret = [f"{NS}:prefectApiKey"] if f"{NS}:prefectApiKey" in config else []
-    pulumi.runtime.set_all_config(config, secret_keys=secret)
-    harness.run(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__") and None)
-
-
-def problems(harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch, config: dict[str, str], **kw: Any) -> list[str]:
-    with pytest.raises(InvalidInputError) as raised:
-        run(harness, monkeypatch, config, **kw)
-    assert harness.resources == [], "a mistake must stop the program before anything is registered"
-    return [line.removeprefix("  - ") for line in str(raised.value).splitlines()[1:]]
 
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[f"{m.where}: {m.title}" for m in MISTAKES])
@@ -93,23 +74,23 @@ def test_the_committed_catalogue_is_what_the_cases_write() -> None:
     assert DOC.read_text() == markdown(), "run: python -m tests.error_catalogue --write"
 
 
-def test_mistakes_in_every_stage_are_reported_together(
-    pulumi_harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """A bad key in the stack file, a bad value the component rules refuse, a `push:` section and a bad cron
-    in prefect.yaml: all four in one error, each in its own notation."""
-    shutil.copytree(ROOT / "flows", tmp_path / "flows")
-    prefect_yaml = tmp_path / "flows" / "prefect.yaml"
-    document = yaml.safe_load(prefect_yaml.read_text())
+def _push_section_and_a_bad_cron(document: dict[str, Any]) -> None:
     document["push"] = [{"prefect_docker.deployments.steps.push_docker_image": {}}]
     document["deployments"][1]["schedules"][0]["cron"] = "every morning"
-    prefect_yaml.write_text(yaml.safe_dump(document, sort_keys=False))
-    lines = problems(
-        pulumi_harness,
-        monkeypatch,
-        dev_config(useFargateSpot="maybe", logRetentionDays="10"),
-        cwd=tmp_path,
+
+
+def test_mistakes_in_every_stage_are_reported_together() -> None:
+    """A bad key in the stack file, a bad value the component rules refuse, a `push:` section and a bad cron
+    in prefect.yaml: all four in one error, each in its own notation."""
+    mistake = Mistake(
+        "mistakes in every stage",
+        "several",
+        "",
+        stack={"useFargateSpot": "maybe", "logRetentionDays": "10"},
+        prefect_yaml=_push_section_and_a_bad_cron,
     )
+    lines, registered = problem_lines(mistake)
+    assert registered == 0
     joined = "\n".join(lines)
     assert "useFargateSpot: 'maybe' is not allowed; true or false" in joined
     assert "logRetentionDays: 10 is not allowed" in joined

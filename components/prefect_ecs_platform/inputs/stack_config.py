@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -152,12 +152,12 @@ def _all_keys() -> dict[str, str]:
     return {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
 
 
-def _namespaced_keys(namespace: str) -> dict[str, str]:
+def _namespaced_keys(keys: Mapping[str, str], namespace: str) -> dict[str, str]:
     prefix = f"{namespace}:"
-    return {key.removeprefix(prefix): value for key, value in _all_keys().items() if key.startswith(prefix)}
+    return {key.removeprefix(prefix): value for key, value in keys.items() if key.startswith(prefix)}
 
 
-def stale_namespace_problems(namespace: str) -> list[Problem]:
+def stale_namespace_problems(keys: Mapping[str, str], namespace: str) -> list[Problem]:
     """Keys left in this repository's namespace by a project that has another name: nothing would read them.
 
     `pulumi new` (or a copy) renames the project in Pulumi.yaml, not the keys in the stack files.
@@ -166,7 +166,7 @@ def stale_namespace_problems(namespace: str) -> list[Problem]:
         return []
     return [
         Problem(key, value, f"the project is named {namespace!r}: rename the key to {namespace}:{key.split(':', 1)[1]}")
-        for key, value in sorted(_all_keys().items())
+        for key, value in sorted(keys.items())
         if key.startswith(f"{NAMESPACE}:")
     ]
 
@@ -281,14 +281,14 @@ def _suffix_problems(suffix: str) -> list[Problem]:
     ]
 
 
-def _warn_about_keys(namespace: str) -> None:
-    for key in sorted(_all_keys()):
+def _warn_about_keys(keys: Mapping[str, str], namespace: str) -> None:
+    for key in sorted(keys):
         scope, _, name = key.partition(":")
         if scope not in (namespace, NAMESPACE, *READ_NAMESPACES):
             pulumi.log.warn(
                 f"config key {key}: nothing reads the {scope!r} namespace; did you mean {namespace}:{name}?"
             )
-    if f"{namespace}:{API_KEY_KEY}" in _all_keys() and not pulumi.runtime.config.is_config_secret(
+    if f"{namespace}:{API_KEY_KEY}" in keys and not pulumi.runtime.config.is_config_secret(
         f"{namespace}:{API_KEY_KEY}"
     ):
         pulumi.log.warn(
@@ -324,10 +324,11 @@ def load_stack_config(component_name: str = "data") -> tuple[StackConfig, Prefec
     are raised together, each named as the user wrote it, before anything is created.
     """
     namespace = pulumi.get_project()
-    raise_if_any(stale_namespace_problems(namespace))
-    _warn_about_keys(namespace)
+    keys = _all_keys()
+    raise_if_any(stale_namespace_problems(keys, namespace))
+    _warn_about_keys(keys, namespace)
     config = pulumi.Config(namespace)
-    model, problems, bad_keys = parse_stack_config_partially(_namespaced_keys(namespace))
+    model, problems, bad_keys = parse_stack_config_partially(_namespaced_keys(keys, namespace))
     other_mode = _other_mode_problems(model)
     bad_keys |= {p.field for p in other_mode}
     problems += [*other_mode, *_suffix_problems(model.deployment_name_suffix)]
