@@ -1,7 +1,9 @@
 """What a new deployment costs on the wire against a real Prefect server, and the flow-id memory's safety net.
 
-Requests are counted where httpx hands them to the network (its transport), so Prefect's retries and its
-CSRF handshake are counted too.
+Requests are counted where httpx hands them to the network (its transport), so the CSRF handshake and any
+request the provider repeats are counted too. An attempt Prefect's client retries by its own rule (408,
+429, 502 or 503, or a dropped connection; SQLite answers 503 while another writer holds the database) is
+kept apart: it is the server's transient answer, not a request the provider chose to make.
 """
 
 from __future__ import annotations
@@ -18,23 +20,52 @@ from tests.acceptance.test_deployment import deployment_props
 
 pytestmark = pytest.mark.server
 
+#: The statuses `prefect.client.base.PrefectHttpxSyncClient.send` retries (no extra codes are set here).
+RETRIED_STATUSES = frozenset({408, 429, 502, 503})
+
+
+class Wire:
+    """Requests sent, as 'METHOD /path' (the API prefix and ids left in), apart from retried attempts."""
+
+    def __init__(self) -> None:
+        self.sent: Counter[str] = Counter()
+        self.retried: list[str] = []
+
+    def clear(self) -> None:
+        self.sent.clear()
+        self.retried.clear()
+
+    def total(self) -> int:
+        return sum(self.sent.values())
+
+    def __repr__(self) -> str:
+        return f"sent {dict(self.sent)}, retried by Prefect's client {self.retried}"
+
 
 @pytest.fixture
-def wire(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Every request sent, as 'METHOD /path' (the API prefix and ids left in)."""
-    sent: Counter[str] = Counter()
+def wire(monkeypatch: pytest.MonkeyPatch) -> Wire:
+    recorded = Wire()
     original = httpx.HTTPTransport.handle_request
 
     def counting(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-        sent[f"{request.method} {urlparse(str(request.url)).path}"] += 1
-        return original(self, request)
+        key = f"{request.method} {urlparse(str(request.url)).path}"
+        try:
+            response = original(self, request)
+        except httpx.TransportError as error:
+            recorded.retried.append(f"{key} -> {type(error).__name__}")
+            raise
+        if response.status_code in RETRIED_STATUSES:
+            recorded.retried.append(f"{key} -> {response.status_code}")
+        else:
+            recorded.sent[key] += 1
+        return response
 
     monkeypatch.setattr(httpx.HTTPTransport, "handle_request", counting)
-    return sent
+    return recorded
 
 
 def test_a_new_deployment_of_a_known_flow_costs_two_requests(
-    prefect_api_url: str, api: PrefectApi, pool: str, unique: str, wire: Counter[str]
+    prefect_api_url: str, api: PrefectApi, pool: str, unique: str, wire: Wire
 ) -> None:
     """One read (to refuse a silent takeover) and one write; the flow is looked up and the CSRF token fetched
     once per process, not per deployment."""
@@ -44,9 +75,9 @@ def test_a_new_deployment_of_a_known_flow_costs_two_requests(
     wire.clear()
     for index in range(1, 6):
         created.append(provider.create(deployment_props(prefect_api_url, f"d{index}-{unique}", flow, pool)).id)
-    assert sum(wire.values()) == 2 * 5, dict(wire)
-    assert sum(n for request, n in wire.items() if request.startswith("GET ")) == 5
-    assert sum(n for request, n in wire.items() if request == "POST /api/deployments/") == 5
+    assert wire.total() == 2 * 5, wire
+    assert sum(n for request, n in wire.sent.items() if request.startswith("GET ")) == 5, wire
+    assert wire.sent["POST /api/deployments/"] == 5, wire
     for deployment_id in created:
         api.delete_deployment(deployment_id)
     api.delete_flow(api.read_flow_by_name(flow)["id"])
@@ -71,7 +102,7 @@ def test_a_flow_deleted_behind_the_providers_back_is_created_again(
 
 
 def test_no_op_refresh_and_a_one_schedule_change_cost_what_they_need(
-    prefect_api_url: str, api: PrefectApi, pool: str, unique: str, wire: Counter[str]
+    prefect_api_url: str, api: PrefectApi, pool: str, unique: str, wire: Wire
 ) -> None:
     """A no-op diff sends nothing; a refresh reads once; changing one schedule reads the stored deployment
     (PATCH cannot delete schedules, and only stored ids and slugs tell what to send), patches it, and reads it
@@ -81,10 +112,10 @@ def test_no_op_refresh_and_a_one_schedule_change_cost_what_they_need(
     created = provider.create(props)
     wire.clear()
     assert provider.diff(created.id, {**props, **(created.outs or {})}, props).changes is False
-    assert sum(wire.values()) == 0, dict(wire)
+    assert wire.total() == 0, wire
 
     provider.read(created.id, {**props, **(created.outs or {})})
-    assert dict(wire) == {f"GET /api/deployments/{created.id}": 1}
+    assert dict(wire.sent) == {f"GET /api/deployments/{created.id}": 1}, wire
 
     wire.clear()
     changed = deployment_props(
@@ -95,6 +126,6 @@ def test_no_op_refresh_and_a_one_schedule_change_cost_what_they_need(
         schedules=[{"slug": "hourly", "schedule": {"interval": 7200}}, *props["schedules"][1:]],
     )
     provider.update(created.id, {**props, **(created.outs or {})}, changed)
-    assert dict(wire) == {f"GET /api/deployments/{created.id}": 2, f"PATCH /api/deployments/{created.id}": 1}
+    assert dict(wire.sent) == {f"GET /api/deployments/{created.id}": 2, f"PATCH /api/deployments/{created.id}": 1}, wire
     api.delete_deployment(created.id)
     api.delete_flow(api.read_flow_by_name(f"noop-{unique}")["id"])
