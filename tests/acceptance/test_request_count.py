@@ -9,6 +9,7 @@ kept apart: it is the server's transient answer, not a request the provider chos
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
 
 import httpx
@@ -129,3 +130,22 @@ def test_no_op_refresh_and_a_one_schedule_change_cost_what_they_need(
     assert dict(wire.sent) == {f"GET /api/deployments/{created.id}": 2, f"PATCH /api/deployments/{created.id}": 1}, wire
     api.delete_deployment(created.id)
     api.delete_flow(api.read_flow_by_name(f"noop-{unique}")["id"])
+
+
+def test_parallel_creates_of_a_new_flow_look_it_up_once(
+    prefect_api_url: str, api: PrefectApi, pool: str, unique: str, wire: Wire
+) -> None:
+    """The engine creates a flow's deployments at once: one thread looks the flow up (and creates it), the
+    others wait for its id instead of each sending the same two requests."""
+    provider = DeploymentProvider()
+    flow = f"parallel-{unique}"
+    props = [deployment_props(prefect_api_url, f"p{index}-{unique}", flow, pool) for index in range(6)]
+    wire.clear()
+    with ThreadPoolExecutor(6) as threads:
+        created = [result.id for result in threads.map(provider.create, props)]
+    assert wire.sent[f"GET /api/flows/name/{flow}"] == 1, wire
+    assert wire.sent["POST /api/flows/"] == 1, wire
+    assert wire.sent["POST /api/deployments/"] == 6, wire
+    for deployment_id in created:
+        api.delete_deployment(deployment_id)
+    api.delete_flow(api.read_flow_by_name(flow)["id"])

@@ -7,6 +7,8 @@ Prefect server applies, so what passes here is what the server accepts.
 from __future__ import annotations
 
 import datetime
+import functools
+import json
 import math
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
@@ -16,6 +18,8 @@ import pydantic
 from jsonschema.exceptions import ValidationError as SchemaError
 from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule, RRuleSchedule
 from prefect.types.names import BANNED_CHARACTERS
+from prefect.utilities.collections import remove_nested_keys
+from prefect.utilities.schema_tools.validation import preprocess_schema
 from prefect.utilities.schema_tools.validation import validate as validate_against_schema
 from pydantic_core import to_jsonable_python
 
@@ -24,6 +28,7 @@ from prefect_ecs_platform.inputs.fargate import fargate_size_problems
 from prefect_ecs_platform.inputs.flow_source import EntrypointError, FlowSource, read_flow_source
 from prefect_ecs_platform.inputs.job_variables import PLATFORM_JOB_VARIABLES, job_variable_value_problem
 from prefect_ecs_platform.inputs.problems import Problem
+from prefect_ecs_platform.inputs.timezones import zones_listed_once
 
 _SCHEDULE_KINDS = ("cron", "interval", "rrule")
 _ALLOWED_BY_SCHEDULE_FIELD = {
@@ -47,13 +52,14 @@ def deployment_problems(
     work pool's `base_job_template["variables"]["properties"]`; `platform_variables` those the platform sets itself.
     """
     problems = _unique_name_problems(deployments)
-    for index, deployment in enumerate(deployments):
-        prefix = f"deployments[{index}]"
-        problems += _field_problems(deployment, prefix)
-        problems += _size_problems(deployment, prefix)
-        problems += _job_variable_problems(deployment, prefix, template_variables, platform_variables)
-        problems += _schedule_problems(deployment, prefix)
-        problems += _flow_problems(deployment, prefix, project_root)
+    with zones_listed_once():
+        for index, deployment in enumerate(deployments):
+            prefix = f"deployments[{index}]"
+            problems += _field_problems(deployment, prefix)
+            problems += _size_problems(deployment, prefix)
+            problems += _job_variable_problems(deployment, prefix, template_variables, platform_variables)
+            problems += _schedule_problems(deployment, prefix)
+            problems += _flow_problems(deployment, prefix, project_root)
     return problems
 
 
@@ -149,12 +155,23 @@ _KNOWN_GOOD = {"cron": "0 0 * * *", "interval": 60, "rrule": "FREQ=DAILY"}
 
 
 def _build_prefect_schedule(kind: str, value: Any, timezone: str | None) -> None:
+    # A time zone is passed only when there is one, so Prefect's time-zone check runs only where it can fail.
+    zone: dict[str, Any] = {} if timezone is None else {"timezone": timezone}
     if kind == "cron":
-        CronSchedule(cron=value, timezone=timezone)
+        CronSchedule.model_validate({"cron": value, **zone})
     elif kind == "interval":
-        IntervalSchedule(interval=datetime.timedelta(seconds=value), timezone=timezone)
+        IntervalSchedule.model_validate({"interval": datetime.timedelta(seconds=value), **zone})
     else:
-        RRuleSchedule(rrule=value, timezone=timezone)
+        RRuleSchedule.model_validate({"rrule": value, **zone})
+
+
+def _accepted_by_prefect(kind: str, value: Any, timezone: Any = None) -> bool:
+    """Whether Prefect's schedule model takes `value` with `timezone`."""
+    try:
+        _build_prefect_schedule(kind, value, timezone)
+    except pydantic.ValidationError:
+        return False
+    return True
 
 
 def _prefect_schedule_problems(schedule: ScheduleArgs, field: str, kind: str) -> list[Problem]:
@@ -166,16 +183,10 @@ def _prefect_schedule_problems(schedule: ScheduleArgs, field: str, kind: str) ->
     ):
         # timedelta would accept some of these (bools, huge floats) or fail with an unrelated message.
         problems.append(Problem(f"{field}.interval", value, _ALLOWED_BY_SCHEDULE_FIELD["interval"]))
-    else:
-        try:
-            _build_prefect_schedule(kind, value, None)
-        except pydantic.ValidationError:
-            problems.append(Problem(f"{field}.{kind}", value, _ALLOWED_BY_SCHEDULE_FIELD[kind]))
-    if schedule.timezone is not None:
-        try:
-            _build_prefect_schedule(kind, _KNOWN_GOOD[kind], schedule.timezone)
-        except pydantic.ValidationError:
-            problems.append(Problem(f"{field}.timezone", schedule.timezone, _ALLOWED_BY_SCHEDULE_FIELD["timezone"]))
+    elif not _accepted_by_prefect(kind, value):
+        problems.append(Problem(f"{field}.{kind}", value, _ALLOWED_BY_SCHEDULE_FIELD[kind]))
+    if schedule.timezone is not None and not _accepted_by_prefect(kind, _KNOWN_GOOD[kind], schedule.timezone):
+        problems.append(Problem(f"{field}.timezone", schedule.timezone, _ALLOWED_BY_SCHEDULE_FIELD["timezone"]))
     return problems
 
 
@@ -251,8 +262,7 @@ def _parameter_problems(
         ]
     # As JSON, the form the server validates: a YAML date is a string there.
     checked = to_jsonable_python({name: value for name, value in values.items() if name in known})
-    # Required parameters may come from elsewhere (schedule, run); the server ignores them here too.
-    errors = validate_against_schema(checked, dict(schema), ignore_required=True)
+    errors = validate_against_schema(checked, _prepared_schema(json.dumps(schema, sort_keys=True)), preprocess=False)
     for error in (leaf for found in errors for leaf in _leaf_errors(found)):
         path = ".".join(str(part) for part in error.absolute_path)
         problems.append(
@@ -263,6 +273,14 @@ def _parameter_problems(
             )
         )
     return problems
+
+
+@functools.lru_cache(maxsize=256)
+def _prepared_schema(schema_json: str) -> dict[str, Any]:
+    """The schema as Prefect's `validate(..., ignore_required=True)` prepares it, once per flow signature: the
+    preparation walks the whole schema and costs more than checking one deployment's values."""
+    # Required parameters may come from elsewhere (schedule, run); the server ignores them here too.
+    return remove_nested_keys(["required"], preprocess_schema(json.loads(schema_json)))
 
 
 def _leaf_errors(error: SchemaError) -> list[SchemaError]:

@@ -12,6 +12,7 @@ import builtins
 import copy
 import dataclasses
 import functools
+import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -105,7 +106,8 @@ def read_flow_source(entrypoint: str, project_root: Path) -> FlowSource:
         raise EntrypointError(f"a readable Python file; {file}: {exc}") from exc
     # Many deployments often share one flow, and computing a schema takes tens of milliseconds.
     source = _read_flow_source(path, file, function_name, stat.st_mtime_ns, stat.st_size)
-    return dataclasses.replace(source, parameter_schema=copy.deepcopy(source.parameter_schema))
+    # A copy the caller may edit; a JSON round trip, several times faster than deepcopy, as the schema is JSON.
+    return dataclasses.replace(source, parameter_schema=json.loads(json.dumps(source.parameter_schema)))
 
 
 @functools.lru_cache(maxsize=256)

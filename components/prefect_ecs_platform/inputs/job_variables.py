@@ -6,6 +6,8 @@ inputs; the Prefect half builds the pool's template from the same `default_ecs_t
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -72,7 +74,13 @@ PLATFORM_JOB_VARIABLES: Mapping[str, str] = platform_job_variables()
 
 
 def default_ecs_template() -> dict[str, Any]:
-    """prefect-aws's ECS base job template, as its installed version defines it."""
+    """prefect-aws's ECS base job template, as its installed version defines it (a copy the caller may edit)."""
+    return copy.deepcopy(_default_ecs_template())
+
+
+@functools.cache
+def _default_ecs_template() -> dict[str, Any]:
+    # prefect-aws derives it from its pydantic models each call, a few hundred milliseconds.
     return ECSWorker.get_default_base_job_template()
 
 

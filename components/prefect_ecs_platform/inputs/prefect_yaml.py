@@ -32,6 +32,7 @@ from pydantic_core import to_jsonable_python
 from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs, ScheduleArgs
 from prefect_ecs_platform.inputs.job_variables import platform_job_variables
 from prefect_ecs_platform.inputs.problems import Problem, raise_if_any
+from prefect_ecs_platform.inputs.timezones import zones_listed_once
 
 #: Applies an override to every deployment, before the overrides naming one.
 ALL_DEPLOYMENTS = "*"
@@ -110,7 +111,8 @@ def read_prefect_yaml(
             templated.add(field)
             problems.append(Problem(field, value, _TEMPLATE_REASON))
     try:
-        model = PrefectYamlModel.model_validate(raw)
+        with zones_listed_once():
+            model = PrefectYamlModel.model_validate(raw)
     except pydantic.ValidationError as exc:
         problems += [p for p in _model_problems(exc, path.name, labels) if not _under_any(p.field, templated)]
         # The model failed, but each deployment's keys can still be checked, so one mistake hides no other.
@@ -135,7 +137,8 @@ def read_prefect_yaml(
 
 def _read_yaml(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader when PyYAML has it: the same safe schema, ten times faster on a long file.
+        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except FileNotFoundError:
         return None, [Problem(str(path), str(path), "a prefect.yaml that exists (paths are relative to the project)")]
     except (OSError, yaml.YAMLError) as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import os
 import threading
 from types import TracebackType
 from typing import Any
@@ -26,13 +27,22 @@ DEFAULT_TIMEOUT_SECONDS = 30.0
 
 # Pulumi's provider host serves a stack's resources from threads of one process. A self-hosted server on
 # SQLite answers concurrent writes with 503 "database is locked" until Prefect's retries run out, so writes
-# to a self-hosted server go one at a time per process; Prefect Cloud takes them in parallel.
+# to a self-hosted server go one at a time per process, unless `pulumi up`'s environment says the server's
+# database takes parallel writes (PostgreSQL). Prefect Cloud takes them in parallel. A server does not tell
+# its database (its settings endpoint masks the connection URL), hence the setting.
+PARALLEL_WRITES_ENV_VAR = "PREFECT_ECS_PLATFORM_PARALLEL_WRITES"
 _write_locks: dict[str, threading.Lock] = {}
 _write_locks_guard = threading.Lock()
 
 
-def _write_lock(api_url: str) -> contextlib.AbstractContextManager[Any]:
+def _parallel_writes_allowed(api_url: str) -> bool:
     if is_cloud_url(api_url):
+        return True
+    return os.environ.get(PARALLEL_WRITES_ENV_VAR, "").strip().lower() in {"1", "true", "yes"}
+
+
+def _write_lock(api_url: str) -> contextlib.AbstractContextManager[Any]:
+    if _parallel_writes_allowed(api_url):
         return contextlib.nullcontext()
     with _write_locks_guard:
         return _write_locks.setdefault(api_url, threading.Lock())
@@ -45,6 +55,7 @@ _shared_clients: dict[tuple[str, str], PrefectHttpxSyncClient] = {}
 _shared_clients_guard = threading.Lock()
 # Flow ids by (API URL, flow name): a deployment's flow is looked up once per process, not per deployment.
 _flow_ids: dict[tuple[str, str], str] = {}
+_flow_locks: dict[tuple[str, str], threading.Lock] = {}
 # Times each request was sent, per thread: Prefect's client retries within the thread that sent the request,
 # and a shared client serves several threads at once.
 _attempts = threading.local()
@@ -221,15 +232,23 @@ class PrefectApi:
 
         The id is remembered for the process: later deployments of the flow need no request for it.
         """
-        cached = _flow_ids.get((self.api_url, name))
+        key = (self.api_url, name)
+        cached = _flow_ids.get(key)
         if cached is not None:
             return cached, False
-        try:
-            flow_id, new = str(self.read_flow_by_name(name)["id"]), False
-        except NotFound:
-            body, _ = self.request("POST", "/flows/", f"flow {name!r}", json={"name": name})
-            flow_id, new = str(body["id"]), True
-        _flow_ids[(self.api_url, name)] = flow_id
+        with _shared_clients_guard:
+            lock = _flow_locks.setdefault(key, threading.Lock())
+        # One lookup per flow: the engine creates a flow's deployments at once, and each would look it up.
+        with lock:
+            cached = _flow_ids.get(key)
+            if cached is not None:
+                return cached, False
+            try:
+                flow_id, new = str(self.read_flow_by_name(name)["id"]), False
+            except NotFound:
+                body, _ = self.request("POST", "/flows/", f"flow {name!r}", json={"name": name})
+                flow_id, new = str(body["id"]), True
+            _flow_ids[key] = flow_id
         return flow_id, new
 
     def remembers_flow(self, name: str) -> bool:

@@ -91,9 +91,15 @@ def _credential_sources(files: StackFiles) -> tuple[dict[str, str], dict[str, st
     return sources, environment
 
 
-def evaluate(files: StackFiles) -> Evaluation:
-    """Run the stack's program; raise what it raises, as `pulumi up` would report it."""
-    mocks = PlanMocks(region=files.config.get("aws:region") or UNKNOWN_REGION)
+def evaluate(files: StackFiles, mocks: pulumi.runtime.Mocks | None = None) -> Evaluation:
+    """Run the stack's program; raise what it raises, as `pulumi up` would report it.
+
+    `mocks` answer the registrations instead of the plan mocks (the benchmarks pass mocks that send the
+    Prefect objects to a real provider host); they keep what they answered in `resources` and name the
+    stack's partition in `partition`, as the plan mocks do.
+    """
+    if mocks is None:
+        mocks = PlanMocks(region=files.config.get("aws:region") or UNKNOWN_REGION)
     sources, environment = _credential_sources(files)
     warnings = _Warnings()
     logger = logging.getLogger("prefect_ecs_platform.render.program")
@@ -118,4 +124,4 @@ def evaluate(files: StackFiles) -> Evaluation:
     finally:
         pulumi.runtime.set_all_config({}, secret_keys=[])
         logger.removeHandler(warnings)
-    return Evaluation(files, list(mocks.resources), sources, warnings.messages)
+    return Evaluation(files, list(getattr(mocks, "resources", [])), sources, warnings.messages)

@@ -1,0 +1,61 @@
+"""Writes to a self-hosted server go one at a time per process unless the environment allows parallel ones."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from prefect_ecs_platform.prefect_api.client import PARALLEL_WRITES_ENV_VAR, PrefectApi
+
+SELF_HOSTED = "http://127.0.0.1:4200/api"
+WRITERS = 4
+
+
+class _OverlapTransport(httpx.BaseTransport):
+    """Answers every write after a pause, and remembers how many were in flight at once."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self._guard = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/csrf-token"):
+            return httpx.Response(422, json={"detail": "CSRF protection is disabled."})
+        with self._guard:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        time.sleep(0.05)
+        with self._guard:
+            self.in_flight -= 1
+        return httpx.Response(200, json={"id": "d-1", "name": "x"})
+
+
+def _most_writes_at_once(api_url: str) -> int:
+    transport = _OverlapTransport()
+    apis = [PrefectApi(api_url, transport=transport) for _ in range(WRITERS)]
+    with ThreadPoolExecutor(WRITERS) as threads:
+        list(threads.map(lambda api: api.upsert_deployment({"name": "x"}, "deployment x"), apis))
+    return transport.most_in_flight
+
+
+def test_writes_to_a_self_hosted_server_are_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(PARALLEL_WRITES_ENV_VAR, raising=False)
+    assert _most_writes_at_once(SELF_HOSTED) == 1
+
+
+@pytest.mark.parametrize("value", ["true", "1", "yes"])
+def test_the_environment_allows_parallel_writes_to_a_self_hosted_server(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv(PARALLEL_WRITES_ENV_VAR, value)
+    assert _most_writes_at_once(SELF_HOSTED) == WRITERS
+
+
+def test_an_unrecognised_value_keeps_writes_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PARALLEL_WRITES_ENV_VAR, "postgres")
+    assert _most_writes_at_once(SELF_HOSTED) == 1
