@@ -1,0 +1,98 @@
+"""A loopback HTTP proxy that counts every request on the wire and can add a round trip to each.
+
+Every method the benchmarks compare reaches the Prefect server through one of these, so requests are
+counted where they are sent, never estimated. `delay` is slept before each request is forwarded: 0.05 s
+stands for the round trip to Prefect Cloud from a CI runner.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+#: Hop-by-hop headers, and the ones httpx recomputes when it forwards.
+_NOT_FORWARDED = {"host", "connection", "keep-alive", "transfer-encoding", "content-length", "accept-encoding"}
+
+
+class WireProxy(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, upstream: str, delay: float = 0.0) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.delay = delay
+        self.counts: Counter[str] = Counter()
+        self._counts_guard = threading.Lock()
+        self._clients = threading.local()
+        super().__init__(("127.0.0.1", 0), _Forward)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def client(self) -> httpx.Client:
+        if not hasattr(self._clients, "client"):
+            self._clients.client = httpx.Client(timeout=120)
+        client: httpx.Client = self._clients.client
+        return client
+
+    def record(self, method: str, path: str) -> None:
+        route = _ID.sub("{id}", path.split("?", 1)[0])
+        with self._counts_guard:
+            self.counts[f"{method} {route}"] += 1
+
+    def take(self) -> Counter[str]:
+        """The requests counted since the last take, by method and route (ids replaced by {id})."""
+        with self._counts_guard:
+            taken, self.counts = self.counts, Counter()
+        return taken
+
+
+class _Forward(BaseHTTPRequestHandler):
+    server: WireProxy
+    protocol_version = "HTTP/1.1"
+
+    def _forward(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.server.record(self.command, self.path)
+        if self.server.delay:
+            time.sleep(self.server.delay)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in _NOT_FORWARDED}
+        upstream = self.server.client().request(
+            self.command, self.server.upstream + self.path, content=body, headers=headers
+        )
+        content = upstream.content
+        self.send_response(upstream.status_code)
+        for key, value in upstream.headers.items():
+            if key.lower() not in _NOT_FORWARDED | {"content-encoding", "date", "server"}:
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _forward
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the counts are the log."""
+
+
+@contextmanager
+def wire_proxy(upstream: str, delay: float = 0.0) -> Iterator[WireProxy]:
+    """A running proxy in front of `upstream` (a server's root URL, without /api)."""
+    proxy = WireProxy(upstream, delay)
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield proxy
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
