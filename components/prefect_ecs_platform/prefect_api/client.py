@@ -21,7 +21,7 @@ from urllib.parse import quote
 import httpx
 from prefect.client.base import PrefectHttpxSyncClient
 
-from prefect_ecs_platform.prefect_api.errors import NotFound, PrefectApiError, error_for_status
+from prefect_ecs_platform.prefect_api.errors import NotFound, error_for_status, unreachable
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 
@@ -171,7 +171,7 @@ class PrefectApi:
         except httpx.HTTPStatusError as exc:
             response = exc.response
         except httpx.HTTPError as exc:
-            raise PrefectApiError(what, f"cannot reach the Prefect API at {self.api_url}: {exc!r}") from exc
+            raise unreachable(what, self.api_url, exc) from None
         attempts = counts.pop(key, 1)
         body: Any = None
         if response.content:

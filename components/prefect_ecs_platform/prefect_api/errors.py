@@ -73,3 +73,18 @@ def error_for_status(what: str, status_code: int, body: Any, fallback: str) -> P
     if status_code == 409:
         return Conflict(what, message, status_code)
     return PrefectApiError(what, message, status_code)
+
+
+def unreachable(what: str, api_url: str, error: Exception) -> PrefectApiError:
+    """The error for a request that got no answer: the server, what went wrong, and what to check.
+
+    Raised without its httpx cause: Pulumi's provider host prints the whole chained traceback, and
+    httpx's and httpcore's frames say nothing a user can act on.
+    """
+    reason = str(error) or type(error).__name__
+    return PrefectApiError(
+        what,
+        f"no answer from the Prefect API at {api_url} ({type(error).__name__}: {reason}). Check that the "
+        "server is running and reachable from where pulumi runs, and that prefectApiUrl is its API URL "
+        "(ending in /api); rerun pulumi up once it answers",
+    )
