@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -16,21 +15,25 @@ WRITERS = 4
 
 
 class _OverlapTransport(httpx.BaseTransport):
-    """Answers every write after a pause, and remembers how many were in flight at once."""
+    """Holds each write until all writers are in flight (or a second passes), and remembers the most at once.
+
+    Waiting for the others, not sleeping a fixed time, keeps a slow thread start on a loaded machine from
+    looking like serialized writes.
+    """
 
     def __init__(self) -> None:
         self.in_flight = 0
         self.most_in_flight = 0
-        self._guard = threading.Lock()
+        self._changed = threading.Condition()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/csrf-token"):
             return httpx.Response(422, json={"detail": "CSRF protection is disabled."})
-        with self._guard:
+        with self._changed:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
-        time.sleep(0.05)
-        with self._guard:
+            self._changed.notify_all()
+            self._changed.wait_for(lambda: self.most_in_flight == WRITERS, timeout=1.0)
             self.in_flight -= 1
         return httpx.Response(200, json={"id": "d-1", "name": "x"})
 
