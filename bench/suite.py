@@ -32,7 +32,6 @@ from bench import postgres
 from bench.engine import Engine
 from bench.methods import delete_all, prefect_deploy, prefect_deploy_cli, raw_posts
 from bench.project import ROOT, STACK, deployment, make_project, write_prefect_yaml
-from bench.wire import WireProxy, wire_proxy
 from prefect_ecs_platform.prefect_api.client import PARALLEL_WRITES_ENV_VAR
 from prefect_ecs_platform.render.evaluate import evaluate
 from prefect_ecs_platform.render.project_files import load_stack_files
@@ -40,6 +39,7 @@ from prefect_ecs_platform.resources.deployment import DeploymentProvider
 from tests.acceptance.provider_host import running_provider_host
 from tests.conftest import RecordingMocks
 from tests.prefect_server import running_prefect_server
+from tests.wire_proxy import WireProxy, wire_proxy
 
 PARALLEL = 8
 CLOUD_LIKE_DELAY = 0.05

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Iterator
-from typing import Any
 
-import httpx
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime._serialization import _serialize
@@ -16,59 +12,23 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from prefect_ecs_platform.prefect_api import NotFound, PrefectApi
 from prefect_ecs_platform.resources.work_pool import WorkPoolProvider
 from tests.acceptance.provider_host import from_struct, to_struct
+from tests.wire_proxy import WireProxy, wire_proxy
 
 pytestmark = pytest.mark.server
 
 API_KEY = "pnu_host-test-key-0123456789"
 
 
-class _RecordingProxy(http.server.ThreadingHTTPServer):
-    """Forwards every request to the Prefect server and records its Authorization header."""
-
-    def __init__(self, upstream: str) -> None:
-        self.upstream = upstream
-        self.authorizations: list[str | None] = []
-        super().__init__(("127.0.0.1", 0), _ProxyHandler)
-
-
-class _ProxyHandler(http.server.BaseHTTPRequestHandler):
-    server: _RecordingProxy
-
-    def _forward(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        self.server.authorizations.append(self.headers.get("Authorization"))
-        headers = {k: v for k, v in self.headers.items() if k.lower() in {"content-type", "accept"}}
-        upstream = httpx.request(
-            self.command, self.server.upstream + self.path, content=body, headers=headers, timeout=30
-        )
-        self.send_response(upstream.status_code)
-        self.send_header("Content-Type", upstream.headers.get("Content-Type", "application/json"))
-        self.send_header("Content-Length", str(len(upstream.content)))
-        self.end_headers()
-        self.wfile.write(upstream.content)
-
-    do_GET = do_POST = do_PATCH = do_DELETE = _forward
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output quiet."""
-
-
 @pytest.fixture
-def proxy_url(prefect_api_url: str) -> Iterator[tuple[str, _RecordingProxy]]:
+def proxy_url(prefect_api_url: str) -> Iterator[tuple[str, WireProxy]]:
     """A loopback proxy in front of the Prefect server, so the test can see which key the host sent."""
-    upstream = prefect_api_url.removesuffix("/api")
-    proxy = _RecordingProxy(upstream)
-    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{proxy.server_address[1]}/api", proxy
-    proxy.shutdown()
-    proxy.server_close()
+    with wire_proxy(prefect_api_url.removesuffix("/api")) as proxy:
+        yield f"{proxy.url}/api", proxy
 
 
 def test_work_pool_through_the_provider_host(
     host: provider_pb2_grpc.ResourceProviderStub,
-    proxy_url: tuple[str, _RecordingProxy],
+    proxy_url: tuple[str, WireProxy],
     api: PrefectApi,
     unique: str,
 ) -> None:

@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from bench.project import STACK, make_project
-from bench.wire import wire_proxy
 from prefect_ecs_platform.render.evaluate import evaluate
 from prefect_ecs_platform.render.project_files import load_stack_files
 from tests.conftest import RecordingMocks
+from tests.wire_proxy import wire_proxy
 
 DEPLOYMENT = "pulumi-python:dynamic/prefect:Deployment"
 

@@ -81,10 +81,10 @@ def unreachable(what: str, api_url: str, error: Exception) -> PrefectApiError:
     Raised without its httpx cause: Pulumi's provider host prints the whole chained traceback, and
     httpx's and httpcore's frames say nothing a user can act on.
     """
-    reason = str(error) or type(error).__name__
+    cause = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     return PrefectApiError(
         what,
-        f"no answer from the Prefect API at {api_url} ({type(error).__name__}: {reason}). Check that the "
+        f"no answer from the Prefect API at {api_url} ({cause}). Check that the "
         "server is running and reachable from where pulumi runs, and that prefectApiUrl is its API URL "
         "(ending in /api); rerun pulumi up once it answers",
     )

@@ -1,8 +1,9 @@
 """A loopback HTTP proxy that counts every request on the wire and can add a round trip to each.
 
 Every method the benchmarks compare reaches the Prefect server through one of these, so requests are
-counted where they are sent, never estimated. `delay` is slept before each request is forwarded: 0.05 s
-stands for the round trip to Prefect Cloud from a CI runner.
+counted where they are sent, never estimated; the provider-host tests read which credential arrived.
+`delay` is slept before each request is forwarded: 0.05 s stands for the round trip to Prefect Cloud
+from a CI runner.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class WireProxy(ThreadingHTTPServer):
         self.upstream = upstream.rstrip("/")
         self.delay = delay
         self.counts: Counter[str] = Counter()
+        #: The Authorization header of every request, in arrival order (None where there was none).
+        self.authorizations: list[str | None] = []
         self._counts_guard = threading.Lock()
         self._clients = threading.local()
         super().__init__(("127.0.0.1", 0), _Forward)
@@ -44,10 +47,11 @@ class WireProxy(ThreadingHTTPServer):
         client: httpx.Client = self._clients.client
         return client
 
-    def record(self, method: str, path: str) -> None:
+    def record(self, method: str, path: str, authorization: str | None) -> None:
         route = _ID.sub("{id}", path.split("?", 1)[0])
         with self._counts_guard:
             self.counts[f"{method} {route}"] += 1
+            self.authorizations.append(authorization)
 
     def take(self) -> Counter[str]:
         """The requests counted since the last take, by method and route (ids replaced by {id})."""
@@ -63,7 +67,7 @@ class _Forward(BaseHTTPRequestHandler):
     def _forward(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        self.server.record(self.command, self.path)
+        self.server.record(self.command, self.path, self.headers.get("Authorization"))
         if self.server.delay:
             time.sleep(self.server.delay)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _NOT_FORWARDED}
