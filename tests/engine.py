@@ -47,9 +47,10 @@ class Stored:
 
 
 class Engine:
-    def __init__(self, host: provider_pb2_grpc.ResourceProviderStub, parallel: int) -> None:
+    def __init__(self, host: provider_pb2_grpc.ResourceProviderStub, parallel: int, stack: str = "bench") -> None:
         self.host = host
         self.parallel = parallel
+        self.stack = stack
         self.state: dict[str, Stored] = {}
         self._slots = threading.BoundedSemaphore(parallel)
         self._guard = threading.Lock()
@@ -59,7 +60,7 @@ class Engine:
         evaluate(files, _EngineMocks(self))
 
     def register(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        urn = f"urn:pulumi:bench::prefect-ecs-platform::{typ}::{name}"
+        urn = f"urn:pulumi:{self.stack}::prefect-ecs-platform::{typ}::{name}"
         news = to_struct(inputs)
         with self._slots:
             old = self.state.get(urn)
