@@ -20,10 +20,9 @@ from urllib.parse import quote
 
 import httpx
 from prefect.client.base import PrefectHttpxSyncClient
+from prefect.settings import get_current_settings
 
 from prefect_ecs_platform.prefect_api.errors import NotFound, error_for_status, unreachable
-
-DEFAULT_TIMEOUT_SECONDS = 30.0
 
 # Pulumi's provider host serves a stack's resources from threads of one process. A self-hosted server on
 # SQLite answers concurrent writes with 503 "database is locked" until Prefect's retries run out, so writes
@@ -46,6 +45,30 @@ def _write_lock(api_url: str) -> contextlib.AbstractContextManager[Any]:
         return contextlib.nullcontext()
     with _write_locks_guard:
         return _write_locks.setdefault(api_url, threading.Lock())
+
+
+class _OneWriteAtATime(httpx.BaseTransport):
+    """Holds the process's write lock for one attempt of a write, not for the whole retried request.
+
+    Prefect's client sleeps between attempts (2, 4, 8 s without Retry-After); a lock held through those
+    sleeps would stop every other write of the stack while one request backs off.
+    """
+
+    def __init__(self, api_url: str, inner: httpx.BaseTransport) -> None:
+        self._api_url = api_url
+        self._inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return self._inner.handle_request(request)
+        with _write_lock(self._api_url):
+            response = self._inner.handle_request(request)
+            # The server has handled the write once its answer is read; only then may the next one start.
+            response.read()
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 # One client per API URL and credential per process (Pulumi's provider host serves every resource of a stack
@@ -103,12 +126,17 @@ class PrefectApi:
         api_key: str | None = None,
         *,
         auth_string: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        timeout: float | None = None,
         transport: httpx.BaseTransport | None = None,
         shared: bool = False,
     ) -> None:
-        """`shared` uses the process's client for this URL and credential (see `_shared_clients`)."""
+        """`shared` uses the process's client for this URL and credential (see `_shared_clients`).
+
+        `timeout` defaults to Prefect's own setting, PREFECT_API_REQUEST_TIMEOUT, as Prefect's clients do.
+        """
         self.api_url = api_url.rstrip("/")
+        if timeout is None:
+            timeout = float(get_current_settings().api.request_timeout)
         headers = _authorization(api_key, auth_string)
         self._shared = shared and transport is None
         if self._shared:
@@ -127,7 +155,7 @@ class PrefectApi:
             base_url=self.api_url + "/",
             headers=headers,
             timeout=timeout,
-            transport=transport,
+            transport=_OneWriteAtATime(self.api_url, transport or httpx.HTTPTransport()),
             # Same rule as prefect's own client: OSS servers may enforce CSRF, Cloud does not use it.
             enable_csrf_support=not is_cloud_url(self.api_url),
             event_hooks={"request": [_count_attempt]},
@@ -166,8 +194,7 @@ class PrefectApi:
         try:
             # Prefect's client raises on every error status (its CSRF handshake depends on that); the
             # response is mapped below to a domain error naming the object.
-            with contextlib.nullcontext() if method == "GET" else _write_lock(self.api_url):
-                response = self._http.request(method, path.lstrip("/"), json=json, params=params)
+            response = self._http.request(method, path.lstrip("/"), json=json, params=params)
         except httpx.HTTPStatusError as exc:
             response = exc.response
         except httpx.HTTPError as exc:

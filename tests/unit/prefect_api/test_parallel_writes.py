@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -62,3 +63,38 @@ def test_the_environment_allows_parallel_writes_to_a_self_hosted_server(
 def test_an_unrecognised_value_keeps_writes_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PARALLEL_WRITES_ENV_VAR, "postgres")
     assert _most_writes_at_once(SELF_HOSTED) == 1
+
+
+class _FirstWriteBacksOff(httpx.BaseTransport):
+    """Answers the first write 503 with Retry-After, then every write 200; records the order writes arrive in."""
+
+    def __init__(self) -> None:
+        self.arrivals: list[str] = []
+        self.backing_off = threading.Event()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/csrf-token"):
+            return httpx.Response(422, json={"detail": "CSRF protection is disabled."})
+        name = json.loads(request.content)["name"]
+        self.arrivals.append(name)
+        if len(self.arrivals) == 1:
+            self.backing_off.set()
+            return httpx.Response(503, headers={"Retry-After": "1"}, json={"detail": "busy"})
+        return httpx.Response(200, json={"id": f"d-{name}", "name": name})
+
+
+def test_a_write_backing_off_does_not_hold_up_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one-write-at-a-time lock is held per attempt: Prefect's retry sleep happens outside it."""
+    monkeypatch.delenv(PARALLEL_WRITES_ENV_VAR, raising=False)
+    monkeypatch.setenv("PREFECT_CLIENT_RETRY_JITTER_FACTOR", "0")
+    transport = _FirstWriteBacksOff()
+
+    def second() -> None:
+        transport.backing_off.wait(5)
+        PrefectApi(SELF_HOSTED, transport=transport).upsert_deployment({"name": "second"}, "deployment second")
+
+    with ThreadPoolExecutor(2) as threads:
+        waiting = threads.submit(second)
+        PrefectApi(SELF_HOSTED, transport=transport).upsert_deployment({"name": "first"}, "deployment first")
+        waiting.result()
+    assert transport.arrivals == ["first", "second", "first"]

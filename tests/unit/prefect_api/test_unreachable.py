@@ -6,12 +6,15 @@ what a user reads in `pulumi up`'s output; it is checked here the same way.
 
 from __future__ import annotations
 
+import http.server
 import socket
+import threading
+import time
 import traceback
 from collections.abc import Iterator
 
 import pytest
-from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
+from prefect.settings import PREFECT_API_REQUEST_TIMEOUT, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
 from prefect_ecs_platform.prefect_api import PrefectApi, PrefectApiError
 from prefect_ecs_platform.prefect_api.client import forget_shared_state
@@ -76,3 +79,39 @@ def test_a_server_that_never_answers_is_named_after_the_timeout(silent_url: str)
         api.read_work_pool("ecs")
     assert "ReadTimeout" in str(raised.value)
     _assert_names_the_server(raised.value, silent_url)
+
+
+@pytest.fixture
+def slow_url() -> Iterator[str]:
+    """The API URL of a loopback server that answers every request with a work pool, two seconds late."""
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            time.sleep(2)
+            body = b'{"id": "p-1", "name": "ecs"}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/api"
+    server.shutdown()
+    server.server_close()
+    forget_shared_state()
+
+
+def test_the_providers_wait_as_long_as_prefects_request_timeout(slow_url: str) -> None:
+    """PREFECT_API_REQUEST_TIMEOUT bounds each attempt, as for Prefect's own clients."""
+    props = as_grpc({"name": "ecs", "api_url": slow_url})
+    with temporary_settings({PREFECT_CLIENT_MAX_RETRIES: 0, PREFECT_API_REQUEST_TIMEOUT: 0.5}):
+        with pytest.raises(PrefectApiError) as raised:
+            WorkPoolProvider().read("p-1", props)
+        assert "ReadTimeout" in str(raised.value)
+    with temporary_settings({PREFECT_CLIENT_MAX_RETRIES: 0, PREFECT_API_REQUEST_TIMEOUT: 10}):
+        forget_shared_state()
+        assert WorkPoolProvider().read("p-1", props).id == "p-1"
