@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import httpx
 import pytest
 from prefect_aws.workers.ecs_worker import ECSWorker
 
@@ -117,39 +116,6 @@ def test_existing_pool_is_not_taken_over(prefect_api_url: str, api: PrefectApi, 
     stored = api.read_work_pool(f"pool-{unique}")
     assert (adopted.id, stored["description"]) == (stored["id"], "acceptance pool")
     provider.delete(adopted.id, adopted.outs or {})
-
-
-class _LoseFirstPostResponse(httpx.HTTPTransport):
-    """Delivers the first POST to the server, then reports a read timeout as if the answer was lost."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lost = False
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = super().handle_request(request)
-        if request.method == "POST" and not self.lost:
-            self.lost = True
-            response.read()
-            raise httpx.ReadTimeout("response lost", request=request)
-        return response
-
-
-def test_retried_create_that_got_409_counts_as_success(
-    prefect_api_url: str, api: PrefectApi, unique: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """When Prefect's client re-sends a create whose first answer was lost, the 409 is our own pool."""
-    monkeypatch.setenv("PREFECT_CLIENT_RETRY_JITTER_FACTOR", "0")
-    transport = _LoseFirstPostResponse()
-
-    class LossyProvider(WorkPoolProvider):
-        def client(self, props: dict[str, Any]) -> PrefectApi:
-            return PrefectApi(str(props["api_url"]), transport=transport)
-
-    created = LossyProvider().create(pool_props(prefect_api_url, f"pool-{unique}"))
-    assert transport.lost
-    assert created.id == api.read_work_pool(f"pool-{unique}")["id"]
-    api.delete_work_pool(f"pool-{unique}")
 
 
 def test_check_reports_bad_inputs_without_raising() -> None:

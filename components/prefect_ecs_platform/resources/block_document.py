@@ -18,6 +18,7 @@ from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
 from prefect_ecs_platform.prefect_api import Conflict, NotFound, PrefectApi, PrefectApiError
 from prefect_ecs_platform.resources._provider import ADOPT_EXISTING, API_URL, PrefectProvider, connection_props
 from prefect_ecs_platform.resources.normalise import contains_unknown, same_value, set_fields
+from prefect_ecs_platform.resources.own_write import is_own_retried_write
 
 FIELDS = ("name", "block_type_slug", "data")
 SECRET_OUTPUTS = ["data"]
@@ -104,12 +105,20 @@ class BlockDocumentProvider(PrefectProvider):
         with self.client(props) as api:
             block_type_id = str(api.read_block_type(slug)["id"])
             schema_id = self._schema_id(api, slug)
+            # Looked up first: a document that is there before our POST is never taken for our own write.
+            try:
+                stored = self._take_over(api, props, api.read_block_document_by_name(slug, name), data, schema_id)
+                return CreateResult(str(stored["id"]), self._outputs(stored, props))
+            except NotFound:
+                pass
             body = {"name": name, "data": data, "block_type_id": block_type_id, "block_schema_id": schema_id}
             try:
                 created, _ = api.create_block_document(body, what)
             except Conflict as exc:
-                stored = self._take_over(api, props, data, schema_id, exc)
-                return CreateResult(str(stored["id"]), self._outputs(stored, props))
+                existing = api.read_block_document_by_name(slug, name)
+                if not is_own_retried_write(exc, same_content=self._same_content(existing, data, schema_id)):
+                    existing = self._take_over(api, props, existing, data, schema_id)
+                return CreateResult(str(existing["id"]), self._outputs(existing, props))
             try:
                 # The POST answer masks secret values; outputs hold the stored ones (as a secret output).
                 stored = api.read_block_document(str(created["id"]))
@@ -119,24 +128,24 @@ class BlockDocumentProvider(PrefectProvider):
                 raise
         return CreateResult(str(stored["id"]), self._outputs(stored, props))
 
+    @staticmethod
+    def _same_content(stored: dict[str, Any], data: dict[str, Any], schema_id: str) -> bool:
+        return str(stored.get("block_schema_id")) == schema_id and same_value(data, stored.get("data"))
+
     def _take_over(
-        self, api: PrefectApi, props: dict[str, Any], data: dict[str, Any], schema_id: str, exc: Conflict
+        self, api: PrefectApi, props: dict[str, Any], existing: dict[str, Any], data: dict[str, Any], schema_id: str
     ) -> dict[str, Any]:
         what = self._what(props)
-        existing = api.read_block_document_by_name(str(props["block_type_slug"]), str(props["name"]))
         if props.get(ADOPT_EXISTING):
             update = {"data": data, "block_schema_id": schema_id, "merge_existing_data": False}
             api.update_block_document(str(existing["id"]), update, what)
             return api.read_block_document(str(existing["id"]))
-        # Prefect's client re-sends a POST after a read timeout: a 409 on the retry is our own document.
-        if exc.attempts > 1 and same_value(data, existing.get("data")):
-            return existing
         raise PrefectApiError(
             what,
             f"already exists on {api.api_url} (id {existing['id']}) and is not managed by this stack; "
             "choose another name, or set adopt_existing=True to manage (and later delete) it",
-            exc.status_code,
-        ) from exc
+            409,
+        )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """The live document with secrets unmasked (outputs are secret), or nothing when deleted outside."""

@@ -20,6 +20,7 @@ from prefect_ecs_platform.resources._provider import (
     model_failures,
 )
 from prefect_ecs_platform.resources.normalise import contains_unknown, same_value, set_fields
+from prefect_ecs_platform.resources.own_write import is_own_retried_write
 
 FIELDS = (
     "name",
@@ -85,28 +86,33 @@ class WorkPoolProvider(PrefectProvider):
         body = create_body(props)
         name = str(body["name"])
         with self.client(props) as api:
+            # Looked up first: a pool that is there before our POST is never taken for our own write.
             try:
-                stored, _ = api.create_work_pool(body)
-            except Conflict as exc:
-                stored = self._take_over(api, name, body, props, exc)
+                stored = self._take_over(api, api.read_work_pool(name), body, props)
+            except NotFound:
+                try:
+                    stored, _ = api.create_work_pool(body)
+                except Conflict as exc:
+                    existing = api.read_work_pool(name)
+                    if is_own_retried_write(exc, same_content=self._matches(body, existing)):
+                        stored = existing
+                    else:
+                        stored = self._take_over(api, existing, body, props)
         return CreateResult(str(stored["id"]), self._outputs(stored, props))
 
     def _take_over(
-        self, api: PrefectApi, name: str, body: dict[str, Any], props: dict[str, Any], exc: Conflict
+        self, api: PrefectApi, existing: dict[str, Any], body: dict[str, Any], props: dict[str, Any]
     ) -> dict[str, Any]:
-        existing = api.read_work_pool(name)
+        name = str(existing["name"])
         if props.get(ADOPT_EXISTING):
             api.update_work_pool(name, {f: body[f] for f in UPDATABLE if f in body})
             return api.read_work_pool(name)
-        # Prefect's client re-sends a POST after a read timeout: a 409 on the retry is our own pool.
-        if exc.attempts > 1 and self._matches(body, existing):
-            return existing
         raise PrefectApiError(
             f"work pool {name!r}",
             f"already exists on {api.api_url} (id {existing['id']}) and is not managed by this stack; "
             "choose another name, or set adopt_existing=True to manage (and later delete) that pool",
-            exc.status_code,
-        ) from exc
+            409,
+        )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """The live pool, or nothing when it was deleted outside Pulumi."""
