@@ -54,15 +54,58 @@ class Engine:
         self.state: dict[str, Stored] = {}
         self._slots = threading.BoundedSemaphore(parallel)
         self._guard = threading.Lock()
+        #: Replaced objects still on the server: the engine deletes them once the program is done, and
+        #: keeps (and retries on the next update) the ones whose delete failed, as a checkpoint's
+        #: `pending_replacement`/`delete` entries do.
+        self.pending_deletes: list[Stored] = []
+        self._accepting = False
 
     def up(self, files: StackFiles) -> None:
         """Run the program; every dynamic resource is created, updated or left as the diff says."""
-        evaluate(files, _EngineMocks(self))
+        self.run(lambda: evaluate(files, _EngineMocks(self)))
+
+    def run(self, program: Callable[[], object]) -> None:
+        """One update: the program's registrations, then the deletes of what they replaced.
+
+        A failed registration fails the update only once every operation in flight has ended, as the
+        engine waits for outstanding steps before it reports; the replaced objects are deleted only after
+        a successful program, as in Pulumi's step executor.
+        """
+        self._accepting = True
+        try:
+            program()
+        finally:
+            # Registrations the failed program left queued in the SDK's threads must not run into the
+            # next update.
+            self._accepting = False
+            self.settle()
+        self._delete_pending()
+
+    def settle(self) -> None:
+        """Wait until no provider operation is in flight."""
+        for _ in range(self.parallel):
+            self._slots.acquire()
+        for _ in range(self.parallel):
+            self._slots.release()
+
+    def _delete_pending(self) -> None:
+        def delete(stored: Stored) -> None:
+            self._delete(stored)
+            with self._guard:
+                self.pending_deletes.remove(stored)
+
+        for kind in _DELETE_ORDER:
+            self._each(delete, [s for s in self.pending_deletes if s.type.endswith(f":{kind}")])
+
+    def _delete(self, stored: Stored) -> None:
+        self.host.Delete(provider_pb2.DeleteRequest(id=stored.id, urn=stored.urn, properties=to_struct(stored.outputs)))
 
     def register(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         urn = f"urn:pulumi:{self.stack}::prefect-ecs-platform::{typ}::{name}"
         news = to_struct(inputs)
         with self._slots:
+            if not self._accepting:
+                raise RuntimeError(f"{urn}: registered after its update ended")
             old = self.state.get(urn)
             olds = to_struct(old.inputs) if old else to_struct({})
             checked = self.host.Check(provider_pb2.CheckRequest(urn=urn, olds=olds, news=news))
@@ -78,9 +121,16 @@ class Engine:
                 resource_id = old.id
                 if diff.changes != provider_pb2.DiffResponse.DIFF_SOME:
                     outputs = to_struct(old.outputs)
+                elif diff.replaces and diff.deleteBeforeReplace:
+                    self._delete(old)
+                    with self._guard:
+                        del self.state[urn]
+                    reply = self.host.Create(provider_pb2.CreateRequest(urn=urn, properties=checked.inputs))
+                    resource_id, outputs = reply.id, reply.properties
                 elif diff.replaces:
                     reply = self.host.Create(provider_pb2.CreateRequest(urn=urn, properties=checked.inputs))
-                    self.host.Delete(provider_pb2.DeleteRequest(id=old.id, urn=urn, properties=to_struct(old.outputs)))
+                    with self._guard:
+                        self.pending_deletes.append(old)
                     resource_id, outputs = reply.id, reply.properties
                 else:
                     reply = self.host.Update(
@@ -115,12 +165,7 @@ class Engine:
         """`pulumi destroy` of the Prefect objects: dependents first, each group in parallel."""
         for kind in _DELETE_ORDER:
             group = [s for s in self.prefect_objects() if s.type.endswith(f":{kind}")]
-            self._each(
-                lambda s: self.host.Delete(
-                    provider_pb2.DeleteRequest(id=s.id, urn=s.urn, properties=to_struct(s.outputs))
-                ),
-                group,
-            )
+            self._each(self._delete, group)
             for stored in group:
                 del self.state[stored.urn]
 

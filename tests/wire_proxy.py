@@ -8,6 +8,7 @@ from a CI runner.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -15,10 +16,11 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
+P = TypeVar("P", bound="WireProxy")
 _ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 #: Hop-by-hop headers, and the ones httpx recomputes when it forwards.
 _NOT_FORWARDED = {"host", "connection", "keep-alive", "transfer-encoding", "content-length", "accept-encoding"}
@@ -27,7 +29,7 @@ _NOT_FORWARDED = {"host", "connection", "keep-alive", "transfer-encoding", "cont
 class WireProxy(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, upstream: str, delay: float = 0.0) -> None:
+    def __init__(self, upstream: str, delay: float = 0.0, handler: type[BaseHTTPRequestHandler] | None = None) -> None:
         self.upstream = upstream.rstrip("/")
         self.delay = delay
         self.counts: Counter[str] = Counter()
@@ -35,7 +37,7 @@ class WireProxy(ThreadingHTTPServer):
         self.authorizations: list[str | None] = []
         self._counts_guard = threading.Lock()
         self._clients = threading.local()
-        super().__init__(("127.0.0.1", 0), _Forward)
+        super().__init__(("127.0.0.1", 0), handler or Forward)
 
     @property
     def url(self) -> str:
@@ -60,20 +62,29 @@ class WireProxy(ThreadingHTTPServer):
         return taken
 
 
-class _Forward(BaseHTTPRequestHandler):
+class Forward(BaseHTTPRequestHandler):
     server: WireProxy
     protocol_version = "HTTP/1.1"
 
     def _forward(self) -> None:
+        self.reply(self.send_upstream(self.read_request()))
+
+    def read_request(self) -> bytes:
+        """The request's body, once the request is counted."""
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         self.server.record(self.command, self.path, self.headers.get("Authorization"))
+        return body
+
+    def send_upstream(self, body: bytes) -> httpx.Response:
         if self.server.delay:
             time.sleep(self.server.delay)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _NOT_FORWARDED}
-        upstream = self.server.client().request(
+        return self.server.client().request(
             self.command, self.server.upstream + self.path, content=body, headers=headers
         )
+
+    def reply(self, upstream: httpx.Response) -> None:
         content = upstream.content
         self.send_response(upstream.status_code)
         for key, value in upstream.headers.items():
@@ -90,9 +101,8 @@ class _Forward(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def wire_proxy(upstream: str, delay: float = 0.0) -> Iterator[WireProxy]:
-    """A running proxy in front of `upstream` (a server's root URL, without /api)."""
-    proxy = WireProxy(upstream, delay)
+def serving(proxy: P) -> Iterator[P]:
+    """`proxy` serving from a thread of its own until the block ends."""
     thread = threading.Thread(target=proxy.serve_forever, daemon=True)
     thread.start()
     try:
@@ -100,3 +110,8 @@ def wire_proxy(upstream: str, delay: float = 0.0) -> Iterator[WireProxy]:
     finally:
         proxy.shutdown()
         proxy.server_close()
+
+
+def wire_proxy(upstream: str, delay: float = 0.0) -> contextlib.AbstractContextManager[WireProxy]:
+    """A running proxy in front of `upstream` (a server's root URL, without /api)."""
+    return serving(WireProxy(upstream, delay))

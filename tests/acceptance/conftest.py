@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from prefect.settings.models.server.services import ServerServicesSettings, ServicesBaseSetting
 from prefect_aws.workers.ecs_worker import ECSWorker
 from pulumi.runtime.proto import provider_pb2_grpc
 
@@ -56,3 +57,26 @@ def host() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
     """Pulumi's real provider host, started for one test."""
     with running_provider_host() as stub:
         yield stub
+
+
+#: None of the server's background services: on SQLite they only add write contention (real 503s that
+#: would blur which faults a test injected) and CPU time to tests bound by the server.
+SERVICES_OFF = {
+    f"PREFECT_SERVER_SERVICES_{service.upper()}_ENABLED": "false"
+    for service, field in ServerServicesSettings.model_fields.items()
+    if isinstance(field.annotation, type) and issubclass(field.annotation, ServicesBaseSetting)
+}
+
+
+@pytest.fixture(scope="session")
+def quiet_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second server, without background services, for the tests that send thousands of requests."""
+    with running_prefect_server(tmp_path_factory.mktemp("quiet-prefect-home"), SERVICES_OFF) as api_url:
+        yield api_url
+
+
+@pytest.fixture
+def quiet_server(quiet_server_url: str) -> Iterator[PrefectApi]:
+    """A client reading the quiet server directly (not through any proxy)."""
+    with PrefectApi(quiet_server_url) as client:
+        yield client

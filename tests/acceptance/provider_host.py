@@ -23,9 +23,15 @@ REPO_ROOT = COMPONENTS_DIR.parent
 
 
 @contextmanager
-def running_provider_host() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
-    """Start the host from the project directory and dial the port it prints first."""
+def running_provider_host(
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
+    """Start the host from the project directory and dial the port it prints first.
+
+    `extra_env` is added to the host's environment, as settings in `pulumi up`'s environment reach it.
+    """
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_KEY"}
+    env.update(extra_env or {})
     env["PULUMI_PROJECT"] = "prefect-ecs-platform"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(COMPONENTS_DIR), env.get("PYTHONPATH")]))
     process = subprocess.Popen(

@@ -52,6 +52,11 @@ UPDATABLE = (
 )
 # name and flow_name form the deployment's unique key; PATCH cannot change either.
 FIELDS = ("name", "flow_name", *UPDATABLE)
+# Which stack's resource this is, as a label on the deployment. POST /deployments/ is the only write
+# that takes labels, so it marks what this stack created; a create whose answer was lost while the server
+# went away finds its own deployment under this label on the rerun and carries on instead of refusing.
+OWNER = "owner"
+OWNER_LABEL = "pulumi.resource"
 # The pool's Prefect id. Deleting a pool orphans its deployments, and a replaced pool keeps its name, so
 # only a new id tells that the deployment must be attached again (an update re-sends work_pool_name).
 POOL_ID = "work_pool_id"
@@ -59,7 +64,10 @@ POOL_ID = "work_pool_id"
 
 def create_body(props: dict[str, Any], flow_id: str) -> dict[str, Any]:
     """The body of the provider's POST /deployments/ for the resource's inputs, once the flow's id is known."""
-    return {**set_fields(props, (*UPDATABLE, "name")), "flow_id": flow_id}
+    body = {**set_fields(props, (*UPDATABLE, "name")), "flow_id": flow_id}
+    if props.get(OWNER):
+        body["labels"] = {OWNER_LABEL: props[OWNER]}
+    return body
 
 
 def deployment_failures(props: dict[str, Any]) -> list[CheckFailure]:
@@ -80,6 +88,12 @@ def deployment_failures(props: dict[str, Any]) -> list[CheckFailure]:
         if duplicates:
             failures.append(CheckFailure("schedules", f"schedule slugs must be unique, repeated: {duplicates}"))
     return failures
+
+
+def _created_by(stored: dict[str, Any], props: dict[str, Any]) -> bool:
+    """Whether this resource created the stored deployment (a create the engine never recorded)."""
+    owner = props.get(OWNER)
+    return bool(owner) and (stored.get("labels") or {}).get(OWNER_LABEL) == owner
 
 
 def _same_schedules(desired: Any, stored: Any) -> bool:
@@ -137,7 +151,7 @@ class DeploymentProvider(PrefectProvider):
                 existing = api.read_deployment_by_name(flow_name, str(props["name"]))
             except NotFound:
                 existing = None
-            if existing is not None and not props.get(ADOPT_EXISTING):
+            if existing is not None and not props.get(ADOPT_EXISTING) and not _created_by(existing, props):
                 raise PrefectApiError(
                     what,
                     f"already exists on {api.api_url} (id {existing['id']}) and is not managed by this stack; "
@@ -310,5 +324,6 @@ class Deployment(pulumi.dynamic.Resource, module="prefect", name="Deployment"):
             "enforce_parameter_schema": enforce_parameter_schema,
             "parameter_openapi_schema": parameter_openapi_schema,
             **connection_props(api_url, adopt_existing, api_key, api_auth_string),
+            OWNER: f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}",
         }
         super().__init__(DeploymentProvider(), resource_name, props, opts)
