@@ -170,6 +170,8 @@ class Registration:
     hooks: dict[str, tuple[str, ...]]
     #: Whether `pulumi destroy` leaves the resource in AWS.
     retain_on_delete: bool
+    #: The `ignore_changes` paths, as the engine receives them.
+    ignore_changes: tuple[str, ...] = ()
 
 
 class DependencyRecordingMonitor(RepositoryReferenceMonitor):
@@ -200,6 +202,7 @@ class DependencyRecordingMonitor(RepositoryReferenceMonitor):
                     if getattr(request.hooks, step.name)
                 },
                 retain_on_delete=request.retainOnDelete,
+                ignore_changes=tuple(request.ignoreChanges),
             )
         )
         return reply

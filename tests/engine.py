@@ -25,6 +25,7 @@ from prefect_ecs_platform.render.evaluate import evaluate
 from prefect_ecs_platform.render.project_files import StackFiles
 from tests.acceptance.provider_host import from_struct, to_struct
 from tests.conftest import RecordingMocks
+from tests.ignore_changes import process_ignore_changes, recording_ignore_changes, requested_ignore_changes
 from tests.moto.component_in_moto import unsecret
 
 DYNAMIC = "pulumi-python:dynamic"
@@ -59,6 +60,8 @@ class Engine:
         #: `pending_replacement`/`delete` entries do.
         self.pending_deletes: list[Stored] = []
         self._accepting = False
+        #: Per URN, the ignore_changes paths the last update could not reset (the engine prints them).
+        self.unresettable: dict[str, list[str]] = {}
 
     def up(self, files: StackFiles) -> None:
         """Run the program; every dynamic resource is created, updated or left as the diff says."""
@@ -73,7 +76,8 @@ class Engine:
         """
         self._accepting = True
         try:
-            program()
+            with recording_ignore_changes():
+                program()
         finally:
             # Registrations the failed program left queued in the SDK's threads must not run into the
             # next update.
@@ -100,14 +104,20 @@ class Engine:
     def _delete(self, stored: Stored) -> None:
         self.host.Delete(provider_pb2.DeleteRequest(id=stored.id, urn=stored.urn, properties=to_struct(stored.outputs)))
 
-    def register(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def register(
+        self, typ: str, name: str, inputs: dict[str, Any], ignore_changes: list[str] | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        """One resource of an update. `ignore_changes` paths get their old inputs back before Check, as in
+        pkg/resource/deploy/step_generator.go (`continueStepsFromImport`; see tests/ignore_changes.py)."""
         urn = f"urn:pulumi:{self.stack}::prefect-ecs-platform::{typ}::{name}"
-        news = to_struct(inputs)
         with self._slots:
             if not self._accepting:
                 raise RuntimeError(f"{urn}: registered after its update ended")
             old = self.state.get(urn)
             olds = to_struct(old.inputs) if old else to_struct({})
+            if old is not None and ignore_changes:
+                inputs, self.unresettable[urn] = process_ignore_changes(inputs, old.inputs, ignore_changes)
+            news = to_struct(inputs)
             checked = self.host.Check(provider_pb2.CheckRequest(urn=urn, olds=olds, news=news))
             if checked.failures:
                 raise RuntimeError(f"{urn}: check failed: {list(checked.failures)}")
@@ -155,9 +165,17 @@ class Engine:
                     id=stored.id, urn=stored.urn, properties=to_struct(stored.outputs), inputs=to_struct(stored.inputs)
                 )
             )
+            # pkg/resource/deploy/step.go, `RefreshStep.Apply`: no id means deleted, and the resource leaves
+            # the state; inputs a provider returns replace the old ones (the Go plugin client keeps
+            # `ReadResponse.inputs` only when the field is set), else the old inputs stay.
             if not reply.id:
-                raise RuntimeError(f"{stored.urn} is gone from the server")
+                with self._guard:
+                    del self.state[stored.urn]
+                return
+            stored.id = reply.id
             stored.outputs = from_struct(reply.properties)
+            if reply.HasField("inputs"):
+                stored.inputs = from_struct(reply.inputs)
 
         self._each(read, self.prefect_objects())
 
@@ -182,4 +200,6 @@ class _EngineMocks(RecordingMocks):
         if not args.typ.startswith(DYNAMIC):
             return super().new_resource(args)
         # The engine hands a provider plain values (the host unwraps secrets itself before a provider sees them).
-        return self.engine.register(args.typ, args.name, unsecret(dict(args.inputs)))
+        return self.engine.register(
+            args.typ, args.name, unsecret(dict(args.inputs)), ignore_changes=requested_ignore_changes()
+        )

@@ -231,7 +231,8 @@ MISTAKES: list[Mistake] = [
             "not allowed; a deployment name from prefect.yaml or '*': '*', 'healthcheck', 'etl-daily'",
             {"deploymentOverrides": {"etl": {"paused": True}}}),
     Mistake("an unknown override key", "deploymentOverrides", "deploymentOverrides.*: 'replicas' is not allowed; "
-            "override keys: paused, schedules_active, cpu, memory", {"deploymentOverrides": {"*": {"replicas": 2}}}),
+            "override keys: paused, schedules_active, cpu, memory, ui_owned",
+            {"deploymentOverrides": {"*": {"replicas": 2}}}),
     Mistake("a word for paused", "deploymentOverrides.paused", "deploymentOverrides.*.paused: 'yes' is not allowed; "
             "true or false", {"deploymentOverrides": {"*": {"paused": "yes"}}}),
     Mistake("a word for schedules_active", "deploymentOverrides.schedules_active", "deploymentOverrides.*."
@@ -243,6 +244,9 @@ MISTAKES: list[Mistake] = [
     Mistake("an override's memory that does not fit its cpu", "deploymentOverrides.memory", "deploymentOverrides."
             "etl-daily.memory: 8192 is not allowed; with cpu=512 Fargate accepts memory (MiB) 1024 to 4096 in steps "
             "of 1024", {"deploymentOverrides": {"etl-daily": {"memory": 8192}}}),
+    Mistake("a field the UI cannot own", "deploymentOverrides.ui_owned", "deploymentOverrides.*.ui_owned[0]: 'cpu' "
+            "is not allowed; a list of any of: paused, schedules_active",
+            {"deploymentOverrides": {"*": {"ui_owned": ["cpu"]}}}),
     # flows/prefect.yaml: every deployment key the platform honours.
     Mistake("a deployment without a name", "name", "prefect.yaml:deployments[0].name is required; a non-empty "
             "string", prefect_yaml=lambda doc: doc["deployments"][0].pop("name")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pulumi
@@ -123,3 +124,19 @@ def test_api_key_is_a_secret_input_and_not_in_the_provider(pulumi_harness: Pulum
 def test_block_name_is_what_prefect_accepts() -> None:
     """Pool names with capitals or underscores still give a lowercase, dashed block name."""
     assert credentials_block_name("Data_Pool v2") == "data-pool-v2-aws-credentials"
+
+
+def test_ui_owned_fields_become_the_deployments_ignore_changes(pulumi_harness: PulumiHarness) -> None:
+    """`ui_owned` sets `paused` and each schedule's `active`, by its position in the schedules input, as the
+    child deployment's ignore_changes; deployments without it ignore nothing."""
+    deployments = load_prefect_yaml(ROOT / "flows" / "prefect.yaml")
+    scheduled = next(d for d in deployments if d.schedules)
+    owned = dataclasses.replace(scheduled, ui_owned=("paused", "schedules_active"))
+    deploy(pulumi_harness, deployments=[owned, *[d for d in deployments if d is not scheduled]])
+    by_name = {r.name: r.ignore_changes for r in pulumi_harness.monitor.registrations if r.typ == DEPLOYMENT}
+    positions = range(len(scheduled.schedules))
+    assert by_name.pop(f"data-deployment-{scheduled.name}") == (
+        "paused",
+        *(f"schedules[{i}].active" for i in positions),
+    )
+    assert set(by_name.values()) == {()}

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from prefect.utilities.slugify import slugify
+
+#: Fields a team may leave to the Prefect UI (docs/ownership.md): set when the deployment is created, then
+#: never reverted by `pulumi up`, also after `pulumi refresh`.
+UiOwnedField = Literal["paused", "schedules_active"]
+UI_OWNABLE: tuple[UiOwnedField, ...] = ("paused", "schedules_active")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +70,11 @@ class DeploymentArgs:
     """Free-form version label shown in the Prefect UI."""
     enforce_parameter_schema: bool = True
     """Have the Prefect server reject run parameters that do not match the flow's signature."""
+    ui_owned: Sequence[UiOwnedField] = ()
+    """Fields the Prefect UI owns after creation: `"paused"` (the deployment's paused state) and
+    `"schedules_active"` (each schedule's active flag). `paused` and `ScheduleArgs.active` are then only the
+    values the deployment is created with; a change in the UI is kept by `pulumi up`. The component sets
+    the child deployment's `ignore_changes` from it (docs/ownership.md)."""
 
     def schedule_slug(self, position: int) -> str:
         """The slug of the schedule at `position`: its own, or one derived from this deployment's name.

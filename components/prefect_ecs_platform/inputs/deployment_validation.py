@@ -23,7 +23,7 @@ from prefect.utilities.schema_tools.validation import preprocess_schema
 from prefect.utilities.schema_tools.validation import validate as validate_against_schema
 from pydantic_core import to_jsonable_python
 
-from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs, ScheduleArgs
+from prefect_ecs_platform.inputs.deployment_args import UI_OWNABLE, DeploymentArgs, ScheduleArgs
 from prefect_ecs_platform.inputs.fargate import fargate_size_problems
 from prefect_ecs_platform.inputs.flow_source import EntrypointError, FlowSource, read_flow_source
 from prefect_ecs_platform.inputs.job_variables import PLATFORM_JOB_VARIABLES, job_variable_value_problem
@@ -111,7 +111,15 @@ def _field_problems(deployment: DeploymentArgs, prefix: str) -> list[Problem]:
     for field in ("parameters", "job_variables"):
         if not isinstance(getattr(deployment, field), Mapping):
             problems.append(Problem(f"{prefix}.{field}", getattr(deployment, field), "a mapping of names to values"))
-    return problems
+    return problems + ui_owned_problems(deployment.ui_owned, f"{prefix}.ui_owned")
+
+
+def ui_owned_problems(value: object, field: str) -> list[Problem]:
+    """`ui_owned` is a list of the fields the UI may own."""
+    allowed = f"a list of any of: {', '.join(UI_OWNABLE)}"
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        return [Problem(field, value, allowed)]
+    return [Problem(f"{field}[{i}]", item, allowed) for i, item in enumerate(value) if item not in UI_OWNABLE]
 
 
 def _size_problems(deployment: DeploymentArgs, prefix: str) -> list[Problem]:

@@ -10,11 +10,11 @@ steps (the platform builds, pushes and pins the image and sets the pull step), t
 `prefect deploy` runs).
 
 Per-stack overrides come from stack config, a mapping of deployment name (or `"*"` for all, applied first) to
-any of `paused`, `schedules_active`, `cpu`, `memory`::
+any of `paused`, `schedules_active`, `cpu`, `memory`, `ui_owned`::
 
     prefect-ecs-platform:deploymentOverrides:
       "*": {schedules_active: false}
-      etl-daily: {cpu: 1024, memory: 2048}
+      etl-daily: {cpu: 1024, memory: 2048, ui_owned: [paused]}
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from prefect.cli.deploy._models import DeploymentConfig, PrefectYamlModel, RawSc
 from pydantic_core import to_jsonable_python
 
 from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs, ScheduleArgs
+from prefect_ecs_platform.inputs.deployment_validation import ui_owned_problems
 from prefect_ecs_platform.inputs.job_variables import platform_job_variables
 from prefect_ecs_platform.inputs.problems import Problem, raise_if_any
 from prefect_ecs_platform.inputs.timezones import zones_listed_once
@@ -37,7 +38,13 @@ from prefect_ecs_platform.inputs.timezones import zones_listed_once
 #: Applies an override to every deployment, before the overrides naming one.
 ALL_DEPLOYMENTS = "*"
 #: Keys a per-stack override may set, with the type each takes.
-OVERRIDE_KEYS: Mapping[str, type] = {"paused": bool, "schedules_active": bool, "cpu": int, "memory": int}
+OVERRIDE_KEYS: Mapping[str, type] = {
+    "paused": bool,
+    "schedules_active": bool,
+    "cpu": int,
+    "memory": int,
+    "ui_owned": list,
+}
 
 _ACTION_REASONS = {
     "build": "the platform builds the flows image from flows/Dockerfile; prefect.yaml build steps would not run",
@@ -416,6 +423,8 @@ def _apply_overrides(
             expected = OVERRIDE_KEYS.get(key)
             if expected is None:
                 problems.append(Problem(f"{label}.{name}", key, f"override keys: {', '.join(OVERRIDE_KEYS)}"))
+            elif key == "ui_owned":
+                problems += ui_owned_problems(value, f"{label}.{name}.{key}")
             elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
                 kind = "true or false" if expected is bool else "a whole number, e.g. 1024"
                 problems.append(Problem(f"{label}.{name}.{key}", value, kind))
@@ -427,6 +436,8 @@ def _apply_overrides(
 
 def _override(deployment: DeploymentArgs, override: Mapping[str, Any]) -> DeploymentArgs:
     changes: dict[str, Any] = {key: override[key] for key in ("paused", "cpu", "memory") if key in override}
+    if "ui_owned" in override:
+        changes["ui_owned"] = tuple(override["ui_owned"])
     if "schedules_active" in override:
         active = override["schedules_active"]
         changes["schedules"] = [dataclasses.replace(s, active=active) for s in deployment.schedules]

@@ -37,6 +37,19 @@ def connection_props(
     }
 
 
+def refreshed_inputs(outputs: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """The inputs a refresh records: the live value of each field the inputs carry, taken from `outputs`.
+
+    Pulumi's engine keeps a resource's old inputs through `pulumi refresh` unless Read returns new ones
+    (pkg/resource/deploy/step.go, `RefreshStep.Apply`), and on the next `pulumi up` it puts an
+    `ignore_changes` path back to its old input before Check and Diff (pkg/resource/deploy/step_generator.go,
+    `processIgnoreChanges`). Diff compares with the old outputs, which the refresh made live: with stale
+    inputs a field the UI owns would be reverted to its value from before the refresh. Live inputs keep it.
+    Credentials are never among `fields`: Read sees only old outputs, which never hold them.
+    """
+    return {field: outputs.get(field) for field in (*fields, API_URL, ADOPT_EXISTING)}
+
+
 def known(props: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
     """The fields that are set and known (not None, not an unknown preview value)."""
     return {f: props[f] for f in fields if props.get(f) is not None and not contains_unknown(props[f])}

@@ -22,6 +22,7 @@ from prefect_ecs_platform.resources._provider import (
     connection_props,
     known,
     model_failures,
+    refreshed_inputs,
 )
 from prefect_ecs_platform.resources.normalise import (
     changed_schedules,
@@ -118,7 +119,8 @@ class DeploymentProvider(PrefectProvider):
     @staticmethod
     def _outputs(stored: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
         outs = {f: stored.get(f) for f in UPDATABLE}
-        outs["schedules"] = stored_schedules(stored)
+        # In the order of the schedules input (outputs keep it through a refresh, where props are outputs).
+        outs["schedules"] = stored_schedules(stored, [s.get("slug") for s in props.get("schedules") or []])
         outs["concurrency_limit"] = stored_concurrency_limit(stored)
         outs["name"] = stored["name"]
         outs["flow_name"] = props["flow_name"]
@@ -176,13 +178,14 @@ class DeploymentProvider(PrefectProvider):
         return CreateResult(str(stored["id"]), self._outputs(stored, props))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """The live deployment, or nothing when it was deleted outside Pulumi."""
+        """The live deployment with inputs rebuilt from it (see `refreshed_inputs`), or nothing when deleted."""
         with self.client(props) as api:
             try:
                 stored = api.read_deployment(id_)
             except NotFound:
                 return ReadResult(None, {})
-        return ReadResult(id_, self._outputs(stored, props))
+        outs = self._outputs(stored, props)
+        return ReadResult(id_, outs, refreshed_inputs(outs, (*FIELDS, POOL_ID)))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """PATCH in place, sending only changed schedules and deleting removed ones by id."""
@@ -240,7 +243,8 @@ class Deployment(pulumi.dynamic.Resource, module="prefect", name="Deployment"):
     work_queue_name: pulumi.Output[str | None]
     """The pool's queue; Prefect uses "default" when unset."""
     schedules: pulumi.Output[list[dict[str, Any]]]
-    """The stored schedules sorted by slug: `slug`, `schedule`, `active`, `max_scheduled_runs`, `parameters`."""
+    """The stored schedules in the order of the `schedules` input (others after, by slug): `slug`, `schedule`,
+    `active`, `max_scheduled_runs`, `parameters`."""
     parameters: pulumi.Output[dict[str, Any]]
     """Default flow parameters."""
     job_variables: pulumi.Output[dict[str, Any]]

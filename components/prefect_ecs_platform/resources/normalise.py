@@ -86,7 +86,12 @@ def same_schedule(desired: dict[str, Any], stored: dict[str, Any]) -> bool:
     return bool(want == have)
 
 
-SCHEDULE_DEFAULTS: dict[str, Any] = {"active": True, "max_scheduled_runs": None, "parameters": {}}
+#: What the server stores for a schedule key a PATCH leaves out: it resets `parameters` (its update model
+#: defaults them to {}), so an unset value means the default.
+SCHEDULE_DEFAULTS: dict[str, Any] = {"parameters": {}}
+#: Schedule keys a PATCH leaves alone when they are not sent (the server drops None values): unset means the
+#: server's (or the UI's) value stays, as for any other unset input.
+SCHEDULE_KEPT_WHEN_UNSET = ("active", "max_scheduled_runs")
 
 
 def same_deployment_schedule(desired: dict[str, Any], stored: dict[str, Any]) -> bool:
@@ -94,6 +99,9 @@ def same_deployment_schedule(desired: dict[str, Any], stored: dict[str, Any]) ->
     for key, default in SCHEDULE_DEFAULTS.items():
         want = desired.get(key)
         if not same_value(default if want is None else want, stored.get(key, default)):
+            return False
+    for key in SCHEDULE_KEPT_WHEN_UNSET:
+        if desired.get(key) is not None and not same_value(desired[key], stored.get(key)):
             return False
     return same_schedule(dict(desired.get("schedule") or {}), dict(stored.get("schedule") or {}))
 
@@ -111,11 +119,17 @@ def changed_schedules(desired: list[dict[str, Any]], stored: list[dict[str, Any]
     return sorted(changed)
 
 
-def stored_schedules(deployment: dict[str, Any]) -> list[dict[str, Any]]:
-    """A deployment's schedules as outputs: the fields a program sets, sorted by slug."""
+def stored_schedules(deployment: dict[str, Any], order: list[Any] | None = None) -> list[dict[str, Any]]:
+    """A deployment's schedules as outputs: the fields a program sets, in the order of the slugs in `order`.
+
+    The server does not keep schedule order. Outputs follow the order of the `schedules` input instead, so an
+    `ignore_changes` path such as `schedules[1].active` names the same schedule in inputs, outputs and the
+    inputs a refresh rebuilds from outputs. Stored schedules whose slug `order` lacks follow, sorted by slug.
+    """
     keep = ("slug", "schedule", "active", "max_scheduled_runs", "parameters")
     schedules = [{k: s.get(k) for k in keep} for s in deployment.get("schedules") or []]
-    return sorted(schedules, key=lambda s: str(s.get("slug")))
+    position = {slug: index for index, slug in enumerate(order or [])}
+    return sorted(schedules, key=lambda s: (position.get(s.get("slug"), len(position)), str(s.get("slug"))))
 
 
 def stored_concurrency_limit(deployment: dict[str, Any]) -> int | None:

@@ -71,6 +71,17 @@ def _job_variables(
     )
 
 
+def ui_owned_paths(deployment: DeploymentArgs) -> list[str]:
+    """The child deployment's `ignore_changes` for the fields its args leave to the UI (docs/ownership.md).
+
+    A schedule's path indexes the `schedules` input, which keeps the order of `deployment.schedules`.
+    """
+    paths = ["paused"] if "paused" in deployment.ui_owned else []
+    if "schedules_active" in deployment.ui_owned:
+        paths += [f"schedules[{position}].active" for position in range(len(deployment.schedules))]
+    return paths
+
+
 def create_prefect_objects(
     name: str,
     args: PrefectEcsPlatformArgs,
@@ -126,7 +137,7 @@ def create_prefect_objects(
             api_auth_string=args.prefect_api_auth_string,
             job_variables=_job_variables(deployment, image_uri, task_definition_arn),
             **fields,
-            opts=opts,
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(ignore_changes=ui_owned_paths(deployment))),
         )
         ids[qualified] = created.id
     return PrefectObjects(

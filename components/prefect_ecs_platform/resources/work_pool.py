@@ -18,6 +18,7 @@ from prefect_ecs_platform.resources._provider import (
     failures_from,
     known,
     model_failures,
+    refreshed_inputs,
 )
 from prefect_ecs_platform.resources.normalise import contains_unknown, same_value, set_fields
 from prefect_ecs_platform.resources.own_write import is_own_retried_write
@@ -115,13 +116,14 @@ class WorkPoolProvider(PrefectProvider):
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """The live pool, or nothing when it was deleted outside Pulumi."""
+        """The live pool with inputs rebuilt from it (see `refreshed_inputs`), or nothing when deleted."""
         with self.client(props) as api:
             try:
                 stored = api.read_work_pool(str(props["name"]))
             except NotFound:
                 return ReadResult(None, {})
-        return ReadResult(str(stored["id"]), self._outputs(stored, props))
+        outs = self._outputs(stored, props)
+        return ReadResult(str(stored["id"]), outs, refreshed_inputs(outs, FIELDS))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """PATCH the updatable fields and return the full stored pool."""

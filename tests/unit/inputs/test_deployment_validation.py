@@ -419,3 +419,13 @@ def test_job_variable_values_are_checked_against_the_pools_template(
     [problem] = problems_of(project, report(name="nightly", job_variables=job_variables))
     [key] = job_variables
     assert (problem.field, problem.allowed) == (f"deployments[0].job_variables.{key}", expected)
+
+
+def test_ui_owned_names_only_fields_the_ui_may_own(project: Path) -> None:
+    """`ui_owned` takes paused and schedules_active; anything else is named with its position and the choices."""
+    assert problems_of(project, report(ui_owned=("paused", "schedules_active"))) == []
+    allowed = "a list of any of: paused, schedules_active"
+    assert problems_of(project, report(ui_owned=("paused", "cpu"))) == [
+        Problem("deployments[0].ui_owned[1]", "cpu", allowed)
+    ]
+    assert problems_of(project, report(ui_owned="paused")) == [Problem("deployments[0].ui_owned", "paused", allowed)]

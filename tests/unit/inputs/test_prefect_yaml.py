@@ -294,7 +294,11 @@ def test_bad_overrides_are_rejected_where_the_caller_says_they_come_from() -> No
             "a deployment name from prefect.yaml or '*': '*', 'healthcheck', 'etl-daily'",
         ),
         Problem("deploymentOverrides.etl-daily.cpu", "1024", "a whole number, e.g. 1024"),
-        Problem("deploymentOverrides.etl-daily", "replicas", "override keys: paused, schedules_active, cpu, memory"),
+        Problem(
+            "deploymentOverrides.etl-daily",
+            "replicas",
+            "override keys: paused, schedules_active, cpu, memory, ui_owned",
+        ),
     ]
 
 

@@ -7,8 +7,10 @@ from typing import Any
 from prefect_ecs_platform.resources.normalise import (
     changed_schedules,
     numbers,
+    same_deployment_schedule,
     same_schedule,
     stored_concurrency_limit,
+    stored_schedules,
 )
 
 
@@ -73,3 +75,23 @@ def test_concurrency_limit_reads_back_through_the_global_limit() -> None:
     """The server stores a deployment's limit as a global concurrency limit object."""
     assert stored_concurrency_limit({"concurrency_limit": None, "global_concurrency_limit": {"limit": 4}}) == 4
     assert stored_concurrency_limit({"concurrency_limit": None, "global_concurrency_limit": None}) is None
+
+
+def test_an_unset_active_or_run_cap_leaves_the_servers_value_alone() -> None:
+    """A PATCH keeps a schedule's active flag and max_scheduled_runs when they are not sent, so a schedule
+    that leaves them unset is no change whatever the UI set; set, they are compared; unset parameters mean {}."""
+    stored = {"slug": "a", "schedule": {"interval": 60.0}, "active": False, "max_scheduled_runs": 5, "parameters": {}}
+    assert same_deployment_schedule({"slug": "a", "schedule": {"interval": 60}}, stored)
+    assert not same_deployment_schedule({"slug": "a", "schedule": {"interval": 60}, "active": True}, stored)
+    assert not same_deployment_schedule({"slug": "a", "schedule": {"interval": 60}, "max_scheduled_runs": 3}, stored)
+    assert not same_deployment_schedule({"slug": "a", "schedule": {"interval": 60}}, {**stored, "parameters": {"x": 1}})
+
+
+def test_stored_schedules_follow_the_order_of_the_input() -> None:
+    """Outputs list schedules in input order, so `schedules[i]` names one schedule in inputs and outputs;
+    schedules only the server has come last, by slug."""
+    deployment: dict[str, Any] = {
+        "schedules": [{"slug": s, "schedule": {}, "active": True} for s in ("b", "x", "a", "c")]
+    }
+    assert [s["slug"] for s in stored_schedules(deployment, ["c", "a", "b"])] == ["c", "a", "b", "x"]
+    assert [s["slug"] for s in stored_schedules(deployment)] == ["a", "b", "c", "x"]
