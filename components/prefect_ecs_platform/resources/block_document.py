@@ -144,7 +144,6 @@ class BlockDocumentProvider(PrefectProvider):
             what,
             f"already exists on {api.api_url} (id {existing['id']}) and is not managed by this stack; "
             "choose another name, or set adopt_existing=True to manage (and later delete) it",
-            409,
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

@@ -112,7 +112,6 @@ class WorkPoolProvider(PrefectProvider):
             f"work pool {name!r}",
             f"already exists on {api.api_url} (id {existing['id']}) and is not managed by this stack; "
             "choose another name, or set adopt_existing=True to manage (and later delete) that pool",
-            409,
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
