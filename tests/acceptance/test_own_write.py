@@ -65,8 +65,10 @@ def test_an_identical_pool_made_before_our_first_attempt_is_refused(
     """A lost answer, a retry and equal content are not enough: the other pool was there before."""
     name = f"pool-{unique}"
     theirs = WorkPoolProvider().create(pool_props(prefect_api_url, name))
-    with pytest.raises(PrefectApiError, match=rf"work pool '{name}'.*not managed by this stack"):
+    with pytest.raises(PrefectApiError, match=rf"work pool '{name}'.*not managed by this stack") as raised:
         _lossy(WorkPoolProvider, _LoseFirstAnswer("/work_pools/")).create(pool_props(prefect_api_url, name))
+    # Found by the lookup before any POST: no 409 was answered, so the message claims none.
+    assert "HTTP 409" not in str(raised.value)
     assert api.read_work_pool(name)["id"] == theirs.id
     api.delete_work_pool(name)
 
@@ -92,7 +94,8 @@ def test_an_identical_block_made_before_our_first_attempt_is_refused(
 ) -> None:
     name = f"creds-{unique}"
     theirs = BlockDocumentProvider().create(block_props(prefect_api_url, name))
-    with pytest.raises(PrefectApiError, match=rf"block 'creds-{unique}'.*not managed by this stack"):
+    with pytest.raises(PrefectApiError, match=rf"block 'creds-{unique}'.*not managed by this stack") as raised:
         _lossy(BlockDocumentProvider, _LoseFirstAnswer("/block_documents/")).create(block_props(prefect_api_url, name))
+    assert "HTTP 409" not in str(raised.value)
     assert _documents_named(api, name) == [theirs.id]
     BlockDocumentProvider().delete(theirs.id, theirs.outs or {})
