@@ -17,7 +17,9 @@ ALLOWED: dict[str, set[str]] = {
     "aws": {"inputs"},
     "prefect_api": {"inputs"},
     "resources": {"inputs", "prefect_api"},
-    "platform": {"inputs", "aws", "prefect_api", "resources"},
+    # The collector's settings for a program's registrations: Python's gc, nothing of the package.
+    "collector": set(),
+    "platform": {"inputs", "aws", "prefect_api", "resources", "collector"},
     "__init__": {"inputs", "prefect_api", "platform"},
     # The offline render runs a stack's program, which may use every part.
     "render": {"inputs", "aws", "prefect_api", "resources", "platform"},

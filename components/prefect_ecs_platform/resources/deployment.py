@@ -6,8 +6,6 @@ PATCH, which keeps schedules it is not sent: schedules are keyed by slug, only c
 resent interval schedule would get a new anchor date), and removed ones are deleted one by one.
 """
 
-from __future__ import annotations
-
 from typing import Any, ClassVar
 
 import pulumi

@@ -1,0 +1,70 @@
+"""The cycle collector during a program's registrations: no full walk of the import-time heap.
+
+Each case runs in a fresh Python process, because the settings belong to the process and pytest's own
+process has run other programs first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench.project import ROOT
+
+_EVALUATE_200 = """
+import gc, json, sys, tempfile
+from pathlib import Path
+from bench.project import STACK, make_project
+from prefect_ecs_platform.render.evaluate import evaluate
+from prefect_ecs_platform.render.project_files import load_stack_files
+from tests.conftest import RecordingMocks
+
+files = load_stack_files(make_project(Path(tempfile.mkdtemp()), 200, "http://127.0.0.1:9/api"), STACK)
+before = [generation["collections"] for generation in gc.get_stats()]
+mocks = RecordingMocks()
+evaluate(files, mocks)
+after = [generation["collections"] for generation in gc.get_stats()]
+deployments = sum(r.typ.endswith(":Deployment") for r in mocks.resources)
+print(json.dumps({"collections": [b - a for a, b in zip(before, after)], "deployments": deployments}))
+"""
+
+_TUNE_TWICE = """
+import gc, json
+from prefect_ecs_platform.collector import tune_for_registration
+
+gc.set_threshold(20000, 5, 100)
+tune_for_registration()
+first = gc.get_freeze_count()
+kept = [[index] for index in range(1000)]
+tune_for_registration()
+print(json.dumps({"threshold": gc.get_threshold(), "first": first, "second": gc.get_freeze_count()}))
+"""
+
+
+def _run(code: str, cwd: Path = ROOT) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_registering_200_deployments_walks_the_whole_heap_not_once() -> None:
+    # With Python's default settings this program made five full collections, each a walk of the
+    # roughly 200,000 objects the imports leave.
+    result = _run(_EVALUATE_200)
+    assert result["deployments"] == 200
+    young, _, full = result["collections"]
+    assert full == 0
+    assert young > 0  # the collector still runs: cyclic garbage is still freed
+
+
+def test_a_programs_own_higher_thresholds_are_kept_and_a_second_platform_freezes_nothing_more() -> None:
+    result = _run(_TUNE_TWICE)
+    assert result["threshold"] == [20000, 50, 100]
+    assert result["first"] > 0
+    assert result["second"] == result["first"]
