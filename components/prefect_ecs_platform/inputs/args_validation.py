@@ -11,7 +11,6 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.arns import parse_arn
@@ -19,6 +18,7 @@ from prefect_ecs_platform.inputs.deployment_validation import deployment_problem
 from prefect_ecs_platform.inputs.fargate import fargate_size_problems
 from prefect_ecs_platform.inputs.flow_container import DIGEST_PINNED_ALLOWED, is_digest_pinned
 from prefect_ecs_platform.inputs.job_variables import platform_job_variables, template_variable_names
+from prefect_ecs_platform.inputs.prefect_names import api_url_problems, is_prefect_cloud_url, work_pool_name_problems
 from prefect_ecs_platform.inputs.problems import Problem
 
 #: Retention values CloudWatch Logs accepts (0 = never expire).
@@ -30,18 +30,9 @@ LOG_RETENTION_DAYS = (
 MODES = ("push", "worker")
 IMAGE_PLATFORMS = ("linux/amd64", "linux/arm64")
 SUBNET_LAYOUTS = ("private", "public")
-PREFECT_NAME_BANNED_CHARACTERS = ("/", "%", "&", ">", "<")
 
-_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-_CLOUD_PATH = re.compile(rf"^/api/accounts/{_UUID}/workspaces/{_UUID}$")
 # Component names become parts of AWS names (ECR repositories are lowercase; IAM names are short).
 _COMPONENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,27}$")
-
-
-def is_prefect_cloud_url(url: str) -> bool:
-    """Whether `url` is a Prefect Cloud workspace API URL."""
-    parsed = urlparse(url)
-    return parsed.scheme == "https" and bool(_CLOUD_PATH.match(parsed.path.rstrip("/")))
 
 
 def component_name_problems(name: str) -> list[Problem]:
@@ -56,55 +47,6 @@ def component_name_problems(name: str) -> list[Problem]:
         ]
     if name.startswith("sg-"):
         return [Problem("name", name, 'a name not starting with "sg-": EC2 refuses security group names that do')]
-    return []
-
-
-_BROWSER_PATH = re.compile(rf"^/account/({_UUID})/workspace/({_UUID})")
-_CLOUD_HOSTS = ("api.prefect.cloud", "app.prefect.cloud")
-
-
-def _cloud_url_problems(url: str) -> list[Problem] | None:
-    """Problems of a URL on a Prefect Cloud host; None when the host is not Prefect Cloud's."""
-    parsed = urlparse(url)
-    if parsed.hostname not in _CLOUD_HOSTS:
-        return None
-    browser = _BROWSER_PATH.match(parsed.path)
-    if parsed.hostname == "app.prefect.cloud" and browser:
-        api = f"https://api.prefect.cloud/api/accounts/{browser[1]}/workspaces/{browser[2]}"
-        return [Problem("prefect_api_url", url, f"the workspace's API URL, not the browser's: {api}")]
-    if parsed.scheme != "https":
-        secure = parsed._replace(scheme="https").geturl()
-        return [Problem("prefect_api_url", url, f"Prefect Cloud is served over https only: {secure}")]
-    return None
-
-
-def api_url_problems(url: str) -> list[Problem]:
-    cloud = _cloud_url_problems(url)
-    if cloud is not None:
-        return cloud
-    parsed = urlparse(url)
-    allowed = (
-        "a Prefect Cloud workspace URL https://api.prefect.cloud/api/accounts/<uuid>/workspaces/<uuid> "
-        "or a Prefect server URL ending in /api, such as http://prefect.internal:4200/api"
-    )
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        return [Problem("prefect_api_url", url, allowed)]
-    path = parsed.path.rstrip("/")
-    if "/accounts/" in path and not _CLOUD_PATH.match(path):
-        return [Problem("prefect_api_url", url, allowed)]
-    if "/accounts/" not in path and not path.endswith("/api"):
-        return [Problem("prefect_api_url", url, allowed)]
-    return []
-
-
-def work_pool_name_problems(name: str, field: str = "work_pool_name") -> list[Problem]:
-    if not name or not name.strip():
-        return [Problem(field, name, "a non-empty name")]
-    if name.lower().startswith("prefect"):
-        return [Problem(field, name, 'Prefect reserves names starting with "prefect"; choose another')]
-    banned = [c for c in PREFECT_NAME_BANNED_CHARACTERS if c in name]
-    if banned:
-        return [Problem(field, name, f"Prefect names may not contain {' '.join(PREFECT_NAME_BANNED_CHARACTERS)}")]
     return []
 
 

@@ -9,7 +9,7 @@ import pulumi
 import pydantic
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 
-from prefect_ecs_platform.inputs.args_validation import api_url_problems
+from prefect_ecs_platform.inputs.prefect_names import api_url_problems
 from prefect_ecs_platform.inputs.problems import Problem
 from prefect_ecs_platform.prefect_api import PrefectApi
 from prefect_ecs_platform.resources import credentials

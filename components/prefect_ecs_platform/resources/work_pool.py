@@ -8,7 +8,7 @@ import pulumi
 from prefect.client.schemas.actions import WorkPoolCreate
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
 
-from prefect_ecs_platform.inputs.args_validation import work_pool_name_problems
+from prefect_ecs_platform.inputs.prefect_names import work_pool_name_problems
 from prefect_ecs_platform.prefect_api import Conflict, NotFound, PrefectApi, PrefectApiError
 from prefect_ecs_platform.resources._provider import (
     ADOPT_EXISTING,

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
-from prefect_ecs_platform.inputs.args_validation import args_problems, is_prefect_cloud_url
+from prefect_ecs_platform.inputs.args_validation import args_problems
+from prefect_ecs_platform.inputs.prefect_names import is_prefect_cloud_url
 from tests.conftest import CLOUD_URL
 
 
