@@ -267,7 +267,7 @@ def main() -> None:
         work = Path(name)
         (work / "evaluation").mkdir()
         evaluation_seconds(work / "evaluation", 10, runs=1)  # warm: the first run imports awsx's and aws's modules
-        for count in (10, 100, 1000):
+        for count in (10, 100, 200, 1000):
             seconds, floor = evaluation_seconds(work / "evaluation", count)
             report.notes[f"program evaluation under mocks, {count} deployments (median of 3)"] = (
                 f"{seconds:.2f} s ({seconds / count * 1000:.1f} ms per deployment); the SDK alone registering "
