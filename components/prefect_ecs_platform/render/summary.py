@@ -133,7 +133,9 @@ def _deployment_rows(resources: list[Registered]) -> list[tuple[Any, ...]]:
 
 
 def summary_markdown(evaluation: Evaluation, files: Iterable[str]) -> str:
-    resources = evaluation.resources
+    # The mocks see registrations in the order their inputs resolved, which varies from run to run (a task
+    # definition waits for its roles' ARNs); the summary lists them in one order so two renders match.
+    resources = sorted(evaluation.resources, key=lambda r: (r.typ, r.name))
     stack_files = evaluation.files
     pools = _of_type(resources, WORK_POOL)
     pool = pools[0] if pools else None
