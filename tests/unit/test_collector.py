@@ -6,14 +6,7 @@ process has run other programs first.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-from typing import Any
-
-from bench.project import ROOT
+from tests.fresh_process import last_json_line
 
 _EVALUATE_200 = """
 import gc, json, sys, tempfile
@@ -45,18 +38,10 @@ print(json.dumps({"threshold": gc.get_threshold(), "first": first, "second": gc.
 """
 
 
-def _run(code: str, cwd: Path = ROOT) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
 def test_registering_200_deployments_walks_the_whole_heap_not_once() -> None:
     # With Python's default settings this program made five full collections, each a walk of the
     # roughly 200,000 objects the imports leave.
-    result = _run(_EVALUATE_200)
+    result = last_json_line(_EVALUATE_200)
     assert result["deployments"] == 200
     young, _, full = result["collections"]
     assert full == 0
@@ -64,7 +49,7 @@ def test_registering_200_deployments_walks_the_whole_heap_not_once() -> None:
 
 
 def test_a_programs_own_higher_thresholds_are_kept_and_a_second_platform_freezes_nothing_more() -> None:
-    result = _run(_TUNE_TWICE)
+    result = last_json_line(_TUNE_TWICE)
     assert result["threshold"] == [20000, 50, 100]
     assert result["first"] > 0
     assert result["second"] == result["first"]

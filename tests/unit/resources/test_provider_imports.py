@@ -7,14 +7,11 @@ pulumi_aws and awsx nor prefect-aws's worker and boto3 (about two seconds of CPU
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from prefect_ecs_platform.resources import BlockDocumentProvider, DeploymentProvider, WorkPoolProvider
+from tests.fresh_process import last_json_line
 
 _NOT_NEEDED = ("pulumi_aws", "pulumi_awsx", "prefect_aws", "boto3", "botocore", "moto")
 
@@ -28,8 +25,6 @@ def test_unpickling_a_provider_imports_neither_the_aws_half_nor_prefect_aws(prov
         f"provider = dill.loads(base64.b64decode({pickled!r}))\n"
         f"print(json.dumps([type(provider).__name__, sorted(m for m in {_NOT_NEEDED!r} if m in sys.modules)]))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    name, imported = json.loads(done.stdout.strip().splitlines()[-1])
+    name, imported = last_json_line(code)
     assert name == provider.__name__
     assert imported == []
