@@ -7,12 +7,14 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
+from google.protobuf import json_format
+from pulumi.runtime import rpc
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "components"))
@@ -172,6 +174,14 @@ class Registration:
     retain_on_delete: bool
     #: The `ignore_changes` paths, as the engine receives them.
     ignore_changes: tuple[str, ...] = ()
+    #: Whether a provider manages it (False for components).
+    custom: bool = True
+    #: The resource's inputs, and its id and outputs as the mocks answered them.
+    inputs: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+    outputs: dict[str, Any] = field(default_factory=dict)
+    #: The alias specs sent (`{"urn": ...}` or `{"name": ..., "type": ..., "parentUrn": ..., ...}`).
+    alias_specs: tuple[dict[str, Any], ...] = ()
 
 
 class DependencyRecordingMonitor(RepositoryReferenceMonitor):
@@ -185,9 +195,23 @@ class DependencyRecordingMonitor(RepositoryReferenceMonitor):
         super().__init__(mocks)
         self.recording_mocks = mocks
         self.registrations: list[Registration] = []
+        #: The resource hooks the program registered, by name: the callable the SDK serves for each.
+        self.hooks: dict[str, Callable[[bytes], Any]] = {}
+
+    def RegisterResourceHook(self, request: Any) -> Any:
+        """Keep the hook by name; a second registration of a name fails, as in the engine's registry
+        (pkg/resource/deploy/resource_hooks.go, `RegisterResourceHook`)."""
+        if request.name in self.hooks:
+            raise ValueError(f"resource hook already registered for name {request.name!r}")
+        self.hooks[request.name] = _served_callback(request.callback.token)
+        return super().RegisterResourceHook(request)
+
+    def answer(self, request: Any) -> Any:
+        """The reply to a registration: the mocks' (a subclass may answer from a checkpoint instead)."""
+        return super().RegisterResource(request)
 
     def RegisterResource(self, request: Any) -> Any:
-        reply = super().RegisterResource(request)
+        reply = self.answer(request)
         property_dependencies = {urn for deps in request.propertyDependencies.values() for urn in deps.urns}
         self.registrations.append(
             Registration(
@@ -203,9 +227,25 @@ class DependencyRecordingMonitor(RepositoryReferenceMonitor):
                 },
                 retain_on_delete=request.retainOnDelete,
                 ignore_changes=tuple(request.ignoreChanges),
+                custom=request.custom,
+                inputs=dict(rpc.deserialize_properties(request.object)),
+                id=reply.id,
+                # As wire values: rehydrating a resource reference here would wait on the program's own loop.
+                outputs=json_format.MessageToDict(reply.object) if reply.object else {},
+                alias_specs=tuple(json_format.MessageToDict(alias) for alias in request.aliases),
             )
         )
         return reply
+
+
+def _served_callback(token: str) -> Callable[[bytes], Any]:
+    """The function the SDK's callback server runs for `token` (what the engine reaches over gRPC)."""
+    from pulumi.runtime._callbacks import _CallbackServicer  # noqa: PLC0415 - private; only the harness needs it
+
+    for servicer in _CallbackServicer._servicers:
+        if token in servicer._callbacks:
+            return servicer._callbacks[token]
+    raise LookupError(f"no callback server serves {token}")
 
 
 class PulumiHarness:
@@ -277,9 +317,11 @@ class PulumiHarness:
 
 
 @contextmanager
-def mocked_pulumi(mocks: RecordingMocks) -> Iterator[PulumiHarness]:
+def mocked_pulumi(
+    mocks: RecordingMocks, monitor_type: type[DependencyRecordingMonitor] = DependencyRecordingMonitor
+) -> Iterator[PulumiHarness]:
     """Pulumi's runtime pointed at `mocks`, with no config; set_mocks is process-global, so only fixtures use this."""
-    monitor = DependencyRecordingMonitor(mocks)
+    monitor = monitor_type(mocks)
     pulumi.runtime.set_mocks(mocks, project="prefect-ecs-platform", stack="dev", preview=False, monitor=monitor)
     pulumi.runtime.set_all_config({}, secret_keys=[])
     yield PulumiHarness(mocks, monitor)

@@ -11,6 +11,7 @@ inputs and outputs per resource) is kept between runs, as a stack's checkpoint k
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Callable
@@ -19,12 +20,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, resource_pb2
 
 from prefect_ecs_platform.render.evaluate import evaluate
 from prefect_ecs_platform.render.project_files import StackFiles
 from tests.acceptance.provider_host import from_struct, to_struct
-from tests.conftest import RecordingMocks
+from tests.conftest import DependencyRecordingMonitor, RecordingMocks, mocked_pulumi
 from tests.ignore_changes import process_ignore_changes, recording_ignore_changes, requested_ignore_changes
 from tests.moto.component_in_moto import unsecret
 
@@ -203,3 +207,286 @@ class _EngineMocks(RecordingMocks):
         return self.engine.register(
             args.typ, args.name, unsecret(dict(args.inputs)), ignore_changes=requested_ignore_changes()
         )
+
+
+# The whole program's resources, as a stack's checkpoint holds them between runs: aliases, replacements and
+# deletes with their hooks. Ported from pulumi/pulumi (read at commit 1b5949891b3c, August 2026):
+# - pkg/resource/deploy/step_generator.go `getOldResource`, `generateAliases`, `collapseAliasToUrn`,
+#   `inheritedChildAlias`: a registration takes the old resource of its own URN, else of its first alias found
+#   in the state; a child of an aliased parent also gets the parent's old name in place of the parent's name at
+#   the front of its own (`{name}-details` children follow a renamed component); an old resource claimed twice
+#   is an error.
+# - pkg/resource/deploy/step.go `DeleteStep.Apply` and deployment.go `RunHooks`: a deleted resource's
+#   before-delete hooks are the names stored in its OLD state, each looked up among the hooks the current
+#   program registered ("hook %q was not registered"), in preview too (only running them is skipped); a retained
+#   resource still runs them.
+# - pkg/resource/deploy/resource_hooks.go: a hook name registered twice in one program is an error (the monitor
+#   in tests/conftest.py refuses it).
+# Deletes go dependents first (dependencies and parents last), as the engine's delete steps are ordered.
+
+
+class HookNotRegistered(RuntimeError):
+    """The engine's failure when a deleted resource's stored hook name is not registered by the program."""
+
+
+class DuplicateAlias(RuntimeError):
+    """Two registrations claim the same old resource."""
+
+
+@dataclass
+class StateEntry:
+    """One resource of the checkpoint."""
+
+    urn: str
+    type: str
+    name: str
+    id: str
+    custom: bool
+    parent: str
+    dependencies: frozenset[str]
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    hooks: dict[str, tuple[str, ...]]
+    retain_on_delete: bool
+
+
+@dataclass
+class Steps:
+    """What one run did, by URN (old URNs for deletes, in the order they were deleted)."""
+
+    creates: list[str]
+    updates: list[str]
+    replaces: list[str]
+    sames: list[str]
+    deletes: list[str]
+    #: New URN -> the old URN it took over through an alias.
+    aliased: dict[str, str]
+
+
+#: Inputs whose change replaces the resource (`forceNew` in pulumi-aws's schema), for the types tests change.
+REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ("role", "policyArn"),
+    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": ("clusterName",),
+    "aws:ec2/securityGroup:SecurityGroup": ("description", "name", "namePrefix", "vpcId"),
+}
+
+
+def _urn_name(urn: str) -> str:
+    return urn.split("::", 3)[3]
+
+
+def _urn_type(urn: str) -> str:
+    return urn.split("::")[2]
+
+
+class StackEngine:
+    """Runs the program under mocks as `pulumi preview`, `up` or `destroy --run-program` do, keeping a checkpoint.
+
+    `mocks` makes each run's mocks (e.g. ones that create resources in moto); a resource whose inputs did not
+    change is answered from the checkpoint, as the engine does not call the provider for it. `on_delete` is
+    called with each resource as the engine deletes it, after its before-delete hooks ran.
+    """
+
+    def __init__(
+        self,
+        mocks: Callable[[], RecordingMocks] = RecordingMocks,
+        *,
+        on_delete: Callable[[StateEntry], None] | None = None,
+        project: str = "prefect-ecs-platform",
+        stack: str = "dev",
+    ) -> None:
+        self.mocks, self.on_delete, self.project, self.stack = mocks, on_delete, project, stack
+        self.state: dict[str, StateEntry] = {}
+
+    def preview(self, program: Callable[[], object], config: dict[str, str] | None = None) -> Steps:
+        return self._run(program, config, preview=True, destroy=False)
+
+    def up(self, program: Callable[[], object], config: dict[str, str] | None = None) -> Steps:
+        return self._run(program, config, preview=False, destroy=False)
+
+    def destroy(self, program: Callable[[], object], config: dict[str, str] | None = None) -> Steps:
+        """`pulumi destroy --run-program`: the program runs for its hooks, and every resource is deleted."""
+        return self._run(program, config, preview=False, destroy=True)
+
+    def _run(
+        self, program: Callable[[], object], config: dict[str, str] | None, *, preview: bool, destroy: bool
+    ) -> Steps:
+        monitor_type = type("BoundCheckpointMonitor", (_CheckpointMonitor,), {"engine": self})
+        with mocked_pulumi(self.mocks(), monitor_type) as harness:
+            pulumi.runtime.set_all_config(config or {}, secret_keys=[])
+            harness.run(lambda: (program(), None)[1])
+            monitor = harness.monitor
+            assert isinstance(monitor, _CheckpointMonitor)
+            steps = Steps([], [], [], [], [], dict(monitor.aliased))
+            replaced: list[StateEntry] = []
+            new_state: dict[str, StateEntry] = {}
+            for registration in [] if destroy else monitor.registrations:
+                step, old_urn = monitor.steps[registration.urn]
+                getattr(steps, f"{step}s").append(registration.urn)
+                if step == "replace":
+                    replaced.append(self.state[old_urn])
+                new_state[registration.urn] = _entry(registration)
+            claimed = set() if destroy else set(monitor.claimed)
+            steps.deletes = [urn for urn in self.state if urn not in claimed]
+            doomed = [self.state[urn] for urn in steps.deletes] + replaced
+            for entry in doomed:
+                for name in (*entry.hooks.get("before_delete", ()), *entry.hooks.get("after_delete", ())):
+                    if name not in monitor.hooks:
+                        raise HookNotRegistered(f"{entry.urn}: hook {name!r} was not registered")
+            if preview:
+                return steps
+            steps.deletes = [entry.urn for entry in self._delete(doomed, monitor.hooks)]
+        self.state = new_state
+        return steps
+
+    def make_urn(self, parent: str, typ: str, name: str, project: str = "", stack: str = "") -> str:
+        # The mocks' URN scheme (MockMonitor.make_urn): the parent's own type qualifies the child's.
+        qualified = f"{_urn_type(parent).split('$')[-1]}${typ}" if parent else typ
+        return f"urn:pulumi:{stack or self.stack}::{project or self.project}::{qualified}::{name}"
+
+    def _collapse(self, typ: str, name: str, parent: str, spec: dict[str, Any], aliased: dict[str, str]) -> str:
+        if "urn" in spec:
+            return str(spec["urn"])
+        alias = spec.get("spec", {})
+        alias_parent = alias.get("parentUrn") or parent
+        if alias.get("parentUrn") and alias_parent in aliased:
+            alias_parent = aliased[alias_parent]
+        if alias.get("noParent"):
+            alias_parent = ""
+        return self.make_urn(
+            alias_parent,
+            alias.get("type") or typ,
+            alias.get("name") or name,
+            alias.get("project", ""),
+            alias.get("stack", ""),
+        )
+
+    def _inherited(self, child_type: str, child_name: str, parent_urn: str, parent_alias: str) -> str:
+        parent_name = _urn_name(parent_urn)
+        name = child_name
+        if child_name.startswith(parent_name):
+            name = _urn_name(parent_alias) + child_name[len(parent_name) :]
+        return self.make_urn(parent_alias, child_type, name)
+
+    def aliases(
+        self, typ: str, name: str, parent: str, specs: list[dict[str, Any]], aliased: dict[str, str]
+    ) -> list[str]:
+        """`generateAliases`: the resource's own aliases, then those its parent's alias implies."""
+        found = [self._collapse(typ, name, parent, spec, aliased) for spec in specs]
+        if parent in aliased:
+            parent_alias = aliased[parent]
+            found.append(self._inherited(typ, name, parent, parent_alias))
+            for spec in specs:
+                child_alias = self._collapse(typ, name, parent, spec, aliased)
+                base_type = _urn_type(child_alias).split("$")[-1]
+                found.append(self._inherited(base_type, _urn_name(child_alias), parent, parent_alias))
+        return list(dict.fromkeys(found))
+
+    def _delete(self, doomed: list[StateEntry], hooks: dict[str, Callable[[bytes], Any]]) -> list[StateEntry]:
+        done: list[StateEntry] = []
+        remaining = list(doomed)
+        while remaining:
+            held = {urn for other in remaining for urn in (*other.dependencies, other.parent)}
+            ready = [entry for entry in remaining if entry.urn not in held]
+            if not ready:
+                raise RuntimeError(f"a dependency cycle among {[entry.urn for entry in remaining]}")
+            # One at a time, newest first: the engine may delete independent ones in parallel.
+            entry = ready[-1]
+            for name in entry.hooks.get("before_delete", ()):
+                _run_hook(hooks[name], f"before hook {name!r}", entry)
+            if self.on_delete is not None:
+                self.on_delete(entry)
+            for name in entry.hooks.get("after_delete", ()):
+                _run_hook(hooks[name], f"after hook {name!r}", entry)
+            remaining.remove(entry)
+            done.append(entry)
+        return done
+
+
+def _entry(registration: Any) -> StateEntry:
+    return StateEntry(
+        urn=registration.urn,
+        type=registration.typ,
+        name=registration.name,
+        id=registration.id,
+        custom=registration.custom,
+        parent=registration.parent,
+        dependencies=registration.dependencies,
+        inputs=registration.inputs,
+        outputs=registration.outputs,
+        hooks=registration.hooks,
+        retain_on_delete=registration.retain_on_delete,
+    )
+
+
+class _CheckpointMonitor(DependencyRecordingMonitor):
+    """The mocks' monitor, matching each registration to the checkpoint as the step generator does."""
+
+    engine: StackEngine
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.aliased: dict[str, str] = {}
+        self.claimed: dict[str, str] = {}
+        #: New URN -> (step, old URN).
+        self.steps: dict[str, tuple[str, str]] = {}
+        self._claims = threading.Lock()
+
+    def answer(self, request: Any) -> Any:
+        urn = self.make_urn(request.parent, request.type, request.name)
+        specs = [json_format.MessageToDict(alias) for alias in request.aliases]
+        state = self.engine.state
+        with self._claims:
+            candidates = [urn, *self.engine.aliases(request.type, request.name, request.parent, specs, self.aliased)]
+            old_urn = next((candidate for candidate in candidates if candidate in state), None)
+            if old_urn is not None:
+                if old_urn in self.claimed:
+                    raise DuplicateAlias(f"{urn} and {self.claimed[old_urn]} both take over {old_urn}")
+                self.claimed[old_urn] = urn
+                if old_urn != urn:
+                    self.aliased[urn] = old_urn
+        if old_urn is None:
+            self.steps[urn] = ("create", "")
+            return super().answer(request)
+        old = state[old_urn]
+        inputs = dict(rpc.deserialize_properties(request.object))
+        if inputs == old.inputs:
+            self.steps[urn] = ("same", old_urn)
+            return self._from_checkpoint(request, urn, old)
+        replaces = any(old.inputs.get(key) != inputs.get(key) for key in REPLACE_ON_CHANGE.get(old.type, ()))
+        self.steps[urn] = ("replace" if old.custom and replaces else "update", old_urn)
+        return super().answer(request)
+
+    def _from_checkpoint(self, request: Any, urn: str, old: StateEntry) -> Any:
+        outputs = {key: value for key, value in old.outputs.items() if key != "repository"}
+        reply = resource_pb2.RegisterResourceResponse(
+            urn=urn, id=old.id, object=json_format.ParseDict(outputs, struct_pb2.Struct())
+        )
+        self.resources[urn] = MockMonitor.ResourceRegistration(
+            urn, old.id, dict(rpc.deserialize_properties(reply.object))
+        )
+        if request.type == "awsx:ecr:Repository":
+            reply = self._with_repository_reference(reply, request.name)
+        return reply
+
+
+class HookFailed(RuntimeError):
+    """A hook returned an error: the engine fails the step."""
+
+
+def _run_hook(callback: Callable[[bytes], Any], which: str, entry: StateEntry) -> None:
+    request = resource_pb2.ResourceHookRequest(
+        urn=entry.urn,
+        id=entry.id,
+        name=entry.name,
+        type=entry.type,
+        old_inputs=to_struct(entry.inputs),
+        old_outputs=to_struct(entry.outputs),
+    )
+    loop = asyncio.new_event_loop()
+    try:
+        reply = loop.run_until_complete(callback(request.SerializeToString()))
+    finally:
+        loop.close()
+    if reply.error:
+        raise HookFailed(f"{entry.urn}: {which} failed: {reply.error}")

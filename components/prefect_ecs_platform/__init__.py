@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs, ScheduleArgs
     from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
     from prefect_ecs_platform.inputs.problems import InvalidInputError, Problem
-    from prefect_ecs_platform.platform import PrefectEcsPlatform
+    from prefect_ecs_platform.platform import PrefectEcsPlatform, keep_delete_hooks
     from prefect_ecs_platform.prefect_api.job_template import JobTemplateSettings, build_base_job_template
 
 _HOMES = {
@@ -24,6 +24,7 @@ _HOMES = {
     "InvalidInputError": "prefect_ecs_platform.inputs.problems",
     "Problem": "prefect_ecs_platform.inputs.problems",
     "PrefectEcsPlatform": "prefect_ecs_platform.platform",
+    "keep_delete_hooks": "prefect_ecs_platform.platform",
     "JobTemplateSettings": "prefect_ecs_platform.prefect_api.job_template",
     "build_base_job_template": "prefect_ecs_platform.prefect_api.job_template",
 }
@@ -37,6 +38,7 @@ __all__ = [
     "Problem",
     "ScheduleArgs",
     "build_base_job_template",
+    "keep_delete_hooks",
     "load_prefect_yaml",
 ]
 

@@ -10,6 +10,7 @@ import pulumi_aws as aws
 from prefect_ecs_platform.aws.cluster import Cluster, create_cluster
 from prefect_ecs_platform.aws.flow_image import create_flow_image
 from prefect_ecs_platform.aws.flow_task_definition import create_flow_task_definition
+from prefect_ecs_platform.aws.hook_session import inherited_aws_provider, provider_auth
 from prefect_ecs_platform.aws.iam_roles import (
     FlowRunRoles,
     create_flow_run_roles,
@@ -19,6 +20,7 @@ from prefect_ecs_platform.aws.iam_roles import (
 from prefect_ecs_platform.aws.logs import create_log_group
 from prefect_ecs_platform.aws.network import Network, create_network
 from prefect_ecs_platform.aws.secrets import PrefectCredentials, create_prefect_credentials
+from prefect_ecs_platform.aws.task_drain import alias_names, register_drain_hooks
 from prefect_ecs_platform.aws.worker_service import create_worker_service
 from prefect_ecs_platform.collector import tune_for_registration
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
@@ -99,8 +101,14 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         region = aws.get_region_output(opts=invoke).region
         partition = aws.get_partition_output(opts=invoke).partition
 
-        network = create_network(name, args, tags, child)
-        cluster = create_cluster(name, args, network_held_by_tasks=network.held_by_tasks, tags=tags, opts=child)
+        # The hooks call AWS as the provider the children are created with, and the drain hook is registered in
+        # every configuration under every name the stack's state can hold (aws/task_drain.py).
+        hook_auth = provider_auth(inherited_aws_provider(self))
+        drain = register_drain_hooks(name, alias_names(opts.aliases if opts else None), hook_auth)
+        network = create_network(name, args, tags, child, drain=drain)
+        cluster = create_cluster(
+            name, args, network_held_by_tasks=network.held_by_tasks, drain=drain, tags=tags, opts=child
+        )
         image = create_flow_image(name, args, partition=partition, tags=tags, opts=child)
         log_group = create_log_group(name, args, tags, child)
 
@@ -160,6 +168,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
                 assign_public_ip=network.assign_public_ip,
                 cpu_architecture=cpu_architecture,
                 runs_ready=runs_ready,
+                hook_auth=hook_auth,
                 tags=tags,
                 opts=child,
             )
@@ -293,3 +302,16 @@ def _push_credentials(
         opts=opts,
     )
     return user.access_key_id, user.secret_access_key, block.id
+
+
+def keep_delete_hooks(*component_names: str, provider: pulumi.ProviderResource | None = None) -> None:
+    """Register the delete hooks of components removed from the program, for the `pulumi up` that deletes them.
+
+    The engine runs a deleted resource's hooks by the names in its state and fails the update when the program
+    registers none of that name; a removed `PrefectEcsPlatform("data", ...)` leaves `data-drain-tasks` in its
+    resources' state. Pass the names the removed components had, and `provider` if they were given an explicit
+    AWS provider; keep the call until the update that deletes them has succeeded.
+    """
+    auth = provider_auth(provider)
+    for component_name in component_names:
+        register_drain_hooks(component_name, (), auth)

@@ -16,6 +16,8 @@ from moto import mock_aws
 from moto.ecs.models import ecs_backends
 from pulumi import ResourceHookArgs
 
+from prefect_ecs_platform.aws.hook_session import ProviderAuth
+from prefect_ecs_platform.aws.provider_auth import AwsAuth
 from prefect_ecs_platform.aws.worker_rollout import WorkerRolloutFailed, check_rollout_after_change, wait_for_rollout
 from prefect_ecs_platform.aws.worker_service import WORKER_CONTAINER_NAME, worker_container
 
@@ -163,7 +165,8 @@ def test_hook_reads_the_service_from_its_outputs_and_checks_in_its_region(ecs: A
     )
     # A private loop: asyncio.run would unset the thread's current loop, which Pulumi's mocks need later.
     loop = asyncio.new_event_loop()
-    check = check_rollout_after_change(args, container_name=WORKER_CONTAINER_NAME, timeout=0)
+    auth = ProviderAuth(AwsAuth(source="the test's environment"))
+    check = check_rollout_after_change(args, container_name=WORKER_CONTAINER_NAME, auth=auth, timeout=0)
     try:
         with pytest.raises(WorkerRolloutFailed, match="tasks failed to start"):
             loop.run_until_complete(check)

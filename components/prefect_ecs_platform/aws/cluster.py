@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from prefect_ecs_platform.aws.task_drain import drain_hook
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.arns import cluster_name_from_arn
 
@@ -26,14 +25,15 @@ def create_cluster(
     args: PrefectEcsPlatformArgs,
     *,
     network_held_by_tasks: list[pulumi.Resource],
+    drain: pulumi.ResourceHook,
     tags: dict[str, str],
     opts: pulumi.ResourceOptions,
 ) -> Cluster:
     """Create a Fargate cluster with on-demand and Spot capacity, or use the brought one.
 
     The capacity association is the cluster's drain point: what starts tasks depends on it, it depends on what
-    tasks hold (`network_held_by_tasks`) and on the cluster, so its before-delete hook stops the remaining tasks
-    after nothing can start new ones and before the network and the cluster are deleted.
+    tasks hold (`network_held_by_tasks`) and on the cluster, so its before-delete hook (`drain`) stops the remaining
+    tasks after nothing can start new ones and before the network and the cluster are deleted.
     """
     if args.cluster_arn is not None:
         arn = pulumi.Output.from_input(args.cluster_arn)
@@ -60,7 +60,7 @@ def create_cluster(
             opts,
             pulumi.ResourceOptions(
                 depends_on=network_held_by_tasks,
-                hooks=pulumi.ResourceHookBinding(before_delete=[drain_hook(name)]),
+                hooks=pulumi.ResourceHookBinding(before_delete=[drain]),
             ),
         ),
     )

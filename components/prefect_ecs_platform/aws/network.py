@@ -10,7 +10,6 @@ import pulumi_aws as aws
 import pulumi_awsx as awsx
 
 from prefect_ecs_platform.aws.subnet_plan import subnet_cidrs
-from prefect_ecs_platform.aws.task_drain import drain_hook
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 
 
@@ -55,9 +54,18 @@ def _new_vpc(
 
 
 def create_network(
-    name: str, args: PrefectEcsPlatformArgs, tags: dict[str, str], opts: pulumi.ResourceOptions
+    name: str,
+    args: PrefectEcsPlatformArgs,
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+    *,
+    drain: pulumi.ResourceHook,
 ) -> Network:
-    """Create (or adopt the brought) VPC, subnets and task security group."""
+    """Create (or adopt the brought) VPC, subnets and task security group.
+
+    The created group's deletion is the last moment to stop the tasks still using it (`drain`), whichever
+    cluster they run in: a brought one, or a created one whose group is being swapped for a brought one.
+    """
     held_by_tasks: list[pulumi.Resource] = []
     if args.vpc_id is not None:
         vpc_id = pulumi.Output.from_input(args.vpc_id)
@@ -84,7 +92,9 @@ def create_network(
                 )
             ],
             tags=tags,
-            opts=pulumi.ResourceOptions.merge(opts, _drain_on_brought_cluster(name, args)),
+            opts=pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(hooks=pulumi.ResourceHookBinding(before_delete=[drain]))
+            ),
         )
         held_by_tasks.append(group)
         security_group_ids = group.id.apply(lambda group_id: [group_id])
@@ -96,20 +106,3 @@ def create_network(
         cidr_block=pulumi.Output.from_input(None if args.vpc_id is not None else args.vpc_cidr_block),
         held_by_tasks=held_by_tasks,
     )
-
-
-def _drain_on_brought_cluster(name: str, args: PrefectEcsPlatformArgs) -> pulumi.ResourceOptions:
-    """On a brought cluster, the group's deletion is the last moment to stop the tasks that use it.
-
-    A created cluster's capacity association does it instead (`cluster.py`), for every task of the cluster.
-    """
-    if args.cluster_arn is None:
-        return pulumi.ResourceOptions()
-    if not isinstance(args.cluster_arn, str):
-        pulumi.log.warn(
-            "cluster_arn is an Output: pulumi destroy cannot stop this stack's running tasks first; stop them "
-            "before destroying, or the security group's deletion waits for their network interfaces"
-        )
-        return pulumi.ResourceOptions()
-    hook = drain_hook(name, cluster=args.cluster_arn, by_security_group=True)
-    return pulumi.ResourceOptions(hooks=pulumi.ResourceHookBinding(before_delete=[hook]))

@@ -2,28 +2,39 @@
 
 A running task keeps the cluster's capacity provider association in use, its network interface holds the
 security group and subnets, and ECS refuses to delete a cluster with tasks, so a destroy during runs failed.
-A `before_delete` hook on the capacity association (or, on a brought cluster, on the stack's security group)
-stops the remaining tasks and waits until they are STOPPED and their network interfaces are released. The
-graph puts that resource after the work pool, the deployments and the worker service (nothing starts new runs)
-and before the security group, the subnets and the cluster. Delete hooks run only with `pulumi destroy
---run-program` (the engine refuses a destroy without it); `scripts/destroy` passes it.
+A `before_delete` hook on the capacity association and on the stack's security group stops the remaining tasks
+and waits until they are STOPPED and their network interfaces are released. The graph puts those resources after
+the work pool, the deployments and the worker service (nothing starts new runs) and before the subnets and the
+cluster. Delete hooks run only with `pulumi destroy --run-program` (the engine refuses a destroy without it);
+`scripts/destroy` passes it.
+
+Pulumi's engine runs a deleted resource's hooks by the names stored in its state, looked up among the hooks the
+current program registered, in preview too: a name the program no longer registers fails the run. So the hook is
+registered in every configuration, under the name every earlier version used (`<component>-drain-tasks`) and
+under each name the component was known by (its aliases), and what it does is read from the deleted resource
+itself (its type and old outputs), never from the current configuration: the state may hold an association of a
+cluster the stack no longer creates, or a group of a cluster it no longer uses.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pulumi
 from botocore.exceptions import ClientError
 
-from prefect_ecs_platform.aws.hook_session import hook_session
+from prefect_ecs_platform.aws.hook_session import ProviderAuth
 
 DRAIN_TIMEOUT_SECONDS = 10 * 60
 POLL_SECONDS = 10.0
 _DESCRIBE_BATCH = 100
+#: How the drain waits between polls; a test plays ECS's part here.
+pause: Callable[[float], None] = time.sleep
+CAPACITY_ASSOCIATION_TYPE = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"
+SECURITY_GROUP_TYPE = "aws:ec2/securityGroup:SecurityGroup"
 
 
 class TasksStillRunning(pulumi.RunError):
@@ -76,14 +87,18 @@ def stop_tasks_and_wait(
     cluster: str,
     security_group_id: str | None = None,
     reason: str = "pulumi destroy: the Prefect platform is being torn down",
-    timeout: float = DRAIN_TIMEOUT_SECONDS,
-    poll: float = POLL_SECONDS,
-    sleep: Callable[[float], None] = time.sleep,
+    timeout: float | None = None,
+    poll: float | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> list[str]:
     """Stop the cluster's tasks (only those in `security_group_id`, when given); wait until they are gone.
 
-    Returns the ARNs of the tasks it stopped.
+    Returns the ARNs of the tasks it stopped. Unset waits are read from the module when called (a hook cannot pass
+    them; tests shorten them there).
     """
+    timeout = DRAIN_TIMEOUT_SECONDS if timeout is None else timeout
+    poll = POLL_SECONDS if poll is None else poll
+    sleep = sleep or pause
     tasks = _running_tasks(ecs, cluster)
     interfaces = {task["taskArn"]: _interfaces(task) for task in tasks}
     if security_group_id is not None:
@@ -113,25 +128,98 @@ def stop_tasks_and_wait(
         sleep(poll)
 
 
-def drain_hook(name: str, *, cluster: str | None = None, by_security_group: bool = False) -> pulumi.ResourceHook:
-    """The before-delete hook that stops the stack's tasks.
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
 
-    On the capacity association it stops every task of the (created) cluster, named by the association's
-    `clusterName`. On the security group it stops the tasks of the brought `cluster` that use that group.
+
+def _cluster_gone(error: ClientError) -> bool:
+    return _error_code(error) == "ClusterNotFoundException"
+
+
+def drain_cluster(ecs: Any, ec2: Any, *, cluster: str, **wait: Any) -> list[str]:
+    """Stop every task of `cluster` and wait; a cluster already deleted outside Pulumi has nothing to drain."""
+    try:
+        return stop_tasks_and_wait(ecs, ec2, cluster=cluster, **wait)
+    except ClientError as error:
+        if _cluster_gone(error):
+            pulumi.log.info(f"cluster {cluster} no longer exists: no task of it to stop")
+            return []
+        raise
+
+
+def _interfaces_in_group(ec2: Any, security_group_id: str) -> list[str]:
+    filters = [{"Name": "group-id", "Values": [security_group_id]}]
+    return [
+        interface["NetworkInterfaceId"]
+        for page in ec2.get_paginator("describe_network_interfaces").paginate(Filters=filters)
+        for interface in page["NetworkInterfaces"]
+    ]
+
+
+def drain_security_group(ecs: Any, ec2: Any, *, security_group_id: str, **wait: Any) -> list[str]:
+    """Stop the tasks whose network interfaces are in the group, in whichever clusters of the region they run.
+
+    The group's state does not say which cluster its tasks ran in (a brought cluster may since have been
+    replaced in the configuration), and a group that holds no interface has nothing to wait for.
     """
+    if not _interfaces_in_group(ec2, security_group_id):
+        return []
+    clusters = [arn for page in ecs.get_paginator("list_clusters").paginate() for arn in page["clusterArns"]]
+    stopped: list[str] = []
+    for cluster in clusters:
+        try:
+            stopped += stop_tasks_and_wait(ecs, ec2, cluster=cluster, security_group_id=security_group_id, **wait)
+        except ClientError as error:
+            if not _cluster_gone(error):
+                raise
+    return stopped
+
+
+def drain_deleted_resource(
+    auth: ProviderAuth, resource_type: str, resource_id: str, old_outputs: dict[str, Any], **wait: Any
+) -> list[str]:
+    """What the hook does for the resource being deleted, read from that resource's type, id and old outputs."""
+    region = old_outputs.get("region") or None
+    if resource_type == CAPACITY_ASSOCIATION_TYPE:
+        session = auth.session(region)
+        return drain_cluster(
+            session.client("ecs"), session.client("ec2"), cluster=str(old_outputs["clusterName"]), **wait
+        )
+    if resource_type == SECURITY_GROUP_TYPE:
+        session = auth.session(region)
+        return drain_security_group(session.client("ecs"), session.client("ec2"), security_group_id=resource_id, **wait)
+    pulumi.log.warn(f"the drain hook has nothing to do for a {resource_type}; it stops tasks for none")
+    return []
+
+
+def drain_hook_name(component_name: str) -> str:
+    """The name every version of the component has stored in its resources' state for the drain hook."""
+    return f"{component_name}-drain-tasks"
+
+
+def alias_names(aliases: Sequence[Any] | None) -> list[str]:
+    """The names a component was known by, from its `aliases` option (`pulumi.Alias` or URN strings)."""
+    names: list[str] = []
+    for alias in aliases or []:
+        if isinstance(alias, str):
+            # urn:pulumi:<stack>::<project>::<type>::<name>; names may themselves hold "::".
+            name = alias.split("::", 3)[3] if alias.count("::") >= 3 else None
+        else:
+            name = alias.name if isinstance(alias.name, str) else None
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def register_drain_hooks(component_name: str, former_names: Sequence[str], auth: ProviderAuth) -> pulumi.ResourceHook:
+    """Register the drain hook under the component's name and each of its former names; return the one to bind."""
 
     async def drain_tasks(args: pulumi.ResourceHookArgs) -> None:
-        outputs = args.old_outputs or {}
-        target = cluster or str(outputs["clusterName"])
-        session = hook_session()
-        stopped = await asyncio.to_thread(
-            stop_tasks_and_wait,
-            session.client("ecs"),
-            session.client("ec2"),
-            cluster=target,
-            security_group_id=str(outputs["id"]) if by_security_group else None,
-        )
+        outputs = dict(args.old_outputs or {})
+        stopped = await asyncio.to_thread(drain_deleted_resource, auth, args.type, args.id, outputs)
         if stopped:
-            pulumi.log.info(f"stopped {len(stopped)} task(s) of {target} before deleting what they held")
+            pulumi.log.info(f"stopped {len(stopped)} task(s) before deleting {args.name}, which they held")
 
-    return pulumi.ResourceHook(f"{name}-drain-tasks", drain_tasks)
+    names = [component_name, *(n for n in former_names if n != component_name)]
+    hooks = [pulumi.ResourceHook(drain_hook_name(name), drain_tasks) for name in names]
+    return hooks[0]

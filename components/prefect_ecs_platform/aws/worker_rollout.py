@@ -16,7 +16,7 @@ from typing import Any
 
 import pulumi
 
-from prefect_ecs_platform.aws.hook_session import hook_session
+from prefect_ecs_platform.aws.hook_session import ProviderAuth
 from prefect_ecs_platform.inputs.arns import parse_arn
 
 #: A circuit breaker needs several failed tasks (at least 3, more for larger services) before it trips.
@@ -95,16 +95,20 @@ def wait_for_rollout(
 
 
 async def check_rollout_after_change(
-    args: pulumi.ResourceHookArgs, *, container_name: str, timeout: float = ROLLOUT_TIMEOUT_SECONDS
+    args: pulumi.ResourceHookArgs,
+    *,
+    container_name: str,
+    auth: ProviderAuth,
+    timeout: float = ROLLOUT_TIMEOUT_SECONDS,
 ) -> None:
     """The hook's body: wait for the rollout of the service Pulumi just created or updated.
 
-    It calls ECS as the AWS provider does (`hook_session`), in the service's own region, read from its
-    cluster's ARN.
+    It calls ECS as the AWS provider the service was created with does (`auth`), in the service's own region,
+    read from its cluster's ARN.
     """
     outputs = args.new_outputs or {}
     cluster = str(outputs["cluster"])
-    session = hook_session(parse_arn(cluster).region)
+    session = auth.session(parse_arn(cluster).region)
     # Off the event loop: the engine's callback server keeps answering while the rollout is awaited.
     await asyncio.to_thread(
         wait_for_rollout,
@@ -117,10 +121,10 @@ async def check_rollout_after_change(
     )
 
 
-def rollout_hook(name: str, container_name: str) -> pulumi.ResourceHook:
+def rollout_hook(name: str, container_name: str, auth: ProviderAuth) -> pulumi.ResourceHook:
     """The after-create and after-update hook of the worker service."""
 
     async def check_worker_rollout(args: pulumi.ResourceHookArgs) -> None:
-        await check_rollout_after_change(args, container_name=container_name)
+        await check_rollout_after_change(args, container_name=container_name, auth=auth)
 
     return pulumi.ResourceHook(f"{name}-worker-rollout", check_worker_rollout)

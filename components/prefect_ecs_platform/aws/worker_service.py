@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from prefect_ecs_platform.aws.flow_image import FlowImage, brought_image
+from prefect_ecs_platform.aws.hook_session import ProviderAuth
 from prefect_ecs_platform.aws.iam_policies import events_queue_policy, worker_role_policy
 from prefect_ecs_platform.aws.iam_roles import create_execution_role, ecs_tasks_trust
 from prefect_ecs_platform.aws.secrets import PrefectCredentials, credential_secrets
@@ -122,6 +123,7 @@ def create_worker_service(
     assign_public_ip: bool,
     cpu_architecture: str,
     runs_ready: list[pulumi.Resource],
+    hook_auth: ProviderAuth,
     tags: dict[str, str],
     opts: pulumi.ResourceOptions,
 ) -> WorkerService:
@@ -240,7 +242,7 @@ def create_worker_service(
         opts=opts,
     )
     # Registered before the service so the engine knows it when the service's create or update finishes.
-    check_rollout = rollout_hook(name, WORKER_CONTAINER_NAME)
+    check_rollout = rollout_hook(name, WORKER_CONTAINER_NAME, hook_auth)
     service = aws.ecs.Service(
         f"{name}-worker",
         cluster=cluster_arn,
