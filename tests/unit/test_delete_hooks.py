@@ -6,6 +6,7 @@ an update, as Pulumi's engine does, when a deleted resource's stored hook name i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -120,6 +121,7 @@ def test_destroy_runs_the_program_for_its_hooks() -> None:
     """`pulumi destroy --run-program` of any configuration finds every stored hook name."""
     for configuration in CONFIGURATIONS.values():
         engine = StackEngine()
-        engine.up(lambda configuration=configuration: platform(**configuration))
-        engine.destroy(lambda configuration=configuration: platform(**configuration))
+        program = functools.partial(platform, **configuration)
+        engine.up(program)
+        engine.destroy(program)
         assert engine.state == {}
