@@ -172,6 +172,8 @@ class Registration:
     retain_on_delete: bool
     #: The `ignore_changes` paths, as the engine receives them.
     ignore_changes: tuple[str, ...] = ()
+    #: The URNs of the resource's `aliases`, as the engine computes them from each alias's name, type and parent.
+    aliases: tuple[str, ...] = ()
 
 
 class DependencyRecordingMonitor(RepositoryReferenceMonitor):
@@ -203,6 +205,15 @@ class DependencyRecordingMonitor(RepositoryReferenceMonitor):
                 },
                 retain_on_delete=request.retainOnDelete,
                 ignore_changes=tuple(request.ignoreChanges),
+                aliases=tuple(
+                    alias.urn
+                    or self.make_urn(
+                        "" if alias.spec.noParent else alias.spec.parentUrn or request.parent,
+                        alias.spec.type or request.type,
+                        alias.spec.name or request.name,
+                    )
+                    for alias in request.aliases
+                ),
             )
         )
         return reply
