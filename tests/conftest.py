@@ -172,7 +172,7 @@ class Registration:
     retain_on_delete: bool
     #: The `ignore_changes` paths, as the engine receives them.
     ignore_changes: tuple[str, ...] = ()
-    #: The URNs of the resource's `aliases`, as the engine computes them from each alias's name, type and parent.
+    #: The URNs the resource's `aliases` name, built as the mocks build URNs (an alias's stack and project ignored).
     aliases: tuple[str, ...] = ()
 
 
