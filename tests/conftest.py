@@ -182,6 +182,8 @@ class Registration:
     outputs: dict[str, Any] = field(default_factory=dict)
     #: The alias specs sent (`{"urn": ...}` or `{"name": ..., "type": ..., "parentUrn": ..., ...}`).
     alias_specs: tuple[dict[str, Any], ...] = ()
+    #: The URNs the resource's `aliases` name, built as the mocks build URNs (an alias's stack and project ignored).
+    aliases: tuple[str, ...] = ()
 
 
 class DependencyRecordingMonitor(RepositoryReferenceMonitor):
@@ -233,6 +235,15 @@ class DependencyRecordingMonitor(RepositoryReferenceMonitor):
                 # As wire values: rehydrating a resource reference here would wait on the program's own loop.
                 outputs=json_format.MessageToDict(reply.object) if reply.object else {},
                 alias_specs=tuple(json_format.MessageToDict(alias) for alias in request.aliases),
+                aliases=tuple(
+                    alias.urn
+                    or self.make_urn(
+                        "" if alias.spec.noParent else alias.spec.parentUrn or request.parent,
+                        alias.spec.type or request.type,
+                        alias.spec.name or request.name,
+                    )
+                    for alias in request.aliases
+                ),
             )
         )
         return reply

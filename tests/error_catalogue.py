@@ -210,6 +210,9 @@ MISTAKES: list[Mistake] = [
     Mistake("a policy name for its ARN", "taskRolePolicyArns", "taskRolePolicyArns[0]: 'ReadOnlyAccess' is not "
             "allowed; a managed IAM policy ARN: arn:<partition>:iam::<account>:policy/<name>, or AWS's own such as "
             "arn:aws:iam::aws:policy/ReadOnlyAccess", {"taskRolePolicyArns": ["ReadOnlyAccess"]}),
+    Mistake("the same policy twice", "taskRolePolicyArns", "taskRolePolicyArns[1]: 'arn:aws:iam::aws:policy/"
+            "ReadOnlyAccess' is not allowed; each policy once (it is also at index 0)",
+            {"taskRolePolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"] * 2}),
     Mistake("a role ARN for the boundary", "permissionsBoundaryArn", f"permissionsBoundaryArn: 'arn:aws:iam::{ACCOUNT}"
             ":role/b' is not allowed; a managed IAM policy ARN (arn:<partition>:iam::<account>:policy/<name>), e.g. "
             "bootstrap/'s permissionsBoundaryArn output", {"permissionsBoundaryArn": f"arn:aws:iam::{ACCOUNT}:role/b"}),

@@ -22,6 +22,22 @@ class FlowImage:
     image_uri: pulumi.Output[str]
 
 
+def retain_image_resources(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult:
+    """Mark a resource under the flow image (the awsx Image itself and what it creates) retained on delete.
+
+    awsx's Image pushes with a pulumi-docker-build Image, whose delete removes the pushed digest from ECR; the
+    engine deletes it on destroy and on every replacement, even by a build of the same digest
+    (pulumi-docker-build#606), so a digest a task definition or a running flow still pulls could vanish.
+    awsx is a remote component: retain_on_delete on it reaches its children only through the engine's
+    inheritance (CLI 3.158 on) and only where awsx leaves the option unset, while the engine runs a
+    resource's transforms on every descendant, those awsx's provider registers included.
+    """
+    return pulumi.ResourceTransformResult(
+        props=args.props,
+        opts=pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(retain_on_delete=True)),
+    )
+
+
 def brought_image(image_uri: pulumi.Input[str], partition: pulumi.Output[str]) -> FlowImage:
     """An image built elsewhere: its repository's ARN, when it is a private ECR one, from its host and path."""
     uri = pulumi.Output.from_input(image_uri)
@@ -45,8 +61,9 @@ def create_flow_image(
         return brought_image(args.image_uri, partition)
     repository = awsx.ecr.Repository(
         f"{name}-flows",
-        # The image build never deletes earlier digests, so the repository is never empty: without force,
-        # `pulumi destroy` always failed here (pulumi/templates#525). Keeping images is retain_on_delete's job.
+        # Pulumi never deletes a pushed image (the image is retained, below), so the repository is never empty:
+        # without force, `pulumi destroy` always failed here (pulumi/templates#525). Keeping them is
+        # ecr_retain_on_destroy's job.
         force_delete=True,
         image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
         lifecycle_policy=awsx.ecr.LifecyclePolicyArgs(
@@ -66,7 +83,7 @@ def create_flow_image(
         repository_url=repository.url,
         context=args.image_context or DEFAULT_IMAGE_CONTEXT,
         platform=args.image_platform,
-        opts=opts,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transforms=[retain_image_resources])),
     )
     return FlowImage(
         repository_url=repository.url,

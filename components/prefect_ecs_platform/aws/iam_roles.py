@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 
@@ -77,6 +78,17 @@ def create_execution_role(
     return ExecutionRole(arn=role.arn, policy=policy)
 
 
+def task_policy_attachment_name(name: str, policy_arn: str) -> str:
+    """The resource name of the task role's attachment of `policy_arn`: the policy's name, and a hash of its ARN.
+
+    Named after the ARN, not the list position, so removing or moving one entry leaves the others' attachments
+    alone: with position names, going from [A, B] to [B] replaced `-task-0` by B's and deleted `-task-1`, whose
+    detach took B off the role. Not the ARN itself: its `::` is the URN's delimiter, which SDK helpers split on.
+    """
+    digest = hashlib.sha256(policy_arn.encode()).hexdigest()[:8]
+    return f"{name}-task-{policy_arn.rsplit('/', 1)[-1]}-{digest}"
+
+
 def ecs_tasks_trust(account_id: pulumi.Output[str]) -> pulumi.Output[str]:
     """The trust policy of every role this stack's tasks assume, as JSON."""
     return account_id.apply(lambda account: _to_json(ecs_tasks_trust_policy(account)))
@@ -126,7 +138,16 @@ def create_flow_run_roles(
             opts=opts,
         )
         ready += [
-            aws.iam.RolePolicyAttachment(f"{name}-task-{index}", role=task_role.name, policy_arn=policy_arn, opts=opts)
+            aws.iam.RolePolicyAttachment(
+                task_policy_attachment_name(name, policy_arn),
+                role=task_role.name,
+                policy_arn=policy_arn,
+                # Attachments used to be named after their position: the alias takes that state over, so an
+                # upgrade with the list unchanged changes nothing in AWS (README: change the list in another run).
+                opts=pulumi.ResourceOptions.merge(
+                    opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=f"{name}-task-{index}")])
+                ),
+            )
             for index, policy_arn in enumerate(args.task_role_policy_arns)
         ]
         if args.task_role_statements:

@@ -119,8 +119,9 @@ class PrefectEcsPlatformArgs:
     container_insights: bool = False
     """Enable CloudWatch Container Insights on a created cluster."""
 
-    task_role_policy_arns: Sequence[pulumi.Input[str]] = ()
-    """Managed policies attached to the created task role."""
+    task_role_policy_arns: Sequence[str] = ()
+    """Managed policies attached to the created task role, each once, as ARN strings: each attachment is named
+    after its ARN. Attach a policy whose ARN is an Output to `task_role_arn` with a resource of your own."""
 
     task_role_statements: Sequence[Mapping[str, Any]] = ()
     """Extra IAM statements (`Effect`, `Action`, `Resource`, ...) for the created task role."""

@@ -232,6 +232,28 @@ def brought_arn_problems(name: str, args: PrefectEcsPlatformArgs) -> list[Proble
     return problems
 
 
+def task_role_policy_problems(policy_arns: Sequence[object]) -> list[Problem]:
+    """Each policy once, as a string: its attachment is named after the ARN when the program runs."""
+    problems: list[Problem] = []
+    first_index: dict[str, int] = {}
+    for index, arn in enumerate(policy_arns):
+        field = f"task_role_policy_arns[{index}]"
+        if not isinstance(arn, str):
+            problems.append(
+                Problem(
+                    field,
+                    arn,
+                    "an ARN as a string, which names the policy's attachment; attach a policy whose ARN is an "
+                    "Output to `task_role_arn` with an aws.iam.RolePolicyAttachment of your own",
+                )
+            )
+        elif arn in first_index:
+            problems.append(Problem(field, arn, f"each policy once (it is also at index {first_index[arn]})"))
+        else:
+            first_index[arn] = index
+    return problems
+
+
 def task_size_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
     return fargate_size_problems(args.cpu, args.memory)
 
@@ -289,6 +311,7 @@ def args_problems(name: str, args: PrefectEcsPlatformArgs) -> list[Problem]:
         *image_problems(args),
         *network_problems(args),
         *brought_arn_problems(name, args),
+        *task_role_policy_problems(args.task_role_policy_arns),
         *task_size_problems(args),
         *retention_problems(args.log_retention_days),
         *ecr_problems(args),

@@ -27,6 +27,8 @@ MISSING: object = _Missing()
 
 def notation(value: object) -> str:
     """A value as the user writes it in YAML or on the command line: `true`, `'text'`, `[a, b]`, `{k: v}`."""
+    if isinstance(value, pulumi.Output):
+        return "an Output"
     if isinstance(value, bool) or value is None:
         return {True: "true", False: "false", None: "null"}[value]
     if isinstance(value, str):

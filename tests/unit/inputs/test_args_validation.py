@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
 import pytest
 
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
@@ -235,4 +236,25 @@ def test_brought_arns_of_the_right_kind_pass() -> None:
             task_role_arn="arn:aws:iam::123456789012:role/path/flows-task",
         )
         == {}
+    )
+
+
+def test_a_task_role_policy_listed_twice_is_refused() -> None:
+    """Each policy's attachment is named after its ARN, so the second mention of one is refused, naming both."""
+    arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    problems = problems_for(task_role_policy_arns=[arn, "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", arn])
+    assert problems == {
+        "task_role_policy_arns[2]": f"task_role_policy_arns[2]: '{arn}' is not allowed; each policy once (it is "
+        "also at index 0)"
+    }
+
+
+def test_a_task_role_policy_arn_given_as_an_output_is_refused() -> None:
+    """An Output ARN cannot name its attachment before it is deployed; the refusal says how to attach it instead."""
+    arn = pulumi.Output.from_input("arn:aws:iam::123456789012:policy/made-here")
+    message = problems_for(task_role_policy_arns=[arn])["task_role_policy_arns[0]"]
+    assert message == (
+        "task_role_policy_arns[0]: an Output is not allowed; an ARN as a string, which names the policy's "
+        "attachment; attach a policy whose ARN is an Output to `task_role_arn` with an aws.iam.RolePolicyAttachment "
+        "of your own"
     )
