@@ -12,7 +12,8 @@ Two sources, because they travel differently:
   version that awsx's package.json pins.
 
 An invoke token or an awsx type with no entry here fails, so a call the program starts making cannot pass
-unevaluated. Hooks are not listed: they run on create, update and delete, never in a preview.
+unevaluated. Hooks are not listed: the component registers them without `on_dry_run`, so none runs in a
+preview (tests/iam/test_preview_calls.py checks the registrations).
 """
 
 from __future__ import annotations

@@ -8,12 +8,13 @@ callbacks run (`preview=False`): a preview of a stack that exists knows the valu
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from prefect_ecs_platform.ci_access.policies import preview_policy
 from prefect_ecs_platform.render.evaluate import evaluate
-from prefect_ecs_platform.render.plan_mocks import Registered
+from prefect_ecs_platform.render.plan_mocks import Registered, RepositoryReferenceMonitor
 from prefect_ecs_platform.render.project_files import load_stack_files
 from tests.conftest import ACCOUNT, CLOUD_URL, RecordingMocks
 from tests.iam import simulator
@@ -54,6 +55,21 @@ def test_the_preview_role_is_allowed_every_call_a_preview_makes(
     )
     decided = zip(authorizations, decisions, strict=True)
     assert [(a.why, a.action, a.resource, d) for a, d in decided if d != "Allowed"] == []
+
+
+def test_no_hook_runs_in_a_preview(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hooks' AWS calls (rollout check, task drain) are left out above because none runs on a dry run."""
+    registered: list[tuple[str, bool]] = []
+    register = RepositoryReferenceMonitor.RegisterResourceHook
+
+    def recording(monitor: RepositoryReferenceMonitor, request: Any) -> Any:
+        registered.append((request.name, request.on_dry_run))
+        return register(monitor, request)
+
+    monkeypatch.setattr(RepositoryReferenceMonitor, "RegisterResourceHook", recording)
+    _preview_of(tmp_path, "dev", "worker", "http://prefect.internal:4200/api")
+    assert registered
+    assert [name for name, on_dry_run in registered if on_dry_run] == []
 
 
 def test_the_image_pulls_only_from_its_own_repository() -> None:
