@@ -1,5 +1,5 @@
-# Shared by scripts/up and scripts/destroy (sourced, from the project root): the Pulumi CLI, the project's
-# virtualenv (the one Pulumi.yaml names), the backend, and the stack with its Prefect API URL.
+# Shared by scripts/up and scripts/destroy (sourced, from the project root): the Pulumi CLI (there, and new enough), the
+# project's virtualenv (the one Pulumi.yaml names), the backend, and the stack with its Prefect API URL.
 
 require_pulumi() {
   if ! command -v pulumi >/dev/null 2>&1; then
