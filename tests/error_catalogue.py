@@ -220,6 +220,16 @@ MISTAKES: list[Mistake] = [
             {"tags": ["team"]}),
     Mistake("an AWS tag key", "tags", "tags: 'aws:team' is not allowed; tag keys of 1 to 128 characters, not starting "
             'with "aws:"', {"tags": {"aws:team": "data"}}),
+    Mistake("a tag value IAM refuses", "tags", "tags.team: 'data & ml' is not allowed; a string of at most 256 "
+            "characters, of letters, digits, spaces and _ . : / = + - @ (IAM's rule: the tags reach the platform's "
+            "roles, user and policy)", {"tags": {"team": "data & ml"}}),
+    Mistake("two tag keys that differ only in case", "tags", "tags: 'Team' is not allowed; a key that is not 'team' "
+            "in another case: IAM compares tag keys without case and refuses both on one role, user or policy",
+            {"tags": {"team": "data", "Team": "ml"}}),
+    Mistake("more tags than fit on a flow-run task", "tags", "tags: '37 tags' is not allowed; at most 36 besides "
+            "managed-by and prefect-ecs-platform: AWS allows 50 tags per resource, and each flow-run task also carries "
+            "those two and up to 12 of Prefect's (prefect.io/flow-run-id, ...)",
+            {"tags": {f"tag{i}": "x" for i in range(37)}}),
     Mistake("a prefect.yaml that does not exist", "prefectYaml", "prefectYaml: 'flows/missing.yaml' is not allowed; a "
             "prefect.yaml that exists (paths are relative to the project)", {"prefectYaml": "flows/missing.yaml"}),
     Mistake("an unknown placeholder in the suffix", "deploymentNameSuffix", "deploymentNameSuffix: '-{env}' is not "

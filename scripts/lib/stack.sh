@@ -1,5 +1,5 @@
-# Shared by scripts/up and scripts/destroy (sourced, from the project root): the Pulumi CLI, the project's
-# virtualenv (the one Pulumi.yaml names), the backend, and the stack with its Prefect API URL.
+# Shared by scripts/up and scripts/destroy (sourced, from the project root): the Pulumi CLI (there, and new enough), the
+# project's virtualenv (the one Pulumi.yaml names), the backend, and the stack with its Prefect API URL.
 
 require_pulumi() {
   if ! command -v pulumi >/dev/null 2>&1; then
@@ -11,6 +11,50 @@ The Pulumi CLI is not installed. Install it, then run this again:
   Other ways: https://www.pulumi.com/docs/iac/download-install/
 MSG
     exit 127
+  fi
+}
+
+# The oldest CLI this project runs under. Resource hooks (the worker's rollout check, the task drain) need
+# 3.182; before 3.238.0 a failing after-hook was only a warning (pulumi/pulumi#22935), so a worker whose
+# rollout failed still ended in a successful `pulumi up`.
+PULUMI_CLI_MINIMUM="3.238.0"
+
+# Whether version $1 (as `pulumi version` prints it: v3.240.1, 3.240.1, v3.238.0-alpha.1+dirty) is at least
+# $2 (MAJOR.MINOR.PATCH); a pre-release of a version is older than the version itself, as semver orders them.
+pulumi_version_at_least() {
+  local pattern='^v?([0-9]+)\.([0-9]+)\.([0-9]+)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$'
+  [[ $1 =~ $pattern ]] || return 2
+  local found=("${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}") prerelease="${BASH_REMATCH[4]}"
+  local wanted
+  IFS=. read -r -a wanted <<<"$2"
+  local i
+  for i in 0 1 2; do
+    if ((10#${found[i]} != 10#${wanted[i]})); then
+      ((10#${found[i]} > 10#${wanted[i]}))
+      return
+    fi
+  done
+  [ -z "$prerelease" ]
+}
+
+# Refuses a CLI older than PULUMI_CLI_MINIMUM, naming the version found and the one needed.
+require_pulumi_version() {
+  local found status=0
+  found="$(pulumi version 2>/dev/null | head -n 1)" || true
+  found="${found#"${found%%[![:space:]]*}"}"
+  found="${found%"${found##*[![:space:]]}"}"
+  pulumi_version_at_least "$found" "$PULUMI_CLI_MINIMUM" || status=$?
+  if [ "$status" -eq 2 ]; then
+    echo "Could not read the Pulumi CLI's version: \`pulumi version\` printed '$found'." \
+      "This project needs Pulumi CLI $PULUMI_CLI_MINIMUM or newer." >&2
+    exit 2
+  elif [ "$status" -ne 0 ]; then
+    cat >&2 <<MSG
+The Pulumi CLI is $found; this project needs $PULUMI_CLI_MINIMUM or newer: its resource hooks need 3.182, and only
+from 3.238.0 does a failing rollout check fail \`pulumi up\` (before, it is a warning and the update reports success).
+Upgrade the CLI (brew upgrade pulumi, or curl -fsSL https://get.pulumi.com | sh), then run this again.
+MSG
+    exit 2
   fi
 }
 

@@ -28,8 +28,13 @@ from prefect_ecs_platform.ci_access.policies import (
     preview_policy,
 )
 from prefect_ecs_platform.render.cli import render
-from tests.conftest import ACCOUNT, CLOUD_URL, ROOT, PulumiHarness
-from tests.iam.simulator import Authorization, evaluate
+from prefect_ecs_platform.render.evaluate import evaluate
+from prefect_ecs_platform.render.plan_mocks import Registered
+from prefect_ecs_platform.render.project_files import load_stack_files
+from tests.conftest import ACCOUNT, CLOUD_URL, REGION, ROOT, PulumiHarness, RecordingMocks
+from tests.iam import simulator
+from tests.iam.simulator import Authorization
+from tests.iam.tagged_creates import TaggedResource, create_authorizations, retag_authorizations, tagged_resources
 from tests.unit.render.render_project import copy_project
 
 IAM_DATA = Path(sys.prefix) / "node" / "node_modules" / "@cloud-copilot" / "iam-data" / "data" / "actions"
@@ -38,6 +43,7 @@ DEPLOY_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ci-deploy"
 PREVIEW_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ci-preview"
 PLATFORM_ROLE = f"arn:aws:iam::{ACCOUNT}:role/data-task-1234567"
 PROVIDER = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+WORKER_URL = "http://prefect.internal:4200/api"
 
 
 @cache
@@ -100,7 +106,9 @@ def test_the_access_level_check_sees_a_write() -> None:
 
 
 def _decide(*authorizations: Authorization) -> list[str]:
-    return evaluate(authorizations, {"deploy": documents()["deploy"]}, principal=DEPLOY_ROLE, account_id=ACCOUNT)
+    return simulator.evaluate(
+        authorizations, {"deploy": documents()["deploy"]}, principal=DEPLOY_ROLE, account_id=ACCOUNT
+    )
 
 
 @pytest.mark.parametrize(
@@ -144,10 +152,89 @@ def test_the_deploy_role_passes_roles_only_to_ecs_tasks() -> None:
 
 
 @pytest.fixture(scope="module")
+def registered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Registered]]:
+    """What the stack's program registers in push mode (dev, and prod with its NAT gateway) and worker mode, with
+    the platform boundary set as the README asks, run as `pulumi up` runs it."""
+    found = {}
+    for stack, mode, url in (("dev", "push", CLOUD_URL), ("prod", "push", CLOUD_URL), ("dev", "worker", WORKER_URL)):
+        project = copy_project(
+            tmp_path_factory.mktemp(f"{stack}-{mode}"), stack=stack, mode=mode, prefectApiUrl=url,
+            prefectApiKey="pnu_x", permissionsBoundaryArn=BOUNDARY,
+        )  # fmt: skip
+        mocks = RecordingMocks()
+        evaluate(load_stack_files(project, stack), mocks=mocks)
+        found[f"{stack}-{mode}"] = mocks.resources
+    return found
+
+
+def _tagged(registered: dict[str, list[Registered]]) -> list[TaggedResource]:
+    return [t for resources in registered.values() for t in tagged_resources(resources, region=REGION, account=ACCOUNT)]
+
+
+def test_the_deploy_role_may_create_every_tagged_resource_the_platform_creates(
+    registered: dict[str, list[Registered]],
+) -> None:
+    """Each create with tags is allowed, and so is the tagging AWS authorises with it (iam:TagPolicy included)."""
+    tagged = _tagged(registered)
+    assert {r.create for r in tagged} >= {"iam:CreatePolicy", "iam:CreateRole", "iam:CreateUser", "ec2:CreateVpc"}
+    authorizations = [a for resource in tagged for a in create_authorizations(resource)]
+    decided = zip(authorizations, _decide(*authorizations), strict=True)
+    assert sorted({(a.action, a.why) for a, d in decided if d != "Allowed"}) == []
+
+
+def test_the_deploy_role_may_change_the_tags_of_every_tagged_resource(
+    registered: dict[str, list[Registered]],
+) -> None:
+    """A change of the stack's `tags` retags every resource in place: tagging and untagging are allowed."""
+    authorizations = [a for resource in _tagged(registered) for a in retag_authorizations(resource)]
+    decided = zip(authorizations, _decide(*authorizations), strict=True)
+    assert sorted({(a.action, a.why) for a, d in decided if d != "Allowed"}) == []
+
+
+def test_a_tagged_type_with_no_entry_fails_instead_of_passing_unevaluated() -> None:
+    """A new tagged resource type must be mapped to its create and tagging actions first."""
+    queue = Registered("aws:sns/topic:Topic", "events", {"tags": {"team": "data"}}, "t", {})
+    with pytest.raises(KeyError, match="aws:sns/topic:Topic is created with tags and has no entry"):
+        tagged_resources([queue], region=REGION, account=ACCOUNT)
+
+
+ECS_SERVICE_LINKED_ROLE = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS"
+
+
+def test_the_deploy_role_may_create_ecs_service_linked_role_and_no_other() -> None:
+    """An account that never used ECS gets AWSServiceRoleForECS on the first CreateCluster, made with the caller's
+    iam:CreateServiceLinkedRole; the deploy role may create that role only."""
+    autoscaling = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    decisions = _decide(
+        Authorization(
+            "iam:CreateServiceLinkedRole", ECS_SERVICE_LINKED_ROLE, {"iam:AWSServiceName": "ecs.amazonaws.com"}
+        ),
+        Authorization("iam:CreateServiceLinkedRole", autoscaling, {"iam:AWSServiceName": "autoscaling.amazonaws.com"}),
+        Authorization(
+            "iam:CreateServiceLinkedRole", ECS_SERVICE_LINKED_ROLE, {"iam:AWSServiceName": "lambda.amazonaws.com"}
+        ),
+    )
+    assert decisions == ["Allowed", "ImplicitlyDenied", "ImplicitlyDenied"]
+
+
+def test_the_deploy_role_may_update_the_platforms_managed_policy_but_not_the_boundary() -> None:
+    """terraform-provider-aws updates a managed policy (the push user's) with CreatePolicyVersion, then
+    SetDefaultPolicyVersion (internal/service/iam/policy.go); the boundary's versions and tags stay out of reach."""
+    push_policy = f"arn:aws:iam::{ACCOUNT}:policy/prefect/data-push-1"
+    decisions = _decide(
+        Authorization("iam:CreatePolicyVersion", push_policy),
+        Authorization("iam:SetDefaultPolicyVersion", push_policy),
+        Authorization("iam:SetDefaultPolicyVersion", BOUNDARY),
+        Authorization("iam:TagPolicy", BOUNDARY, {"aws:TagKeys": ["team"], "aws:RequestTag/team": "x"}),
+    )
+    assert decisions == ["Allowed", "Allowed", "ExplicitlyDenied", "ExplicitlyDenied"]
+
+
+@pytest.fixture(scope="module")
 def platform_policies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """Every permission document the platform's principals get, push and worker mode, from the render."""
     found = {}
-    for mode, url in (("push", CLOUD_URL), ("worker", "http://prefect.internal:4200/api")):
+    for mode, url in (("push", CLOUD_URL), ("worker", WORKER_URL)):
         project = copy_project(tmp_path_factory.mktemp(mode), mode=mode, prefectApiUrl=url, prefectApiKey="pnu_x")
         out = tmp_path_factory.mktemp(f"{mode}-render")
         for path in render(project, "dev", out):

@@ -1,13 +1,16 @@
-"""The README's main-job command on a machine without the Pulumi CLI."""
+"""The scripts run as users run them, against a fake `pulumi` on PATH (or none)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import ROOT
 
@@ -34,11 +37,14 @@ def test_up_without_pulumi_cli_says_how_to_install_it(tmp_path: Path) -> None:
 
 
 FAKE_PULUMI = """#!/usr/bin/env bash
-# Stands in for the Pulumi CLI: logged in; records each call. A stack has a Prefect API URL unless
-# FAKE_NO_URL is set and none was set. `stack export --file F` writes the state FAKE_EXPORTS names: the
-# first export gets the first file's resources, later exports the second's.
+# Stands in for the Pulumi CLI: logged in; records each call. `version` prints FAKE_VERSION (a current
+# release unless set). A stack has a Prefect API URL unless FAKE_NO_URL is set and none was set.
+# `stack export --file F` writes the state FAKE_EXPORTS names: the first export gets the first file's
+# resources, later exports the second's.
 echo "$*" >> "$PULUMI_CALLS"
 case "$*" in
+  version)
+    echo "${FAKE_VERSION-v3.272.0}" ;;
   "config get prefectApiUrl"*)
     [ -z "${FAKE_NO_URL:-}" ] || grep -q "^config set prefectApiUrl" "$PULUMI_CALLS" ;;
   "stack export"*)
@@ -162,3 +168,49 @@ def test_a_stack_without_an_api_url_stops_before_any_update(tmp_path: Path) -> N
     assert result.returncode == 2
     assert "Stack dev has no Prefect API URL" in result.stderr
     assert not any(c.startswith("up") for c in calls)
+
+
+def _minimum_in_scripts() -> str:
+    found = re.search(r'^PULUMI_CLI_MINIMUM="([0-9.]+)"$', (ROOT / "scripts/lib/stack.sh").read_text(), re.M)
+    assert found
+    return found[1]
+
+
+@pytest.mark.parametrize("script", ["up", "destroy"])
+@pytest.mark.parametrize("version", ["v3.237.9", "v3.182.0", "v3.238.0-alpha.1755000000", "v2.999.0"])
+def test_a_cli_older_than_the_minimum_is_refused_before_anything_runs(
+    tmp_path: Path, script: str, version: str
+) -> None:
+    """Before 3.238.0 a failed rollout check is only a warning: up and destroy stop, naming both versions."""
+    result, calls = _run_script(tmp_path, script, "dev", FAKE_VERSION=version)
+    assert result.returncode == 2
+    assert f"The Pulumi CLI is {version}; this project needs 3.238.0 or newer" in result.stderr
+    assert calls == ["version"]
+
+
+@pytest.mark.parametrize("script", ["up", "destroy"])
+@pytest.mark.parametrize("version", ["v3.238.0", "3.238.0", "v3.238.1-dev.0", "v3.1000.0", "v4.0.0+dirty"])
+def test_the_minimum_cli_and_newer_ones_go_ahead(tmp_path: Path, script: str, version: str) -> None:
+    """The check compares numbers, not text: 3.1000 is newer than 3.238, and v-less or build-tagged versions read."""
+    result, calls = _run_script(tmp_path, script, "dev", FAKE_VERSION=version)
+    assert result.returncode == 0, result.stderr
+    assert any(c.startswith(("up --stack dev", "destroy --run-program --stack dev")) for c in calls)
+
+
+@pytest.mark.parametrize("script", ["up", "destroy"])
+@pytest.mark.parametrize("version", ["", "A new version of Pulumi is available", "v3.x.0"])
+def test_a_version_that_cannot_be_read_is_refused(tmp_path: Path, script: str, version: str) -> None:
+    """An odd `pulumi version` is not taken for a new enough one."""
+    result, calls = _run_script(tmp_path, script, "dev", FAKE_VERSION=version)
+    assert result.returncode == 2
+    assert f"Could not read the Pulumi CLI's version: `pulumi version` printed '{version}'" in result.stderr
+    assert "needs Pulumi CLI 3.238.0 or newer" in result.stderr
+    assert calls == ["version"]
+
+
+def test_the_readme_and_the_sdk_pin_state_the_minimum_the_scripts_enforce() -> None:
+    """One minimum: what the scripts refuse below is what the README promises and the SDK floor pins."""
+    minimum = _minimum_in_scripts()
+    assert minimum == "3.238.0"
+    assert f"The Pulumi CLI ({minimum} or newer)" in (ROOT / "README.md").read_text()
+    assert f'"pulumi>={minimum},<4"' in (ROOT / "pyproject.toml").read_text()

@@ -81,6 +81,15 @@ def test_only_pull_requests_from_this_repository_preview_and_comment() -> None:
     assert roles == ["${{ vars.AWS_PREVIEW_ROLE_ARN }}"]
 
 
+def test_the_preview_checks_for_docker_before_it_builds_the_image() -> None:
+    """awsx builds the flow image during a preview: Docker and buildx are checked first, by a step of their own."""
+    steps = workflow("pull-request.yml")["jobs"]["preview"]["steps"]
+    docker = next(i for i, s in enumerate(steps) if "docker buildx version" in s.get("run", ""))
+    preview = next(i for i, s in enumerate(steps) if s.get("with", {}).get("command") == "preview")
+    assert docker < preview
+    assert "docker info" in steps[docker]["run"]
+
+
 def test_main_deploys_dev_and_prod_needs_a_tag_or_a_person(tmp_path: Path) -> None:
     deploy = workflow("deploy.yml")
     assert deploy["on"]["push"] == {"branches": ["main"], "tags": ["v*"]}

@@ -109,10 +109,16 @@ DEPLOY_ACTIONS = {
         "iam:ListAttachedUserPolicies", "iam:ListUserPolicies", "iam:ListGroupsForUser",
         "iam:AttachUserPolicy", "iam:DetachUserPolicy",
         "iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:ListAccessKeys",
+        # The push user's managed policy: created with tags (authorised as iam:TagPolicy too), retagged, and
+        # updated as terraform-provider-aws does it, a new version made the default in a second call.
         "iam:CreatePolicy", "iam:DeletePolicy", "iam:GetPolicy", "iam:GetPolicyVersion",
-        "iam:ListPolicyVersions", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion",
+        "iam:ListPolicyVersions", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion",
+        "iam:TagPolicy", "iam:UntagPolicy",
     ),
 }  # fmt: skip
+
+#: AWSServiceRoleForECS, in any partition and account (the deploy role's own account is the only one it acts in).
+ECS_SERVICE_LINKED_ROLE = "arn:*:iam::*:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS"
 
 #: Creating a principal, or changing its boundary: allowed only with the platform boundary attached.
 BOUNDED_ACTIONS = (
@@ -122,8 +128,11 @@ BOUNDED_ACTIONS = (
     "iam:PutUserPermissionsBoundary",
 )
 
-#: What `pulumi preview` (and `pulumi refresh`, but for secret values) reads.
+#: What `pulumi preview` (and `pulumi refresh`, but for secret values) reads. Of a stack that exists, a preview
+#: also builds the flow image (pulumi-docker-build builds during previews and pushes nothing then): the build
+#: logs in to ECR and pulls its cache from the stack's repository (tests/iam/preview_calls.py has the sources).
 PREVIEW_ACTIONS = (
+    "ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
     "ec2:DescribeVpcs", "ec2:DescribeVpcAttribute", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
     "ec2:DescribeSecurityGroupRules", "ec2:DescribeRouteTables", "ec2:DescribeInternetGateways",
     "ec2:DescribeNatGateways", "ec2:DescribeAddresses", "ec2:DescribeAvailabilityZones", "ec2:DescribeTags",
@@ -215,6 +224,16 @@ def deploy_policy(
                 "Action": "iam:PassRole",
                 "Resource": "*",
                 "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+            },
+            {
+                # ECS creates its service-linked role on the first CreateCluster or CreateService of an account
+                # that never used ECS, with the caller's permission (Amazon ECS developer guide, "Using
+                # service-linked roles for Amazon ECS"). A role only ECS can assume, with a policy AWS owns.
+                "Sid": "LetEcsCreateItsServiceLinkedRole",
+                "Effect": "Allow",
+                "Action": "iam:CreateServiceLinkedRole",
+                "Resource": ECS_SERVICE_LINKED_ROLE,
+                "Condition": {"StringEquals": {"iam:AWSServiceName": "ecs.amazonaws.com"}},
             },
             {
                 "Sid": "NeverLiftABoundary",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -288,13 +289,63 @@ def statement_problems(statements: Sequence[Mapping[str, Any]]) -> list[Problem]
     return problems
 
 
+#: The tags the component puts on every taggable child besides the user's (platform.py's `resource_tags`).
+COMPONENT_TAG_KEYS = ("managed-by", "prefect-ecs-platform")
+#: AWS's limit on tags per resource, the same for every service the tags reach (IAM, ECS, EC2, ECR, Logs, ...).
+MAX_TAGS_PER_RESOURCE = 50
+#: The labels Prefect adds to a flow-run task's tags, which prefect-aws sends with RunTask beside the template's:
+#: prefect/workers/base.py's flow run id, name and version, work pool name and id, worker name, flow id and name,
+#: deployment id, name and update time, and prefect_aws/workers/ecs_worker.py's deregistration marker.
+PREFECT_TASK_LABELS = 12
+#: IAM's tag characters (`[\p{L}\p{Z}\p{N}_.:/=+\-@]`), the strictest of the services the tags reach; EC2 takes any.
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+_TAG_TEXT = (
+    "letters, digits, spaces and _ . : / = + - @ (IAM's rule: the tags reach the platform's roles, user and policy)"
+)
+
+
+def _is_tag_text(text: str) -> bool:
+    return all(c in _TAG_PUNCTUATION or unicodedata.category(c)[0] in "LZN" for c in text)
+
+
 def tag_problems(tags: Mapping[str, str]) -> list[Problem]:
+    """The user's tags as every service they reach accepts them: IAM's characters, lengths and key rules, and few
+    enough that a flow-run task, which also carries the component's and Prefect's, stays within AWS's limit."""
     problems: list[Problem] = []
     for key, value in tags.items():
-        if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
-            problems.append(Problem("tags", key, 'tag keys of 1 to 128 characters, not starting with "aws:"'))
-        if not isinstance(value, str) or len(value) > 256:
-            problems.append(Problem(f"tags[{key!r}]", value, "a string of at most 256 characters"))
+        if (
+            not isinstance(key, str)
+            or not 1 <= len(key) <= 128
+            or key.lower().startswith("aws:")
+            or not _is_tag_text(key)
+        ):
+            problems.append(
+                Problem("tags", key, f'tag keys of 1 to 128 characters, not starting with "aws:", of {_TAG_TEXT}')
+            )
+        if not isinstance(value, str) or len(value) > 256 or not _is_tag_text(value):
+            problems.append(Problem(f"tags.{key}", value, f"a string of at most 256 characters, of {_TAG_TEXT}"))
+    own = {k.lower(): f"the component's own key {k!r}" for k in COMPONENT_TAG_KEYS}
+    seen: dict[str, str] = {}
+    for key in (k for k in tags if isinstance(k, str) and k not in COMPONENT_TAG_KEYS):
+        twin = own.get(key.lower()) or seen.get(key.lower())
+        if twin:
+            problems.append(
+                Problem("tags", key, f"a key that is not {twin} in another case: IAM compares tag keys without case "
+                        "and refuses both on one role, user or policy")
+            )  # fmt: skip
+        seen.setdefault(key.lower(), repr(key))
+    on_a_task = len({*COMPONENT_TAG_KEYS, *tags}) + PREFECT_TASK_LABELS
+    if on_a_task > MAX_TAGS_PER_RESOURCE:
+        most = MAX_TAGS_PER_RESOURCE - PREFECT_TASK_LABELS - len(COMPONENT_TAG_KEYS)
+        problems.append(
+            Problem(
+                "tags",
+                f"{len(tags)} tags",
+                f"at most {most} besides {' and '.join(COMPONENT_TAG_KEYS)}: AWS allows {MAX_TAGS_PER_RESOURCE} "
+                f"tags per resource, and each flow-run task also carries those two and up to {PREFECT_TASK_LABELS} "
+                "of Prefect's (prefect.io/flow-run-id, ...)",
+            )
+        )
     return problems
 
 

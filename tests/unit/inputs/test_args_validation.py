@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import inspect
+from datetime import UTC, datetime
 from typing import Any
 
 import pulumi
 import pytest
+from prefect.client.schemas.objects import Flow, FlowRun, WorkPool
+from prefect.client.schemas.responses import DeploymentResponse
+from prefect.workers.base import BaseJobConfiguration
+from prefect_aws.workers import ecs_worker
 
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
-from prefect_ecs_platform.inputs.args_validation import args_problems
+from prefect_ecs_platform.inputs.args_validation import COMPONENT_TAG_KEYS, PREFECT_TASK_LABELS, args_problems
 from prefect_ecs_platform.inputs.prefect_names import is_prefect_cloud_url
+from prefect_ecs_platform.platform import resource_tags
 from tests.conftest import CLOUD_URL
 
 
@@ -175,6 +182,68 @@ def test_extra_statements_need_effect_action_resource() -> None:
 def test_reserved_tag_keys_are_refused() -> None:
     """AWS reserves the aws: prefix for its own tags."""
     assert "tags" in problems_for(tags={"aws:owner": "me"})
+
+
+def _tag_problems(tags: dict[str, Any]) -> list[str]:
+    return [str(p) for p in args_problems("data", make_args(tags=tags)) if p.field.split(".")[0] == "tags"]
+
+
+def test_tags_within_iams_rules_pass() -> None:
+    """Unicode letters and digits, spaces, IAM's punctuation, an empty value and the longest key and value pass."""
+    assert _tag_problems({"équipe 2": "données 3", "cost:center": "a_b.c:d/e=f+g-h@i", "k" * 128: "v" * 256}) == []
+    assert _tag_problems({"owner": ""}) == []
+
+
+@pytest.mark.parametrize(
+    ("tags", "message"),
+    [
+        ({"team": "data#1"}, "tags.team: 'data#1' is not allowed; a string of at most 256 characters, of letters, "
+         "digits, spaces and _ . : / = + - @"),
+        ({"team": "v" * 257}, "tags.team: '" + "v" * 257 + "' is not allowed; a string of at most 256 characters"),
+        ({"cost,center": "x"}, "tags: 'cost,center' is not allowed; tag keys of 1 to 128 characters"),
+        ({"k" * 129: "x"}, "tags: '" + "k" * 129 + "' is not allowed; tag keys of 1 to 128 characters"),
+        ({"": "x"}, "tags: '' is not allowed; tag keys of 1 to 128 characters"),
+        ({"AWS:owner": "x"}, "tags: 'AWS:owner' is not allowed; tag keys of 1 to 128 characters, not starting with"),
+        ({"Team": "a", "team": "b"}, "tags: 'team' is not allowed; a key that is not 'Team' in another case: IAM "
+         "compares tag keys without case"),
+        ({"Managed-By": "me"}, "tags: 'Managed-By' is not allowed; a key that is not the component's own key "
+         "'managed-by' in another case"),
+    ],
+)  # fmt: skip
+def test_tags_iam_would_refuse_partway_through_up_are_refused_first(tags: dict[str, Any], message: str) -> None:
+    """IAM refuses these on the platform's roles, user and policy, after other resources exist: validation says so."""
+    found = _tag_problems(tags)
+    assert len(found) == 1, found
+    assert found[0].startswith(message), found
+
+
+def test_no_more_tags_than_fit_on_a_flow_run_task() -> None:
+    """36 tags of the user's, the component's 2 and Prefect's 12 make AWS's 50; one more is refused, naming why."""
+    assert _tag_problems({f"t{i}": "x" for i in range(36)}) == []
+    # A user tag that overrides one of the component's takes no room of its own.
+    assert _tag_problems({"managed-by": "me", **{f"t{i}": "x" for i in range(36)}}) == []
+    assert _tag_problems({f"t{i}": "x" for i in range(37)}) == [
+        "tags: '37 tags' is not allowed; at most 36 besides managed-by and prefect-ecs-platform: AWS allows 50 tags "
+        "per resource, and each flow-run task also carries those two and up to 12 of Prefect's "
+        "(prefect.io/flow-run-id, ...)"
+    ]
+
+
+def test_the_tag_budget_counts_what_the_component_and_prefect_add() -> None:
+    """The component's own keys are platform.py's, and Prefect's labels are those prefect's worker puts on a run."""
+    assert tuple(resource_tags("data", {})) == COMPONENT_TAG_KEYS
+    flow = Flow.model_validate({"name": "etl"})
+    deployment = DeploymentResponse.model_validate({"name": "daily", "flow_id": flow.id, "updated": datetime.now(UTC)})
+    labels = {
+        **BaseJobConfiguration._base_flow_run_labels(FlowRun.model_validate({"flow_id": flow.id, "name": "run"})),
+        **BaseJobConfiguration._base_work_pool_labels(WorkPool.model_validate({"name": "ecs", "type": "ecs"})),
+        **BaseJobConfiguration._base_worker_name_label("worker"),
+        **BaseJobConfiguration._base_flow_labels(flow),
+        **BaseJobConfiguration._base_deployment_labels(deployment),
+    }
+    # prefect-aws adds one more when it registered the task definition (ecs_worker.py, auto-deregistration).
+    assert "prefect.io/degregister-task-definition" in inspect.getsource(ecs_worker)
+    assert len(labels) + 1 == PREFECT_TASK_LABELS
 
 
 def test_every_problem_is_reported_at_once() -> None:
