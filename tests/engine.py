@@ -454,11 +454,15 @@ class _CheckpointMonitor(DependencyRecordingMonitor):
             self.steps[urn] = ("same", old_urn)
             return self._from_checkpoint(request, urn, old)
         replaces = any(old.inputs.get(key) != inputs.get(key) for key in REPLACE_ON_CHANGE.get(old.type, ()))
-        self.steps[urn] = ("replace" if old.custom and replaces else "update", old_urn)
-        return super().answer(request)
+        if old.custom and replaces:
+            self.steps[urn] = ("replace", old_urn)
+            return super().answer(request)
+        # An in-place update keeps the id; the provider answers with the old outputs and the new inputs.
+        self.steps[urn] = ("update", old_urn)
+        return self._from_checkpoint(request, urn, old, json_format.MessageToDict(request.object))
 
-    def _from_checkpoint(self, request: Any, urn: str, old: StateEntry) -> Any:
-        outputs = {key: value for key, value in old.outputs.items() if key != "repository"}
+    def _from_checkpoint(self, request: Any, urn: str, old: StateEntry, changed: dict[str, Any] | None = None) -> Any:
+        outputs = {key: value for key, value in {**old.outputs, **(changed or {})}.items() if key != "repository"}
         reply = resource_pb2.RegisterResourceResponse(
             urn=urn, id=old.id, object=json_format.ParseDict(outputs, struct_pb2.Struct())
         )

@@ -67,7 +67,8 @@ DEPLOY_ACTIONS = {
         "ecs:DescribeTaskDefinition",
         "ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService", "ecs:DescribeServices",
         "ecs:ListServiceDeployments", "ecs:DescribeServiceDeployments",
-        "ecs:ListTasks", "ecs:DescribeTasks", "ecs:StopTask",
+        # The drain hook finds a deleted group's tasks in whichever cluster runs them (aws/task_drain.py).
+        "ecs:ListClusters", "ecs:ListTasks", "ecs:DescribeTasks", "ecs:StopTask",
         "ecs:TagResource", "ecs:UntagResource", "ecs:ListTagsForResource",
     ),
     "ecr": (
