@@ -56,7 +56,8 @@ def ecs_releases_interfaces(session: boto3.Session, monkeypatch: pytest.MonkeyPa
         for tasks in ecs_backends[account][REGION].tasks.values():
             for task in tasks.values():
                 if task.desired_status == "STOPPED" and task.attachments:
-                    for detail in next(iter(task.attachments))["details"]:
+                    attachments: list[dict[str, Any]] = list(task.attachments)  # moto annotates them loosely
+                    for detail in attachments[0]["details"]:
                         if detail["name"] == "networkInterfaceId":
                             ec2.delete_network_interface(NetworkInterfaceId=detail["value"])
                     task.attachments = []
