@@ -103,8 +103,9 @@ def wait_for_rollout(
     timeout: float = ROLLOUT_TIMEOUT_SECONDS,
     poll: float = POLL_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
-) -> None:
-    """Return once ECS completed the deployment the change started; raise WorkerRolloutFailed if it never will.
+) -> str:
+    """Return the id of the deployment the change started once ECS completed it; raise WorkerRolloutFailed if it
+    never will.
 
     `before`: the service's deployment ids before the change (see `started_deployment`).
     """
@@ -126,7 +127,7 @@ def wait_for_rollout(
             reason = ours.get("rolloutStateReason") or "the deployment circuit breaker tripped"
             raise WorkerRolloutFailed(_failure(ecs, described, task_definition, container_name, reason))
         if ours["rolloutState"] == "COMPLETED" and ours["status"] == "PRIMARY":
-            return
+            return str(ours_id)
         if time.monotonic() >= deadline:
             raise WorkerRolloutFailed(
                 _failure(
@@ -157,15 +158,15 @@ async def record_deployments_before_update(args: pulumi.ResourceHookArgs) -> Non
 
 async def check_rollout_after_change(
     args: pulumi.ResourceHookArgs, *, container_name: str, timeout: float = ROLLOUT_TIMEOUT_SECONDS
-) -> None:
-    """The after-create and after-update hook's body: wait for the rollout the change started."""
+) -> str:
+    """The after-create and after-update hook's body: wait for the rollout the change started; return its id."""
     outputs = args.new_outputs or {}
     cluster = str(outputs["cluster"])
     before: frozenset[str] | None = frozenset()
     if args.old_outputs is not None:
         with _deployments_guard:
             before = _deployments_before_update.pop(args.urn, None)
-    await asyncio.to_thread(
+    return await asyncio.to_thread(
         wait_for_rollout,
         _ecs(cluster),
         cluster=cluster,
