@@ -290,3 +290,8 @@ def test_hooks_follow_the_deployment_the_update_started(ecs: Any) -> None:
     check = check_rollout_after_change(_hook_args(ecs, old=True), container_name=WORKER_CONTAINER_NAME, timeout=0)
     with pytest.raises(WorkerRolloutFailed, match="tasks failed to start"):
         _run(check)
+
+
+def test_baseline_of_a_service_deleted_outside_pulumi_is_empty(ecs: Any) -> None:
+    """A missing service has no deployments to record; the update itself then reports the missing service."""
+    assert deployment_ids(ecs, cluster="data-cluster", service="not-there") == frozenset()

@@ -6,13 +6,12 @@ breaker it gives up on a failing task definition and rolls back, which neither t
 service's create and update waits for the ECS deployment that change started and raises when ECS marks it
 FAILED or replaces it with a rollback.
 
-Which deployment is the change's: ECS adds one deployment for each UpdateService that sets a task definition
-or forces a new deployment, and a circuit-breaker rollback adds another, later, of the previous task
-definition, which is the same one when the update only forced a new deployment (a changed credential). So the
-task definition does not tell the update's deployment from the rollback's; its id does. A hook before the
-update records the ids the service already has; the update's deployment is the earliest new one. It is
-identified on the first poll, right after UpdateService returned (a rollback needs failed tasks first), and
-followed by its id from then on.
+Which deployment is the change's: ECS starts one (a new id) for each UpdateService that sets a task definition
+or forces a new deployment, and a circuit-breaker rollback brings back the last completed task definition, the
+same one when the update only forced a new deployment (a changed credential). So the task definition does not
+tell the update's deployment from the rollback's; the id does. A hook before the update records the ids the
+service already has; the update's deployment is the earliest new one. It is identified on the first poll,
+right after UpdateService returned (a rollback needs failed tasks first), and followed by its id from then on.
 """
 
 from __future__ import annotations
@@ -71,9 +70,12 @@ def _failure(ecs: Any, service: Mapping[str, Any], task_definition: str, contain
 
 
 def deployment_ids(ecs: Any, *, cluster: str, service: str) -> frozenset[str]:
-    """The ids of the service's deployments as ECS lists them now (PRIMARY and ACTIVE)."""
-    [described] = ecs.describe_services(cluster=cluster, services=[service])["services"]
-    return frozenset(d["id"] for d in described["deployments"])
+    """The ids of the service's deployments as ECS lists them now (PRIMARY and ACTIVE).
+
+    None for a missing service, whose update then fails with the provider's own error.
+    """
+    described = ecs.describe_services(cluster=cluster, services=[service])["services"]
+    return frozenset(d["id"] for s in described for d in s.get("deployments", []))
 
 
 def started_deployment(
