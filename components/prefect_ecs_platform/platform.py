@@ -181,6 +181,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         self.work_pool_name = prefect.work_pool_name
         self.deployment_ids = prefect.deployment_ids
 
+        # After the Prefect objects: the worker service is created after the pool and deleted before it.
         worker_service_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         events_queue_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if args.mode == "worker":

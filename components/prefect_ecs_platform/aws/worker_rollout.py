@@ -72,7 +72,7 @@ def _failure(ecs: Any, service: Mapping[str, Any], task_definition: str, contain
 def deployment_ids(ecs: Any, *, cluster: str, service: str) -> frozenset[str]:
     """The ids of the service's deployments as ECS lists them now (PRIMARY and ACTIVE).
 
-    None for a missing service, whose update then fails with the provider's own error.
+    Empty for a missing service, whose update then fails with the provider's own error.
     """
     described = ecs.describe_services(cluster=cluster, services=[service])["services"]
     return frozenset(d["id"] for s in described for d in s.get("deployments", []))
