@@ -140,6 +140,19 @@ class WorkerTasks:
     def heartbeats(self) -> int:
         return self.log_text().count(HEARTBEAT_STARTS)
 
+    def wait_for_heartbeats(self, count: int, *, restart: bool) -> None:
+        """Wait until `count` more heartbeats began (across tasks); with `restart`, replace a task that exits."""
+        goal = self.heartbeats() + count
+        deadline = time.monotonic() + HEARTBEATS_TIMEOUT_SECONDS
+        while self.heartbeats() < goal:
+            if restart:
+                self.keep_running()
+            elif self.processes[-1].poll() is not None:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no {count} heartbeats:\n{self.log_text()[-4000:]}")
+            time.sleep(0.2)
+
     def stop(self) -> None:
         for process in self.processes:
             if process.poll() is None:
@@ -168,8 +181,8 @@ def _exists(api: PrefectApi, pool: str) -> bool:
 
 @dataclass(frozen=True, kw_only=True)
 class AfterDeletion:
-    #: Whether the first worker was still running when the server first listed it.
-    first_worker_running_when_listed: bool
+    #: Whether the first worker still ran, the only one started, two heartbeats after the server first listed it.
+    first_worker_stayed_up: bool
     heartbeats_after_deletion: int
     #: Whether the server had the pool once those heartbeats had begun.
     pool_exists: bool
@@ -178,7 +191,7 @@ class AfterDeletion:
 
 @pytest.fixture(scope="module")
 def after_deletion(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AfterDeletion]:
-    """The pool created, the worker started and seen by the server, the pool deleted, two heartbeats later."""
+    """The pool created, the worker started, seen by the server and two heartbeats on; the pool deleted, two more."""
     pool_name = str(platform.stack.work_pool.inputs["name"])
     pools = WorkPoolProvider()
     props = pool_props(platform.stack)
@@ -196,18 +209,14 @@ def after_deletion(platform: Platform, tmp_path_factory: pytest.TempPathFactory)
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"the worker never reached the server:\n{tasks.log_text()[-4000:]}")
                 time.sleep(0.2)
-            first_running = len(tasks.processes) == 1 and tasks.processes[0].poll() is None
+            tasks.wait_for_heartbeats(2, restart=False)
+            stayed_up = len(tasks.processes) == 1 and tasks.processes[0].poll() is None
 
             pools.delete(created.id, props)
             beats_at_deletion = tasks.heartbeats()
-            deadline = time.monotonic() + HEARTBEATS_TIMEOUT_SECONDS
-            while tasks.heartbeats() < beats_at_deletion + 2:
-                tasks.keep_running()
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"no two heartbeats after the deletion:\n{tasks.log_text()[-4000:]}")
-                time.sleep(0.2)
+            tasks.wait_for_heartbeats(2, restart=True)
             yield AfterDeletion(
-                first_worker_running_when_listed=first_running,
+                first_worker_stayed_up=stayed_up,
                 heartbeats_after_deletion=tasks.heartbeats() - beats_at_deletion,
                 pool_exists=_exists(api, pool_name),
                 log=tasks.log_text(),
@@ -220,7 +229,7 @@ def after_deletion(platform: Platform, tmp_path_factory: pytest.TempPathFactory)
 
 def test_the_worker_starts_and_stays_up_with_its_pool(after_deletion: AfterDeletion) -> None:
     """With the pool there first (the order the stack creates them in), the worker comes up and does not exit."""
-    assert after_deletion.first_worker_running_when_listed
+    assert after_deletion.first_worker_stayed_up
 
 
 def test_the_deleted_pool_stays_deleted_after_two_heartbeats(after_deletion: AfterDeletion) -> None:
