@@ -21,7 +21,6 @@ the default it creates the pool again at the first heartbeat after the deletion.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -38,7 +37,7 @@ from prefect_ecs_platform.resources import WorkPoolProvider
 from tests.moto.component_in_moto import DeployedStack, deploy_component, unsecret
 from tests.moto.moto_patches import fargate_containers_without_memory
 from tests.moto.moto_server import aws_clients_pointed_at, moto_server
-from tests.prefect_server import running_prefect_server
+from tests.prefect_server import free_port, running_prefect_server
 
 pytestmark = pytest.mark.moto
 
@@ -50,12 +49,6 @@ HEARTBEAT_STARTS = "Starting run of '_sync_and_initialize'"
 #: How long the worker may take to start and to beat twice: generous bounds, never what a test asserts.
 STARTUP_TIMEOUT_SECONDS = 120.0
 HEARTBEATS_TIMEOUT_SECONDS = 90.0
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,7 +104,7 @@ def task_environment(platform: Platform, home: Path) -> dict[str, str]:
         "PREFECT_WORKER_HEARTBEAT_SECONDS": "1",
         "PREFECT_WORKER_QUERY_SECONDS": "1",
         "PREFECT_LOGGING_LEVEL": "DEBUG",
-        "PREFECT_WORKER_WEBSERVER_PORT": str(_free_port()),
+        "PREFECT_WORKER_WEBSERVER_PORT": str(free_port()),
     }
 
 
