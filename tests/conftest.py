@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +35,17 @@ REGION = "eu-west-1"
 
 def _fake_digest(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _secret_version_id(inputs: dict[str, Any]) -> str:
+    """The VersionId PutSecretValue answers: a UUID AWS picks, so a new value (a new version) gets a new one.
+
+    Derived from the value here, so one value answers the same id in every run and a changed one another.
+    """
+    value = inputs.get("secretString")
+    if isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+        value = value["value"]
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"{inputs.get('secretId')}|{value}"))
 
 
 Answer = Callable[[str, dict[str, Any]], tuple[str | None, dict[str, Any]]]
@@ -83,6 +95,10 @@ _AWS_ANSWERS: dict[str, Answer] = {
     "aws:secretsmanager/secret:Secret": lambda name, inputs: (
         None,
         {"arn": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"},
+    ),
+    "aws:secretsmanager/secretVersion:SecretVersion": lambda name, inputs: (
+        None,
+        {"versionId": _secret_version_id(inputs)},
     ),
     "aws:sqs/queue:Queue": lambda name, inputs: (
         None,

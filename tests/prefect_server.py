@@ -17,7 +17,8 @@ import httpx
 STARTUP_TIMEOUT_SECONDS = 120.0
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback TCP port nothing listens on now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -42,7 +43,7 @@ def _server_env(home: Path) -> dict[str, str]:
 @contextlib.contextmanager
 def running_prefect_server(home: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """Run `prefect server start` with its own PREFECT_HOME (SQLite) on a free loopback port; yield its API URL."""
-    port = _free_port()
+    port = free_port()
     log_path = home / "server.log"
     api_url = f"http://127.0.0.1:{port}/api"
     env = {**_server_env(home), **(extra_env or {})}

@@ -147,33 +147,6 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
             name, args, cluster=cluster, roles=roles, region=region, tags=tags, opts=child
         )
 
-        worker_service_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
-        events_queue_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
-        if args.mode == "worker":
-            worker = create_worker_service(
-                name,
-                args,
-                cluster_arn=cluster.arn,
-                flow_execution_role_arn=roles.execution_role_arn,
-                flow_task_role_arn=roles.task_role_arn,
-                log_group_name=log_group.name,
-                log_group_arn=log_group.arn,
-                region=region,
-                partition=partition,
-                account_id=identity.account_id,
-                flow_image=image,
-                credentials=credentials,
-                subnet_ids=network.subnet_ids,
-                security_group_ids=network.security_group_ids,
-                assign_public_ip=network.assign_public_ip,
-                cpu_architecture=cpu_architecture,
-                runs_ready=runs_ready,
-                hook_auth=hook_auth,
-                tags=tags,
-                opts=child,
-            )
-            worker_service_name, events_queue_name = worker.service_name, worker.events_queue_name
-
         self.cluster_arn = cluster.arn
         self.cluster_name = cluster.name
         self.repository_url = image.repository_url
@@ -189,8 +162,6 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         self.push_access_key_id = access_key_id
         self.push_secret_access_key = secret_access_key
         self.prefect_api_auth_string_secret_arn = credentials.auth_string_arn
-        self.worker_service_name = worker_service_name
-        self.events_queue_name = events_queue_name
         self.base_job_template = _base_job_template(
             args,
             cluster_arn=cluster.arn,
@@ -217,6 +188,38 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         )
         self.work_pool_name = prefect.work_pool_name
         self.deployment_ids = prefect.deployment_ids
+
+        # After the Prefect objects: the worker service is created after the pool and deleted before it.
+        worker_service_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        events_queue_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        if args.mode == "worker":
+            worker = create_worker_service(
+                name,
+                args,
+                cluster_arn=cluster.arn,
+                flow_execution_role_arn=roles.execution_role_arn,
+                flow_task_role_arn=roles.task_role_arn,
+                log_group_name=log_group.name,
+                log_group_arn=log_group.arn,
+                region=region,
+                partition=partition,
+                account_id=identity.account_id,
+                flow_image=image,
+                credentials=credentials,
+                subnet_ids=network.subnet_ids,
+                security_group_ids=network.security_group_ids,
+                assign_public_ip=network.assign_public_ip,
+                cpu_architecture=cpu_architecture,
+                runs_ready=runs_ready,
+                work_pool=prefect.work_pool,
+                hook_auth=hook_auth,
+                tags=tags,
+                opts=child,
+            )
+            worker_service_name, events_queue_name = worker.service_name, worker.events_queue_name
+
+        self.worker_service_name = worker_service_name
+        self.events_queue_name = events_queue_name
         self.register_outputs({output: getattr(self, output) for output in OUTPUT_NAMES})
 
 

@@ -316,12 +316,17 @@ class MotoMocks(RecordingMocks):
 
     def _service(self, name: str, inputs: dict[str, Any]) -> Created:
         network = inputs["networkConfiguration"]
+        placement: dict[str, Any] = {
+            "capacityProviderStrategy": _strategies(inputs.get("capacityProviderStrategies", []))
+        }
+        if inputs.get("launchType"):
+            placement["launchType"] = inputs["launchType"]
         service = self.clients["ecs"].create_service(
             cluster=inputs["cluster"],
             serviceName=inputs.get("name", name),
             taskDefinition=inputs["taskDefinition"],
             desiredCount=int(inputs["desiredCount"]),
-            capacityProviderStrategy=_strategies(inputs.get("capacityProviderStrategies", [])),
+            **placement,
             networkConfiguration={
                 "awsvpcConfiguration": {
                     "subnets": network["subnets"],
@@ -476,7 +481,11 @@ MODE_ARGS: dict[Mode, dict[str, Any]] = {
 
 def deploy_component(session: boto3.Session, name: str, mode: Mode, **overrides: Any) -> DeployedStack:
     """Run the component for a stack named `name` under mocks that create its resources in moto."""
-    mocks = MotoMocks(session)
+    return run_component(MotoMocks(session), name, mode, **overrides)
+
+
+def run_component(mocks: MotoMocks, name: str, mode: Mode, **overrides: Any) -> DeployedStack:
+    """Run the component for a stack named `name` under `mocks`: `MODE_ARGS[mode]`, then `overrides`."""
     args = PrefectEcsPlatformArgs(work_pool_name=name, **{**MODE_ARGS[mode], **overrides})
     with mocked_pulumi(mocks) as harness:
         outputs = harness.run(lambda: _outputs(PrefectEcsPlatform(name, args)))

@@ -1,4 +1,5 @@
-"""moto patched where it falls short of ECS: Fargate containers without memory, and RunTask requests kept."""
+"""moto patched where it falls short of ECS: Fargate containers without memory, RunTask requests kept, and
+capacity provider strategies checked against the cluster's associations."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend
+from moto.ecs.responses import EC2ContainerServiceResponse
 
 
 @contextmanager
@@ -77,3 +80,35 @@ def recording_run_task_requests() -> Iterator[RunTaskRequests]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(EC2ContainerServiceBackend, "run_task", run_task)
         yield recorded
+
+
+#: What ECS answers (InvalidParameterException) to such a strategy, as reported in dask/dask-cloudprovider#328.
+UNASSOCIATED_CAPACITY_PROVIDER = (
+    "The specified capacity provider strategy cannot contain a capacity provider that is not associated with the "
+    "cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again."
+)
+
+
+@contextmanager
+def capacity_providers_must_be_associated() -> Iterator[None]:
+    """Make CreateService and RunTask refuse a strategy naming a capacity provider the cluster has not associated.
+
+    ECS: "A capacity provider must be associated with the cluster to be used in a capacity provider strategy"
+    (CapacityProviderStrategyItem, ECS API reference). moto accepts any (and drops a service's strategy).
+    """
+
+    def checked(action: Any) -> Any:
+        def check_then_act(self: EC2ContainerServiceResponse) -> Any:
+            cluster = self.ecs_backend._get_cluster(self._get_param("cluster", "default"))
+            associated = set(cluster.capacity_providers or [])
+            for item in self._get_param("capacityProviderStrategy") or []:
+                if item["capacityProvider"] not in associated:
+                    raise InvalidParameterException(UNASSOCIATED_CAPACITY_PROVIDER)
+            return action(self)
+
+        return check_then_act
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("create_service", "run_task"):
+            patch.setattr(EC2ContainerServiceResponse, name, checked(getattr(EC2ContainerServiceResponse, name)))
+        yield

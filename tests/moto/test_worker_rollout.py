@@ -7,6 +7,7 @@ rollouts are patched into its ECS backend the way ECS reports them after the cir
 from __future__ import annotations
 
 import asyncio
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,14 +19,25 @@ from pulumi import ResourceHookArgs
 
 from prefect_ecs_platform.aws.hook_session import ProviderAuth
 from prefect_ecs_platform.aws.provider_auth import AwsAuth
-from prefect_ecs_platform.aws.worker_rollout import WorkerRolloutFailed, check_rollout_after_change, wait_for_rollout
+from prefect_ecs_platform.aws.worker_rollout import (
+    WorkerRolloutFailed,
+    check_rollout_after_change,
+    deployment_ids,
+    record_deployments_before_update,
+    wait_for_rollout,
+)
 from prefect_ecs_platform.aws.worker_service import WORKER_CONTAINER_NAME, worker_container
 
 pytestmark = pytest.mark.moto
 
+#: The hooks act as a provider configured by the environment alone, which points at moto here.
+AUTH = ProviderAuth(AwsAuth(source="the test's environment"))
+
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
 LOG_GROUP = "/prefect/data/flow-runs"
+#: When the patched-in deployments were created, give or take their `created` minutes.
+START = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
@@ -71,9 +83,12 @@ def _service(ecs: Any, revision: int) -> dict[str, Any]:
     return ecs_backends[ACCOUNT][REGION].services["data-cluster:data-worker"].deployments[0]
 
 
-def _deployment(revision: int, *, status: str, rollout: str, reason: str = "") -> dict[str, Any]:
-    return {"id": f"ecs-svc/{revision}", "taskDefinition": _arn(revision), "status": status,
-            "rolloutState": rollout, "rolloutStateReason": reason}  # fmt: skip
+def _deployment(
+    revision: int, *, status: str, rollout: str, reason: str = "", id_: str | None = None, created: int = 0
+) -> dict[str, Any]:
+    created_at = START + datetime.timedelta(minutes=created)
+    return {"id": id_ or f"ecs-svc/{revision}", "taskDefinition": _arn(revision), "status": status,
+            "rolloutState": rollout, "rolloutStateReason": reason, "createdAt": created_at}  # fmt: skip
 
 
 def _patch(deployments: list[dict[str, Any]], events: tuple[str, ...] = ()) -> None:
@@ -82,8 +97,8 @@ def _patch(deployments: list[dict[str, Any]], events: tuple[str, ...] = ()) -> N
     service.events = [{"id": str(i), "createdAt": 0, "message": message} for i, message in enumerate(events)]
 
 
-def _wait(ecs: Any, revision: int, **options: Any) -> None:
-    wait_for_rollout(
+def _wait(ecs: Any, revision: int, **options: Any) -> str:
+    return wait_for_rollout(
         ecs,
         cluster="data-cluster",
         service="data-worker",
@@ -165,10 +180,125 @@ def test_hook_reads_the_service_from_its_outputs_and_checks_in_its_region(ecs: A
     )
     # A private loop: asyncio.run would unset the thread's current loop, which Pulumi's mocks need later.
     loop = asyncio.new_event_loop()
-    auth = ProviderAuth(AwsAuth(source="the test's environment"))
-    check = check_rollout_after_change(args, container_name=WORKER_CONTAINER_NAME, auth=auth, timeout=0)
+    check = check_rollout_after_change(args, container_name=WORKER_CONTAINER_NAME, auth=AUTH, timeout=0)
     try:
         with pytest.raises(WorkerRolloutFailed, match="tasks failed to start"):
             loop.run_until_complete(check)
     finally:
         loop.close()
+
+
+# An update that keeps the task definition (a new credential: `forceNewDeployment`), and its rollback
+
+FORCED = "ecs-svc/forced"
+ROLLBACK = "ecs-svc/rollback"
+BEFORE = frozenset({"ecs-svc/2"})
+
+
+def test_forced_deployment_that_completes_passes(ecs: Any) -> None:
+    """The update's deployment (new id, same task definition) completing is success, the old one still draining."""
+    _service(ecs, 2)
+    _patch(
+        [
+            _deployment(2, status="PRIMARY", rollout="COMPLETED", id_=FORCED, created=5),
+            _deployment(2, status="ACTIVE", rollout="COMPLETED"),
+        ]
+    )
+    assert _wait(ecs, 2, poll=0, before=BEFORE) == FORCED
+
+
+def test_forced_deployment_rolled_back_to_the_same_task_definition_fails(ecs: Any) -> None:
+    """A rollback to the same task definition completes, but the update's own deployment FAILED: the check fails.
+
+    Identifying the deployment by its task definition would read the rollback's and report success.
+    """
+    _service(ecs, 2)
+    _patch(
+        [
+            _deployment(2, status="PRIMARY", rollout="COMPLETED", id_=ROLLBACK, created=9),
+            _deployment(2, status="ACTIVE", rollout="FAILED", reason="tasks failed to start", id_=FORCED, created=5),
+        ]
+    )
+    with pytest.raises(WorkerRolloutFailed, match="tasks failed to start"):
+        _wait(ecs, 2, poll=0, before=BEFORE)
+
+
+def test_forced_deployment_dropped_after_its_rollback_fails(ecs: Any) -> None:
+    """Followed by id: once ECS drops the update's deployment, the rollback's of the same task definition is no
+    success."""
+    _service(ecs, 2)
+    _patch(
+        [
+            _deployment(2, status="PRIMARY", rollout="IN_PROGRESS", id_=FORCED, created=5),
+            _deployment(2, status="ACTIVE", rollout="COMPLETED"),
+        ]
+    )
+
+    def circuit_breaker_trips(seconds: float) -> None:
+        _patch([_deployment(2, status="PRIMARY", rollout="COMPLETED", id_=ROLLBACK, created=9)])
+
+    with pytest.raises(WorkerRolloutFailed, match="rolled it back and dropped it"):
+        _wait(ecs, 2, poll=5, before=BEFORE, sleep=circuit_breaker_trips)
+
+
+def test_update_without_a_new_deployment_checks_what_runs(ecs: Any) -> None:
+    """An update ECS applies in place (tags, desired count) starts no deployment: the running one must be ours."""
+    _service(ecs, 2)
+    _patch([_deployment(2, status="PRIMARY", rollout="COMPLETED")])
+    assert _wait(ecs, 2, poll=0, before=BEFORE) == "ecs-svc/2"
+    _patch([_deployment(1, status="PRIMARY", rollout="COMPLETED", id_="ecs-svc/2")])
+    with pytest.raises(WorkerRolloutFailed, match="rolled it back"):
+        _wait(ecs, 2, poll=0, before=BEFORE)
+
+
+def _hook_args(ecs: Any, *, old: bool) -> ResourceHookArgs:
+    outputs = {
+        "cluster": f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/data-cluster",
+        "name": "data-worker",
+        "taskDefinition": _arn(2),
+    }
+    return ResourceHookArgs(
+        urn="urn:pulumi:dev::p::aws:ecs/service:Service::data-worker",
+        id="x",
+        name="data-worker",
+        type="aws:ecs/service:Service",
+        old_outputs=outputs if old else None,
+        new_outputs=outputs,
+    )
+
+
+def _run(coroutine: Any) -> Any:
+    # A private loop: asyncio.run would unset the thread's current loop, which Pulumi's mocks need later.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
+
+
+def test_hooks_follow_the_deployment_the_update_started(ecs: Any) -> None:
+    """Before the update the hook records the deployments; after a forced one, the check fails on its rollback."""
+    _service(ecs, 2)
+    [before] = deployment_ids(ecs, cluster="data-cluster", service="data-worker")
+    _run(record_deployments_before_update(_hook_args(ecs, old=True), auth=AUTH))
+    ecs.update_service(cluster="data-cluster", service="data-worker", forceNewDeployment=True)
+    service = ecs_backends[ACCOUNT][REGION].services["data-cluster:data-worker"]
+    [forced] = service.deployments
+    assert forced["id"] != before
+    # What ECS shows once the circuit breaker has rolled the forced deployment back to the same revision.
+    forced.update(status="ACTIVE", rolloutState="FAILED", rolloutStateReason="tasks failed to start")
+    forced_at = forced["createdAt"]
+    assert isinstance(forced_at, datetime.datetime)
+    rollback = {**forced, "id": ROLLBACK, "status": "PRIMARY", "rolloutState": "COMPLETED",
+                "createdAt": forced_at + datetime.timedelta(minutes=4)}  # fmt: skip
+    service.deployments = [rollback, forced]
+    check = check_rollout_after_change(
+        _hook_args(ecs, old=True), container_name=WORKER_CONTAINER_NAME, auth=AUTH, timeout=0
+    )
+    with pytest.raises(WorkerRolloutFailed, match="tasks failed to start"):
+        _run(check)
+
+
+def test_baseline_of_a_service_deleted_outside_pulumi_is_empty(ecs: Any) -> None:
+    """A missing service has no deployments to record; the update itself then reports the missing service."""
+    assert deployment_ids(ecs, cluster="data-cluster", service="not-there") == frozenset()

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from prefect_ecs_platform import InvalidInputError
-from tests.conftest import CLOUD_URL, ROOT, PulumiHarness
+from tests.conftest import CLOUD_URL, ROOT, PulumiHarness, RecordingMocks, mocked_pulumi
 
 
 def stack_config(stack: str) -> dict[str, str]:
@@ -200,3 +200,16 @@ def test_keys_left_in_the_old_namespace_are_refused_by_name(
         ),
     ]
     assert pulumi_harness.resources == []
+
+
+def test_dev_and_prod_workers_have_task_definition_families_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both stacks name the component `data`, in one region: in worker mode no family of one is the other's."""
+    families: dict[str, set[str]] = {}
+    for stack in ("dev", "prod"):
+        config = {"prefect-ecs-platform:prefectApiKey": f"pnu_{stack}", "prefect-ecs-platform:mode": "worker"}
+        with mocked_pulumi(RecordingMocks()) as harness:
+            run_main(harness, stack, monkeypatch, **config)
+            definitions = harness.of_type("aws:ecs/taskDefinition:TaskDefinition")
+            families[stack] = {definition.inputs["family"] for definition in definitions}
+    assert len(families["dev"]) == len(families["prod"]) == 2
+    assert families["dev"].isdisjoint(families["prod"]), families

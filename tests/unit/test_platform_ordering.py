@@ -85,6 +85,18 @@ def test_worker_service_waits_for_everything_its_tasks_need(pulumi_harness: Pulu
         assert pulumi_harness.waits_for(WORKER_SERVICE, needed), needed
 
 
+def test_worker_service_comes_after_its_pool_and_goes_before_it(pulumi_harness: PulumiHarness) -> None:
+    """The worker must never run while its pool is missing: created after the pool, deleted before it.
+
+    Deployments hang on the pool too, so the pool's creation does not wait for the worker either.
+    """
+    deploy(pulumi_harness, mode="worker", prefect_api_url="https://prefect.example/api")
+    assert pulumi_harness.waits_for(WORKER_SERVICE, POOL)
+    assert not pulumi_harness.waits_for(POOL, WORKER_SERVICE)
+    for deployment in deployments(pulumi_harness):
+        assert not pulumi_harness.waits_for(deployment, WORKER_SERVICE), deployment
+
+
 SECURITY_GROUP = ("aws:ec2/securityGroup:SecurityGroup", "data-tasks")
 VPC = ("awsx:ec2:Vpc", "data-vpc")
 

@@ -18,6 +18,9 @@ class PrefectCredentials:
     auth_string_arn: pulumi.Output[str | None]
     #: The secrets' values: a container reading a secret before its value exists fails to start.
     values: list[pulumi.Resource]
+    #: Each value's Secrets Manager version id, by the variable a container reads it as. A new value is a new
+    #: version under the same ARN, so this is the only thing that changes when a credential does.
+    version_ids: dict[str, pulumi.Output[str]]
 
     @property
     def arns(self) -> pulumi.Output[list[str]]:
@@ -59,24 +62,33 @@ def create_prefect_credentials(
 ) -> PrefectCredentials:
     """Secrets for the API key and the auth string that were given."""
     values: list[pulumi.Resource] = []
+    version_ids: dict[str, pulumi.Output[str]] = {}
 
-    def secret_arn(suffix: str, value: pulumi.Input[str] | None, description: str) -> pulumi.Output[str | None]:
+    def secret_arn(
+        suffix: str, variable: str, value: pulumi.Input[str] | None, description: str
+    ) -> pulumi.Output[str | None]:
         if value is None:
             return pulumi.Output.from_input(None)
         secret, version = create_credential_secret(
             f"{name}-{suffix}", value, description=description, tags=tags, opts=opts
         )
         values.append(version)
+        version_ids[variable] = version.version_id
         return secret.arn
 
     return PrefectCredentials(
         api_key_arn=secret_arn(
-            "prefect-api-key", args.prefect_api_key, "Prefect API key for flow runs and workers (PREFECT_API_KEY)"
+            "prefect-api-key",
+            "PREFECT_API_KEY",
+            args.prefect_api_key,
+            "Prefect API key for flow runs and workers (PREFECT_API_KEY)",
         ),
         auth_string_arn=secret_arn(
             "prefect-auth-string",
+            "PREFECT_API_AUTH_STRING",
             args.prefect_api_auth_string,
             "Basic auth of the self-hosted Prefect server (PREFECT_API_AUTH_STRING)",
         ),
         values=values,
+        version_ids=version_ids,
     )

@@ -21,8 +21,9 @@ from prefect_ecs_platform.aws.iam_policies import events_queue_policy, worker_ro
 from prefect_ecs_platform.aws.iam_roles import create_execution_role, ecs_tasks_trust
 from prefect_ecs_platform.aws.secrets import PrefectCredentials, credential_secrets
 from prefect_ecs_platform.aws.task_definitions import fargate_task_definition
-from prefect_ecs_platform.aws.worker_rollout import rollout_hook
+from prefect_ecs_platform.aws.worker_rollout import rollout_hooks
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
+from prefect_ecs_platform.inputs.flow_container import family_safe
 
 WORKER_CONTAINER_NAME = "prefect-worker"
 #: Prefect's worker webserver port (PREFECT_WORKER_WEBSERVER_PORT's default), where /health answers.
@@ -41,8 +42,15 @@ class WorkerService:
 
 
 def worker_command(work_pool_name: str, work_queue_names: list[str]) -> list[str]:
-    """The worker's command line (exec form, so signals reach the worker and it shuts down cleanly)."""
-    command = ["prefect", "worker", "start", "--pool", work_pool_name, "--type", "ecs", "--with-healthcheck"]
+    """The worker's command line (exec form, so signals reach the worker and it shuts down cleanly).
+
+    The pool is the stack's: a worker that finds it missing (deleted by `pulumi destroy` or by hand) must not
+    create it again with prefect-aws's default template, which the next `pulumi up` would then refuse to adopt.
+    """
+    command = [
+        "prefect", "worker", "start", "--pool", work_pool_name, "--type", "ecs", "--with-healthcheck",
+        "--no-create-pool-if-not-found",
+    ]  # fmt: skip
     for queue in work_queue_names:
         command += ["--work-queue", queue]
     return command
@@ -95,6 +103,16 @@ def worker_container(
     }
 
 
+def worker_family(work_pool_name: str) -> str:
+    """The worker's task definition family: one per pool, as the flow runs' `prefect_<pool>` is.
+
+    The component's name is the same in every stack of a project (`data` in `__main__.py`), so a family named
+    after it would be shared by dev and prod in one account. `prefect-worker_` never begins a flow-run family
+    (`prefect_`), so no pool's IAM scope for flow runs reaches the worker's task definition.
+    """
+    return f"prefect-worker_{family_safe(work_pool_name)}"
+
+
 def task_state_event_pattern(cluster_arn: str) -> dict[str, Any]:
     """EventBridge pattern for this cluster's task state changes, the events prefect-aws's observer reads."""
     return {
@@ -123,6 +141,7 @@ def create_worker_service(
     assign_public_ip: bool,
     cpu_architecture: str,
     runs_ready: list[pulumi.Resource],
+    work_pool: pulumi.Resource,
     hook_auth: ProviderAuth,
     tags: dict[str, str],
     opts: pulumi.ResourceOptions,
@@ -130,7 +149,9 @@ def create_worker_service(
     """The worker's service, roles and task-state event queue.
 
     `runs_ready` is what a task on this cluster needs before it starts (capacity association, flow-run role
-    policies, secret values): the service starts its tasks on create, and they start flow runs.
+    policies, secret values): the service starts its tasks on create, and they start flow runs. `work_pool` is
+    the pool the worker polls: the service is created after it and deleted before it, so no worker runs while
+    the pool is missing.
     """
     dead_letters = aws.sqs.Queue(
         f"{name}-task-events-dlq", message_retention_seconds=14 * 24 * 3600, tags=tags, opts=opts
@@ -231,7 +252,7 @@ def create_worker_service(
     )
     task_definition = fargate_task_definition(
         f"{name}-worker",
-        family=f"{name}-prefect-worker",
+        family=worker_family(args.work_pool_name),
         cpu=args.worker_cpu,
         memory=args.worker_memory,
         cpu_architecture=cpu_architecture,
@@ -241,17 +262,25 @@ def create_worker_service(
         tags=tags,
         opts=opts,
     )
-    # Registered before the service so the engine knows it when the service's create or update finishes.
-    check_rollout = rollout_hook(name, WORKER_CONTAINER_NAME, hook_auth)
+    brought_cluster = args.cluster_arn is not None
+    # Registered before the service so the engine knows them when the service's update starts and ends.
+    rollout_baseline, check_rollout = rollout_hooks(name, WORKER_CONTAINER_NAME, hook_auth)
     service = aws.ecs.Service(
         f"{name}-worker",
         cluster=cluster_arn,
         task_definition=task_definition.arn,
         desired_count=args.worker_count,
-        # The worker is long-lived and must not be interrupted: on-demand Fargate, whatever flow runs use.
-        capacity_provider_strategies=[
-            aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE", weight=1)
-        ],
+        # The worker is long-lived and must not be interrupted: on-demand Fargate, whatever flow runs use. ECS
+        # refuses a strategy naming a capacity provider the cluster has not associated, which a brought cluster
+        # may not have; the launch type needs none. A created cluster keeps its strategy (a switch replaces).
+        launch_type="FARGATE" if brought_cluster else None,
+        capacity_provider_strategies=None
+        if brought_cluster
+        else [aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE", weight=1)],
+        # A new API key or auth string is a new version of the same secret ARN: the task definition stays the
+        # same, so only these triggers make ECS start tasks that read the new value (and the rollout check run).
+        force_new_deployment=True,
+        triggers=credentials.version_ids or None,
         network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
             subnets=subnet_ids, security_groups=security_group_ids, assign_public_ip=assign_public_ip
         ),
@@ -266,8 +295,12 @@ def create_worker_service(
         opts=pulumi.ResourceOptions.merge(
             opts,
             pulumi.ResourceOptions(
-                depends_on=[execution_role.policy, worker_policy, *runs_ready],
-                hooks=pulumi.ResourceHookBinding(after_create=[check_rollout], after_update=[check_rollout]),
+                depends_on=[execution_role.policy, worker_policy, *runs_ready, work_pool],
+                hooks=pulumi.ResourceHookBinding(
+                    before_update=[rollout_baseline],
+                    after_create=[check_rollout],
+                    after_update=[check_rollout],
+                ),
             ),
         ),
     )

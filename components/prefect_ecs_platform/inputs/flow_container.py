@@ -28,14 +28,14 @@ def flow_log_stream_prefix(work_pool_name: str) -> str:
     return work_pool_name.replace(":", "-").replace("*", "-")
 
 
-def _family_safe(work_pool_name: str) -> str:
-    # ECS family names take letters, digits, hyphens and underscores.
+def family_safe(work_pool_name: str) -> str:
+    """The pool's name as an ECS task definition family takes it (letters, digits, hyphens, underscores)."""
     return re.sub(r"[^A-Za-z0-9_-]", "-", work_pool_name)
 
 
 def flow_run_family(work_pool_name: str) -> str:
     """The family of the flow-run task definition the stack registers for the pool."""
-    return f"prefect_{_family_safe(work_pool_name)}"
+    return f"prefect_{family_safe(work_pool_name)}"
 
 
 def registered_family_prefix(work_pool_name: str) -> str:

@@ -23,6 +23,8 @@ from prefect_ecs_platform.resources import BlockDocument, Deployment, WorkPool
 
 @dataclass(frozen=True)
 class PrefectObjects:
+    #: What must exist before a worker polls the pool, and must outlive it.
+    work_pool: WorkPool
     work_pool_name: pulumi.Output[str]
     deployment_ids: pulumi.Output[dict[str, str]]
 
@@ -141,6 +143,7 @@ def create_prefect_objects(
         )
         ids[qualified] = created.id
     return PrefectObjects(
+        work_pool=pool,
         work_pool_name=pool_name,
         deployment_ids=pulumi.Output.all(**ids) if ids else pulumi.Output.from_input({}),
     )

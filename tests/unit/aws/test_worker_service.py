@@ -10,7 +10,8 @@ import pulumi
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
 from prefect_ecs_platform.aws.iam_policies import WILDCARD_STATEMENTS
 from prefect_ecs_platform.aws.worker_service import OBSERVER_QUEUE_SETTING, worker_command
-from tests.conftest import CLOUD_URL, REGION, PulumiHarness
+from tests.conftest import CLOUD_URL, REGION, PulumiHarness, Recorded, RecordingMocks, mocked_pulumi
+from tests.stack_changes import stack_changes
 
 SERVER_URL = "https://prefect.internal.example/api"
 API_KEY = "pnu_worker_unit_test_key"
@@ -61,12 +62,15 @@ def test_worker_mode_creates_no_iam_user_or_keys(pulumi_harness: PulumiHarness) 
 
 
 def test_worker_runs_prefect_worker_on_the_pool_with_healthcheck(pulumi_harness: PulumiHarness) -> None:
-    """The container starts an ecs-type worker on the stack's pool, with its health endpoint on."""
+    """The container starts an ecs-type worker on the stack's pool, with its health endpoint on, never creating it.
+
+    What the command does on a real server when the pool is gone: tests/moto/test_worker_process.py.
+    """
     out = deploy(pulumi_harness, work_queue_names=["etl", "reports"])
     definition = container(pulumi_harness)
     assert definition["command"] == [
         "prefect", "worker", "start", "--pool", "ecs-prod", "--type", "ecs", "--with-healthcheck",
-        "--work-queue", "etl", "--work-queue", "reports",
+        "--no-create-pool-if-not-found", "--work-queue", "etl", "--work-queue", "reports",
     ]  # fmt: skip
     assert definition["image"] == out["image_uri"]
     assert "@sha256:" in definition["image"]
@@ -118,6 +122,7 @@ def test_service_rolls_back_failed_deployments_on_fargate(pulumi_harness: Pulumi
     service = pulumi_harness.one("aws:ecs/service:Service")
     assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
     assert service.inputs["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE", "weight": 1}]
+    assert "launchType" not in service.inputs
     assert service.inputs["cluster"] == out["cluster_arn"]
     assert service.inputs["networkConfiguration"]["assignPublicIp"] is False
     assert out["service"] == "data-worker"
@@ -250,7 +255,74 @@ def test_worker_command_without_queues_polls_the_whole_pool() -> None:
 
 
 def test_rollout_check_runs_after_every_create_and_update_of_the_service(pulumi_harness: PulumiHarness) -> None:
-    """The engine calls the rollout check (tests/moto/test_worker_rollout.py) after the service changes."""
+    """The engine calls the rollout check (tests/moto/test_worker_rollout.py) after the service changes.
+
+    Before an update, a hook records the service's deployments, so the check can tell the update's own.
+    """
     deploy(pulumi_harness)
     hooks = pulumi_harness.registration("aws:ecs/service:Service", "data-worker").hooks
-    assert hooks == {"after_create": ("data-worker-rollout",), "after_update": ("data-worker-rollout",)}
+    assert hooks == {
+        "before_update": ("data-worker-rollout-baseline",),
+        "after_create": ("data-worker-rollout",),
+        "after_update": ("data-worker-rollout",),
+    }
+
+
+SERVICE = ("aws:ecs/service:Service", "data-worker")
+API_KEY_VERSION = ("aws:secretsmanager/secretVersion:SecretVersion", "data-prefect-api-key")
+
+
+def _run_with(**overrides: Any) -> list[Recorded]:
+    with mocked_pulumi(RecordingMocks()) as harness:
+        deploy(harness, **overrides)
+        return list(harness.resources)
+
+
+def test_a_new_api_key_redeploys_the_worker_and_changes_nothing_else() -> None:
+    """Two runs that differ only in the key: the key's secret version, and the worker service's triggers.
+
+    The worker reads the key by the secret's ARN, which stays; the new version id in the triggers, with
+    `forceNewDeployment`, is what makes the update start tasks that read the new key (and the rollout check run:
+    tests/moto/test_credential_rotation.py). The flow-run task definition, the pool and the deployments stay.
+    """
+    first, second = _run_with(prefect_api_key="pnu_first_key"), _run_with(prefect_api_key="pnu_second_key")
+    assert stack_changes(first, second) == {API_KEY_VERSION: ["secretString"], SERVICE: ["triggers"]}
+    versions = [{(r.typ, r.name): r for r in run}[API_KEY_VERSION].outputs["versionId"] for run in (first, second)]
+    services = [{(r.typ, r.name): r for r in run}[SERVICE].inputs for run in (first, second)]
+    assert [service["triggers"] for service in services] == [{"PREFECT_API_KEY": version} for version in versions]
+    assert versions[0] != versions[1]
+    assert all(service["forceNewDeployment"] is True for service in services)
+
+
+def test_the_same_key_changes_nothing() -> None:
+    """Guard for the test above: two runs with the same key leave every resource as it is."""
+    assert stack_changes(_run_with(), _run_with()) == {}
+
+
+def test_self_hosted_auth_string_is_a_trigger_too(pulumi_harness: PulumiHarness) -> None:
+    """The auth string's secret version triggers the rollout the same way; an open server has no trigger."""
+    deploy(pulumi_harness, prefect_api_url=SERVER_URL, prefect_api_key=None, prefect_api_auth_string="u:p")
+    version = pulumi_harness.named("aws:secretsmanager/secretVersion:SecretVersion", "data-prefect-auth-string")
+    assert pulumi_harness.one(SERVICE[0]).inputs["triggers"] == {
+        "PREFECT_API_AUTH_STRING": version.outputs["versionId"]
+    }
+
+
+def test_on_a_brought_cluster_the_worker_needs_no_capacity_provider(pulumi_harness: PulumiHarness) -> None:
+    """A brought cluster may have no FARGATE capacity provider associated: the service asks for the launch type."""
+    brought = f"arn:aws:ecs:{REGION}:123456789012:cluster/shared"
+    deploy(pulumi_harness, cluster_arn=brought)
+    service = pulumi_harness.one(SERVICE[0])
+    assert (service.inputs["cluster"], service.inputs["launchType"]) == (brought, "FARGATE")
+    assert "capacityProviderStrategies" not in service.inputs
+
+
+def test_the_worker_family_is_the_pools() -> None:
+    """Stacks that share the component's name (every stack of __main__.py) get different worker families."""
+    families = {
+        pool: {(r.typ, r.name): r for r in _run_with(work_pool_name=pool)}[
+            ("aws:ecs/taskDefinition:TaskDefinition", "data-worker")
+        ].inputs["family"]
+        for pool in ("ecs-dev", "ecs-prod")
+    }
+    assert families == {"ecs-dev": "prefect-worker_ecs-dev", "ecs-prod": "prefect-worker_ecs-prod"}

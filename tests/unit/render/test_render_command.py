@@ -192,11 +192,11 @@ def test_worker_mode_renders_the_workers_task_definition_and_policies(tmp_path: 
     result = run_render(project, out)
     assert result.returncode == 0, result.stderr
     render = read_render(out)
-    assert "task-definitions/data-prefect-worker.json" in render
+    assert "task-definitions/prefect-worker_ecs-dev.json" in render
     assert "iam/data-worker.policy.json" in render
     assert "iam/data-task-events.queue-policy.json" in render
     assert settings(render)["worker service"] == "data-worker: 1 task(s)"
-    worker = as_json(render, "task-definitions/data-prefect-worker.json")["containerDefinitions"][0]
+    worker = as_json(render, "task-definitions/prefect-worker_ecs-dev.json")["containerDefinitions"][0]
     environment = {e["name"]: e["value"] for e in worker.get("environment", [])}
     assert environment["PREFECT_API_URL"] == "http://prefect.internal:4200/api"
     assert settings(render)["credential prefectApiKey"].startswith("not in Pulumi.dev.yaml")

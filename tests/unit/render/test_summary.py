@@ -18,5 +18,5 @@ def test_the_summary_does_not_depend_on_the_order_registrations_arrived(tmp_path
     evaluation = evaluate(load_stack_files(project, "dev"))
     reversed_arrival = dataclasses.replace(evaluation, resources=list(reversed(evaluation.resources)))
     summary = summary_markdown(evaluation, ["a.json"])
-    assert "| task definitions | prefect_ecs-dev (512/1024), data-prefect-worker (512/1024) |" in summary
+    assert "| task definitions | prefect_ecs-dev (512/1024), prefect-worker_ecs-dev (512/1024) |" in summary
     assert summary_markdown(reversed_arrival, ["a.json"]) == summary
