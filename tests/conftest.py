@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import sys
@@ -16,6 +17,7 @@ import pulumi
 import pytest
 from google.protobuf import json_format
 from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "components"))
@@ -175,6 +177,48 @@ class RecordingMocks(pulumi.runtime.Mocks):
         raise NotImplementedError(f"no mock for call {args.token}")
 
 
+TERRAFORM_CONFIG = "pulumi:providers:aws/terraformConfig"
+
+
+def _snake(key: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
+
+
+def _terraform_names(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_snake(key): _terraform_names(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_terraform_names(item) for item in value]
+    return value
+
+
+def terraform_config(provider_inputs: dict[str, Any]) -> dict[str, Any]:
+    """What an explicit AWS provider's `terraformConfig` method answers: its settings under Terraform's names.
+
+    A provider's structured settings reach it as JSON text; Terraform names `assumeRoles` `assume_role` and keeps
+    blocks as lists (pulumi-terraform-bridge's `terraformConfig`, the aws provider's schema).
+    """
+    settings: dict[str, Any] = {}
+    for key, value in unsecret(provider_inputs).items():
+        decoded = json.loads(value) if isinstance(value, str) and value[:1] in "[{" else value
+        name = {"assumeRoles": "assume_role", "assumeRoleWithWebIdentity": "assume_role_with_web_identity"}.get(key)
+        if name == "assume_role_with_web_identity" and isinstance(decoded, dict):
+            decoded = [decoded]
+        settings[name or _snake(key)] = _terraform_names(decoded)
+    return {"result": settings}
+
+
+def unsecret(value: Any) -> Any:
+    """`value` with Pulumi's secret wrappers removed, at any depth, as a provider receives it."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return unsecret(value["value"])
+        return {key: unsecret(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unsecret(item) for item in value]
+    return value
+
+
 @dataclass(frozen=True)
 class Registration:
     """What the SDK sent the engine for one resource: its URN, parent and the URNs it depends on."""
@@ -223,6 +267,25 @@ class DependencyRecordingMonitor(RepositoryReferenceMonitor):
             raise ValueError(f"resource hook already registered for name {request.name!r}")
         self.hooks[request.name] = _served_callback(request.callback.token)
         return super().RegisterResourceHook(request)
+
+    def Call(self, request: Any) -> Any:
+        """A resource method call (an explicit provider's `terraformConfig`), answered by the mocks' `call`.
+
+        Pulumi's MockMonitor has no Call; the engine routes it to the resource's provider. The arguments stay as
+        wire values: `__self__` is a resource reference, which rehydrating here would wait on the program's loop.
+        """
+        args = json_format.MessageToDict(request.args)
+        if request.tok == TERRAFORM_CONFIG:
+            [provider] = [r for r in self.registrations if r.urn == args["__self__"]["urn"]]
+            answer = terraform_config(provider.inputs)
+        else:
+            answer = self.recording_mocks.call(pulumi.runtime.MockCallArgs(request.tok, args, request.provider))
+        loop = asyncio.new_event_loop()
+        try:
+            returned = loop.run_until_complete(rpc.serialize_properties(answer, {}))
+        finally:
+            loop.close()
+        return provider_pb2.CallResponse(**{"return": returned})
 
     def answer(self, request: Any) -> Any:
         """The reply to a registration: the mocks' (a subclass may answer from a checkpoint instead)."""

@@ -311,7 +311,7 @@ class StackEngine:
     def _run(
         self, program: Callable[[], object], config: dict[str, str] | None, *, preview: bool, destroy: bool
     ) -> Steps:
-        monitor_type = type("BoundCheckpointMonitor", (_CheckpointMonitor,), {"engine": self})
+        monitor_type = type("BoundCheckpointMonitor", (_CheckpointMonitor,), {"engine": self, "preview": preview})
         with mocked_pulumi(self.mocks(), monitor_type) as harness:
             pulumi.runtime.set_all_config(config or {}, secret_keys=[])
             harness.run(lambda: (program(), None)[1])
@@ -423,6 +423,7 @@ class _CheckpointMonitor(DependencyRecordingMonitor):
     """The mocks' monitor, matching each registration to the checkpoint as the step generator does."""
 
     engine: StackEngine
+    preview: bool
 
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
@@ -445,9 +446,10 @@ class _CheckpointMonitor(DependencyRecordingMonitor):
                 self.claimed[old_urn] = urn
                 if old_urn != urn:
                     self.aliased[urn] = old_urn
+        news = json_format.MessageToDict(request.object)
         if old_urn is None:
             self.steps[urn] = ("create", "")
-            return super().answer(request)
+            return self._around("create", request, urn, news=news, old=None, apply=lambda: self._mocks_answer(request))
         old = state[old_urn]
         inputs = dict(rpc.deserialize_properties(request.object))
         if inputs == old.inputs:
@@ -456,10 +458,41 @@ class _CheckpointMonitor(DependencyRecordingMonitor):
         replaces = any(old.inputs.get(key) != inputs.get(key) for key in REPLACE_ON_CHANGE.get(old.type, ()))
         if old.custom and replaces:
             self.steps[urn] = ("replace", old_urn)
-            return super().answer(request)
-        # An in-place update keeps the id; the provider answers with the old outputs and the new inputs.
+            return self._around("create", request, urn, news=news, old=None, apply=lambda: self._mocks_answer(request))
         self.steps[urn] = ("update", old_urn)
-        return self._from_checkpoint(request, urn, old, json_format.MessageToDict(request.object))
+        if not old.custom:
+            # A component's outputs are its children's, not its inputs: the mocks answer it again.
+            return self._mocks_answer(request)
+        # An in-place update keeps the id; the provider answers with the old outputs and the new inputs.
+        return self._around(
+            "update", request, urn, news=news, old=old, apply=lambda: self._from_checkpoint(request, urn, old, news)
+        )
+
+    def _mocks_answer(self, request: Any) -> Any:
+        return super().answer(request)
+
+    def _around(
+        self,
+        step: str,
+        request: Any,
+        urn: str,
+        *,
+        news: dict[str, Any],
+        old: StateEntry | None,
+        apply: Callable[[], Any],
+    ) -> Any:
+        """The step with its hooks (step.go: `before_<step>` hooks, the provider's operation, `after_<step>`)."""
+        if not self.preview:
+            for name in getattr(request.hooks, f"before_{step}"):
+                _run_hook(self.hooks[name], f"before hook {name!r}", _HookCall(urn, request, news, None, old))
+        reply = apply()
+        if not self.preview:
+            outputs = json_format.MessageToDict(reply.object) if reply.object else {}
+            for name in getattr(request.hooks, f"after_{step}"):
+                _run_hook(
+                    self.hooks[name], f"after hook {name!r}", _HookCall(urn, request, news, outputs, old, reply.id)
+                )
+        return reply
 
     def _from_checkpoint(self, request: Any, urn: str, old: StateEntry, changed: dict[str, Any] | None = None) -> Any:
         outputs = {key: value for key, value in {**old.outputs, **(changed or {})}.items() if key != "repository"}
@@ -478,15 +511,42 @@ class HookFailed(RuntimeError):
     """A hook returned an error: the engine fails the step."""
 
 
-def _run_hook(callback: Callable[[bytes], Any], which: str, entry: StateEntry) -> None:
-    request = resource_pb2.ResourceHookRequest(
-        urn=entry.urn,
-        id=entry.id,
-        name=entry.name,
-        type=entry.type,
-        old_inputs=to_struct(entry.inputs),
-        old_outputs=to_struct(entry.outputs),
-    )
+@dataclass
+class _HookCall:
+    """A create or update step's hook arguments: new inputs (and outputs, after), old state for an update."""
+
+    urn: str
+    request: Any
+    news: dict[str, Any]
+    outputs: dict[str, Any] | None
+    old: StateEntry | None
+    id: str = ""
+
+    def hook_request(self) -> Any:
+        fields: dict[str, Any] = {"new_inputs": json_format.ParseDict(self.news, struct_pb2.Struct())}
+        if self.outputs is not None:
+            fields["new_outputs"] = json_format.ParseDict(self.outputs, struct_pb2.Struct())
+        if self.old is not None:
+            fields["old_inputs"] = to_struct(self.old.inputs)
+            fields["old_outputs"] = to_struct(self.old.outputs)
+        resource_id = self.id or (self.old.id if self.old else "")
+        return resource_pb2.ResourceHookRequest(
+            urn=self.urn, id=resource_id, name=self.request.name, type=self.request.type, **fields
+        )
+
+
+def _run_hook(callback: Callable[[bytes], Any], which: str, entry: StateEntry | _HookCall) -> None:
+    if isinstance(entry, _HookCall):
+        request = entry.hook_request()
+    else:
+        request = resource_pb2.ResourceHookRequest(
+            urn=entry.urn,
+            id=entry.id,
+            name=entry.name,
+            type=entry.type,
+            old_inputs=to_struct(entry.inputs),
+            old_outputs=to_struct(entry.outputs),
+        )
     loop = asyncio.new_event_loop()
     try:
         reply = loop.run_until_complete(callback(request.SerializeToString()))

@@ -22,27 +22,15 @@ from typing import Any, Literal
 
 import boto3
 import pulumi
-from pulumi.runtime import rpc
 
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
 from prefect_ecs_platform.platform import OUTPUT_NAMES
-from tests.conftest import Recorded, RecordingMocks, mocked_pulumi
+from tests.conftest import Recorded, RecordingMocks, mocked_pulumi, unsecret
 
 Mode = Literal["push", "worker"]
 
 Created = tuple[str, dict[str, Any]]
 """The id the AWS provider gives a resource, and its outputs beyond its inputs."""
-
-
-def unsecret(value: Any) -> Any:
-    """`value` with Pulumi's secret wrappers removed, at any depth, as a provider receives it."""
-    if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
-            return unsecret(value["value"])
-        return {key: unsecret(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [unsecret(item) for item in value]
-    return value
 
 
 def _tags(inputs: dict[str, Any]) -> list[dict[str, str]]:

@@ -26,6 +26,7 @@ from tests.iam.simulator import Authorization, evaluate
 from tests.moto.aws_calls import AwsCall, recording_aws_calls
 from tests.moto.component_in_moto import MODE_ARGS, MotoMocks
 from tests.moto.moto_patches import fargate_containers_without_memory
+from tests.moto.stack_tasks import outputs, releasing_interfaces, run_tasks, stack_subnet
 
 pytestmark = pytest.mark.moto
 
@@ -49,20 +50,7 @@ def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
 @pytest.fixture(autouse=True)
 def ecs_releases_interfaces(session: boto3.Session, monkeypatch: pytest.MonkeyPatch) -> None:
     """Play ECS after StopTask: the drain's first poll finds stopped tasks' interfaces released."""
-    ec2 = session.client("ec2")
-    account = session.client("sts").get_caller_identity()["Account"]
-
-    def release(seconds: float) -> None:
-        for tasks in ecs_backends[account][REGION].tasks.values():
-            for task in tasks.values():
-                if task.desired_status == "STOPPED" and task.attachments:
-                    attachments: list[dict[str, Any]] = list(task.attachments)  # moto annotates them loosely
-                    for detail in attachments[0]["details"]:
-                        if detail["name"] == "networkInterfaceId":
-                            ec2.delete_network_interface(NetworkInterfaceId=detail["value"])
-                    task.attachments = []
-
-    monkeypatch.setattr(task_drain, "pause", release)
+    monkeypatch.setattr(task_drain, "pause", releasing_interfaces(session))
 
 
 class Watch:
@@ -83,28 +71,6 @@ def platform(name: str = "data", **overrides: Any) -> None:
     PrefectEcsPlatform(name, PrefectEcsPlatformArgs(work_pool_name=name, **{**MODE_ARGS["push"], **overrides}))
 
 
-def outputs(engine: StackEngine, typ: str) -> dict[str, Any]:
-    [entry] = [entry for entry in engine.state.values() if entry.type == typ]
-    return {**entry.outputs, "id": entry.id}
-
-
-def run_tasks(session: boto3.Session, cluster: str, subnet: str, group: str, count: int) -> list[str]:
-    ecs = session.client("ecs")
-    definition = ecs.register_task_definition(
-        family="prefect_data_run",
-        containerDefinitions=[{"name": "prefect", "image": "flows@sha256:" + "a" * 64}],
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu="512",
-        memory="1024",
-    )["taskDefinition"]["taskDefinitionArn"]
-    network = {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}}
-    tasks = ecs.run_task(
-        cluster=cluster, taskDefinition=definition, count=count, launchType="FARGATE", networkConfiguration=network
-    )
-    return [task["taskArn"] for task in tasks["tasks"]]
-
-
 def brought_network(session: boto3.Session) -> dict[str, Any]:
     """A team's own VPC, subnet and security group, made outside the stack."""
     ec2 = session.client("ec2")
@@ -113,11 +79,6 @@ def brought_network(session: boto3.Session) -> dict[str, Any]:
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.0.0/24")["Subnet"]["SubnetId"]
     group = ec2.create_security_group(GroupName="team", Description="the team's tasks", VpcId=vpc)["GroupId"]
     return {"vpc_id": vpc, "subnet_ids": [subnet], "security_group_ids": [group]}
-
-
-def stack_subnet(engine: StackEngine) -> str:
-    [vpc] = [entry for entry in engine.state.values() if entry.type == "awsx:ec2:Vpc"]
-    return str(vpc.outputs["privateSubnetIds"][0])
 
 
 def test_switching_to_a_brought_cluster_and_groups_stops_the_old_clusters_tasks_first(session: boto3.Session) -> None:

@@ -31,6 +31,8 @@ STACK_CONFIG_SOURCE = "the stack's aws: configuration"
 SETTINGS_TIMEOUT_SECONDS = 120.0
 
 SessionFactory = Callable[..., boto3.Session]
+#: What makes the hooks' sessions; tests record the arguments here.
+session_factory: SessionFactory = boto3.Session
 
 
 def hook_region(auth: AwsAuth, region: str | None = None, environ: Mapping[str, str] = os.environ) -> str | None:
@@ -117,9 +119,10 @@ def session_for(
     region: str | None = None,
     *,
     environ: Mapping[str, str] = os.environ,
-    factory: SessionFactory = boto3.Session,
+    factory: SessionFactory | None = None,
 ) -> boto3.Session:
     """A boto3 session that acts as the AWS provider configured by `auth`, in `region` when given."""
+    factory = factory or session_factory
     region_name = hook_region(auth, region, environ)
     sts_region = auth.sts_region or region_name
     core = botocore.session.Session()
