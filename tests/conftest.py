@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import sys
@@ -26,6 +25,7 @@ sys.path.insert(0, str(ROOT / "components"))
 from prefect_ecs_platform.render.plan_mocks import Registered as Recorded  # noqa: E402
 from prefect_ecs_platform.render.plan_mocks import RepositoryReferenceMonitor  # noqa: E402
 from prefect_ecs_platform.resources import credentials  # noqa: E402
+from tests.private_loop import run_in_private_loop  # noqa: E402
 
 ACCOUNT = "123456789012"
 CLOUD_URL = (
@@ -280,11 +280,7 @@ class DependencyRecordingMonitor(RepositoryReferenceMonitor):
             answer = terraform_config(provider.inputs)
         else:
             answer = self.recording_mocks.call(pulumi.runtime.MockCallArgs(request.tok, args, request.provider))
-        loop = asyncio.new_event_loop()
-        try:
-            returned = loop.run_until_complete(rpc.serialize_properties(answer, {}))
-        finally:
-            loop.close()
+        returned = run_in_private_loop(rpc.serialize_properties(answer, {}))
         return provider_pb2.CallResponse(**{"return": returned})
 
     def answer(self, request: Any) -> Any:

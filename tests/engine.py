@@ -11,7 +11,6 @@ inputs and outputs per resource) is kept between runs, as a stack's checkpoint k
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from tests.acceptance.provider_host import from_struct, to_struct
 from tests.conftest import DependencyRecordingMonitor, RecordingMocks, mocked_pulumi
 from tests.ignore_changes import process_ignore_changes, recording_ignore_changes, requested_ignore_changes
 from tests.moto.component_in_moto import unsecret
+from tests.private_loop import run_in_private_loop
 
 DYNAMIC = "pulumi-python:dynamic"
 #: Delete order on destroy: what depends on an object goes first (deployments sit on the pool).
@@ -547,10 +547,6 @@ def _run_hook(callback: Callable[[bytes], Any], which: str, entry: StateEntry | 
             old_inputs=to_struct(entry.inputs),
             old_outputs=to_struct(entry.outputs),
         )
-    loop = asyncio.new_event_loop()
-    try:
-        reply = loop.run_until_complete(callback(request.SerializeToString()))
-    finally:
-        loop.close()
+    reply = run_in_private_loop(callback(request.SerializeToString()))
     if reply.error:
         raise HookFailed(f"{entry.urn}: {which} failed: {reply.error}")

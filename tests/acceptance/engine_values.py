@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine
 from typing import Any
 
 from pulumi.runtime import rpc
 
-
-def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
-    # A private loop: asyncio.run would clear the thread's current loop, which Pulumi's mocks rely on.
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coroutine)
-    finally:
-        loop.close()
+from tests.private_loop import run_in_private_loop
 
 
 def as_grpc(value: Any) -> Any:
@@ -25,5 +16,5 @@ def as_grpc(value: Any) -> Any:
     what a provider sees in `create`, `diff` and `update`.
     """
     if not isinstance(value, dict):
-        return rpc.deserialize_properties(_run(rpc.serialize_properties({"value": value}, {})))["value"]
-    return rpc.deserialize_properties(_run(rpc.serialize_properties(value, {})))
+        return rpc.deserialize_properties(run_in_private_loop(rpc.serialize_properties({"value": value}, {})))["value"]
+    return rpc.deserialize_properties(run_in_private_loop(rpc.serialize_properties(value, {})))

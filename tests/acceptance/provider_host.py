@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2_grpc
 
 import prefect_ecs_platform
+from tests.private_loop import run_in_private_loop
 
 COMPONENTS_DIR = Path(prefect_ecs_platform.__file__).resolve().parent.parent
 REPO_ROOT = COMPONENTS_DIR.parent
@@ -54,12 +54,7 @@ def running_provider_host(
 
 def to_struct(props: dict[str, Any]) -> struct_pb2.Struct:
     """Properties as the engine sends them."""
-    # A private loop: asyncio.run() would unset the thread's current loop, which Pulumi's mocks need later.
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(rpc.serialize_properties(props, {}))
-    finally:
-        loop.close()
+    return run_in_private_loop(rpc.serialize_properties(props, {}))
 
 
 def from_struct(reply_properties: struct_pb2.Struct) -> dict[str, Any]:

@@ -8,10 +8,7 @@ before it, the check after it, the check only if the service was updated.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any
 
 import boto3
 import pytest
@@ -27,6 +24,7 @@ from prefect_ecs_platform.aws.worker_rollout import (
 from prefect_ecs_platform.aws.worker_service import WORKER_CONTAINER_NAME
 from tests.moto.component_in_moto import DeployedStack, deploy_component
 from tests.moto.component_update import UpdatedStack, update_component
+from tests.private_loop import run_in_private_loop
 
 pytestmark = pytest.mark.moto
 
@@ -50,15 +48,6 @@ class Rotation:
     checked: str | None
 
 
-def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
-    # A private loop: asyncio.run would unset the thread's current loop, which Pulumi's mocks need later.
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coroutine)
-    finally:
-        loop.close()
-
-
 def _hook_args(before: DeployedStack, after: DeployedStack | None) -> ResourceHookArgs:
     old = before.resource(*SERVICE)
     return ResourceHookArgs(
@@ -80,14 +69,14 @@ def rotation(aws: boto3.Session) -> Rotation:
         before = deploy_component(aws, STACK, "worker", prefect_api_auth_string=FIRST)
         cluster, name = before.cluster_arn, str(before.outputs["worker_service_name"])
         deployments_before = deployment_ids(aws.client("ecs"), cluster=cluster, service=name)
-        _run(record_deployments_before_update(_hook_args(before, None), auth=AUTH))
+        run_in_private_loop(record_deployments_before_update(_hook_args(before, None), auth=AUTH))
         after = update_component(aws, before, prefect_api_auth_string=SECOND)
         checked = None
         if SERVICE in after.changed:
             check = check_rollout_after_change(
                 _hook_args(before, after.stack), container_name=WORKER_CONTAINER_NAME, auth=AUTH, timeout=0
             )
-            checked = _run(check)
+            checked = run_in_private_loop(check)
     return Rotation(before=before, after=after, deployments_before=deployments_before, checked=checked)
 
 

@@ -27,6 +27,7 @@ from prefect_ecs_platform.aws.worker_rollout import (
     wait_for_rollout,
 )
 from prefect_ecs_platform.aws.worker_service import WORKER_CONTAINER_NAME, worker_container
+from tests.private_loop import run_in_private_loop
 
 pytestmark = pytest.mark.moto
 
@@ -267,20 +268,11 @@ def _hook_args(ecs: Any, *, old: bool) -> ResourceHookArgs:
     )
 
 
-def _run(coroutine: Any) -> Any:
-    # A private loop: asyncio.run would unset the thread's current loop, which Pulumi's mocks need later.
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coroutine)
-    finally:
-        loop.close()
-
-
 def test_hooks_follow_the_deployment_the_update_started(ecs: Any) -> None:
     """Before the update the hook records the deployments; after a forced one, the check fails on its rollback."""
     _service(ecs, 2)
     [before] = deployment_ids(ecs, cluster="data-cluster", service="data-worker")
-    _run(record_deployments_before_update(_hook_args(ecs, old=True), auth=AUTH))
+    run_in_private_loop(record_deployments_before_update(_hook_args(ecs, old=True), auth=AUTH))
     ecs.update_service(cluster="data-cluster", service="data-worker", forceNewDeployment=True)
     service = ecs_backends[ACCOUNT][REGION].services["data-cluster:data-worker"]
     [forced] = service.deployments
@@ -296,7 +288,7 @@ def test_hooks_follow_the_deployment_the_update_started(ecs: Any) -> None:
         _hook_args(ecs, old=True), container_name=WORKER_CONTAINER_NAME, auth=AUTH, timeout=0
     )
     with pytest.raises(WorkerRolloutFailed, match="tasks failed to start"):
-        _run(check)
+        run_in_private_loop(check)
 
 
 def test_baseline_of_a_service_deleted_outside_pulumi_is_empty(ecs: Any) -> None:
