@@ -335,7 +335,7 @@ class StackEngine:
                         raise HookNotRegistered(f"{entry.urn}: hook {name!r} was not registered")
             if preview:
                 return steps
-            steps.deletes = [entry.urn for entry in self._delete(doomed, monitor.hooks)]
+            steps.deletes = [entry.urn for entry in self._delete(doomed, monitor.hooks, harness.mocks)]
         self.state = new_state
         return steps
 
@@ -382,7 +382,11 @@ class StackEngine:
                 found.append(self._inherited(base_type, _urn_name(child_alias), parent, parent_alias))
         return list(dict.fromkeys(found))
 
-    def _delete(self, doomed: list[StateEntry], hooks: dict[str, Callable[[bytes], Any]]) -> list[StateEntry]:
+    def _delete(
+        self, doomed: list[StateEntry], hooks: dict[str, Callable[[bytes], Any]], mocks: RecordingMocks
+    ) -> list[StateEntry]:
+        """Delete `doomed` dependents first; the mocks' `delete_resource`, when they have one, plays the provider."""
+        provider_delete = getattr(mocks, "delete_resource", None)
         done: list[StateEntry] = []
         remaining = list(doomed)
         while remaining:
@@ -396,6 +400,8 @@ class StackEngine:
                 _run_hook(hooks[name], f"before hook {name!r}", entry)
             if self.on_delete is not None:
                 self.on_delete(entry)
+            if provider_delete is not None and entry.custom and not entry.retain_on_delete:
+                provider_delete(entry)
             for name in entry.hooks.get("after_delete", ()):
                 _run_hook(hooks[name], f"after hook {name!r}", entry)
             remaining.remove(entry)

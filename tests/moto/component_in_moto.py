@@ -218,6 +218,12 @@ class MotoMocks(RecordingMocks):
         )
         return f"{inputs['role']}:{policy_name}", {"name": policy_name}
 
+    def delete_resource(self, entry: Any) -> None:
+        """The AWS provider's Delete, for the types whose deletion a test observes (tests/engine.py)."""
+        if entry.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+            inputs = unsecret(entry.inputs)
+            self.clients["iam"].detach_role_policy(RoleName=inputs["role"], PolicyArn=inputs["policyArn"])
+
     def _role_policy_attachment(self, name: str, inputs: dict[str, Any]) -> Created:
         self.clients["iam"].attach_role_policy(RoleName=inputs["role"], PolicyArn=inputs["policyArn"])
         return f"{inputs['role']}-{name}", {}
