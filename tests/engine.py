@@ -474,6 +474,12 @@ class _CheckpointMonitor(DependencyRecordingMonitor):
             "update", request, urn, news=news, old=old, apply=lambda: self._from_checkpoint(request, urn, old, news)
         )
 
+    def _hook(self, urn: str, name: str) -> Callable[[bytes], Any]:
+        # deployment.go `RunHooks`: a bound name is looked up when its step runs, in preview too.
+        if name not in self.hooks:
+            raise HookNotRegistered(f"{urn}: hook {name!r} was not registered")
+        return self.hooks[name]
+
     def _mocks_answer(self, request: Any) -> Any:
         return super().answer(request)
 
@@ -487,17 +493,20 @@ class _CheckpointMonitor(DependencyRecordingMonitor):
         old: StateEntry | None,
         apply: Callable[[], Any],
     ) -> Any:
-        """The step with its hooks (step.go: `before_<step>` hooks, the provider's operation, `after_<step>`)."""
-        if not self.preview:
-            for name in getattr(request.hooks, f"before_{step}"):
-                _run_hook(self.hooks[name], f"before hook {name!r}", _HookCall(urn, request, news, None, old))
+        """The step with its hooks (step.go: `before_<step>` hooks, the provider's operation, `after_<step>`).
+
+        A preview looks each name up but runs none (no hook of this program asks to run on a dry run).
+        """
+        for name in getattr(request.hooks, f"before_{step}"):
+            callback = self._hook(urn, name)
+            if not self.preview:
+                _run_hook(callback, f"before hook {name!r}", _HookCall(urn, request, news, None, old))
         reply = apply()
-        if not self.preview:
-            outputs = json_format.MessageToDict(reply.object) if reply.object else {}
-            for name in getattr(request.hooks, f"after_{step}"):
-                _run_hook(
-                    self.hooks[name], f"after hook {name!r}", _HookCall(urn, request, news, outputs, old, reply.id)
-                )
+        outputs = json_format.MessageToDict(reply.object) if reply.object else {}
+        for name in getattr(request.hooks, f"after_{step}"):
+            callback = self._hook(urn, name)
+            if not self.preview:
+                _run_hook(callback, f"after hook {name!r}", _HookCall(urn, request, news, outputs, old, reply.id))
         return reply
 
     def _from_checkpoint(self, request: Any, urn: str, old: StateEntry, changed: dict[str, Any] | None = None) -> Any:
