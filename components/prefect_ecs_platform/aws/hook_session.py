@@ -80,31 +80,26 @@ def _web_identity_params(web: WebIdentity, environ: Mapping[str, str]) -> dict[s
             f"assumeRoleWithWebIdentity for {web.role_arn} has neither webIdentityToken nor webIdentityTokenFile "
             "(nor AWS_WEB_IDENTITY_TOKEN_FILE)"
         )
-    params: dict[str, Any] = {
-        "RoleArn": web.role_arn,
-        "RoleSessionName": web.session_name or DEFAULT_SESSION_NAME,
-        "WebIdentityToken": token,
-    }
-    if web.duration_seconds:
-        params["DurationSeconds"] = web.duration_seconds
-    if web.policy:
-        params["Policy"] = web.policy
-    if web.policy_arns:
-        params["PolicyArns"] = [{"arn": arn} for arn in web.policy_arns]
-    return params
+    return {**_session_params(web), "WebIdentityToken": token}
 
 
-def assume_role_params(role: AssumeRole) -> dict[str, Any]:
-    """The STS AssumeRole parameters for one role of the chain, as the provider sends them."""
+def _session_params(role: AssumeRole | WebIdentity) -> dict[str, Any]:
+    """What both AssumeRole and AssumeRoleWithWebIdentity take: the role, the session, its length and policies."""
     params: dict[str, Any] = {"RoleArn": role.role_arn, "RoleSessionName": role.session_name or DEFAULT_SESSION_NAME}
-    if role.external_id:
-        params["ExternalId"] = role.external_id
     if role.duration_seconds:
         params["DurationSeconds"] = role.duration_seconds
     if role.policy:
         params["Policy"] = role.policy
     if role.policy_arns:
         params["PolicyArns"] = [{"arn": arn} for arn in role.policy_arns]
+    return params
+
+
+def assume_role_params(role: AssumeRole) -> dict[str, Any]:
+    """The STS AssumeRole parameters for one role of the chain, as the provider sends them."""
+    params = _session_params(role)
+    if role.external_id:
+        params["ExternalId"] = role.external_id
     if role.tags:
         params["Tags"] = [{"Key": key, "Value": value} for key, value in role.tags.items()]
     if role.transitive_tag_keys:
