@@ -20,9 +20,9 @@ from typing import Any
 
 import yaml
 
-from bench.project import ROOT
 from prefect_ecs_platform.prefect_api import PrefectApi
 from prefect_ecs_platform.resources.deployment import create_body
+from tests.support.generated_project import ROOT
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/data-flows@sha256:" + "e" * 64
 _PULL = [{"prefect.deployments.steps.set_working_directory": {"directory": "/opt/prefect"}}]

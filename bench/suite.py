@@ -30,16 +30,16 @@ import pulumi.dynamic
 import prefect_ecs_platform.platform  # noqa: F401  # imported before timing: import time is its own row
 from bench import postgres
 from bench.methods import delete_all, prefect_deploy, prefect_deploy_cli, raw_posts
-from bench.project import ROOT, STACK, deployment, make_project, write_prefect_yaml
 from prefect_ecs_platform.prefect_api.client import PARALLEL_WRITES_ENV_VAR
 from prefect_ecs_platform.render.evaluate import evaluate
 from prefect_ecs_platform.render.project_files import load_stack_files
 from prefect_ecs_platform.resources.deployment import DeploymentProvider
-from tests.acceptance.provider_host import running_provider_host
-from tests.conftest import RecordingMocks
-from tests.engine import Engine
-from tests.prefect_server import running_prefect_server
-from tests.wire_proxy import WireProxy, wire_proxy
+from tests.support.engine import Engine
+from tests.support.generated_project import ROOT, STACK, deployment, make_project, write_prefect_yaml
+from tests.support.prefect_server import running_prefect_server
+from tests.support.provider_host import running_provider_host
+from tests.support.pulumi_mocks import RecordingMocks
+from tests.support.wire_proxy import WireProxy, wire_proxy
 
 PARALLEL = 8
 CLOUD_LIKE_DELAY = 0.05

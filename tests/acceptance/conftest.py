@@ -12,8 +12,8 @@ from prefect_aws.workers.ecs_worker import ECSWorker
 from pulumi.runtime.proto import provider_pb2_grpc
 
 from prefect_ecs_platform.prefect_api import PrefectApi
-from tests.acceptance.provider_host import running_provider_host
-from tests.prefect_server import running_prefect_server
+from tests.support.prefect_server import running_prefect_server
+from tests.support.provider_host import running_provider_host
 
 
 @pytest.fixture(scope="session")

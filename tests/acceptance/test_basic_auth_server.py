@@ -10,8 +10,8 @@ from prefect_ecs_platform.inputs.job_variables import default_ecs_template
 from prefect_ecs_platform.prefect_api import NotFound, PrefectApi, PrefectApiError
 from prefect_ecs_platform.prefect_api.request_bodies import work_pool_body
 from prefect_ecs_platform.resources import WorkPoolProvider
-from tests.acceptance.engine_values import as_grpc
-from tests.prefect_server import running_prefect_server
+from tests.support.engine_values import as_grpc
+from tests.support.prefect_server import running_prefect_server
 
 pytestmark = pytest.mark.server
 

@@ -9,7 +9,7 @@ import pytest
 
 from prefect_ecs_platform.prefect_api import NotFound, PrefectApi, PrefectApiError
 from prefect_ecs_platform.resources.deployment import DeploymentProvider
-from tests.acceptance.engine_values import as_grpc
+from tests.support.engine_values import as_grpc
 
 pytestmark = pytest.mark.server
 

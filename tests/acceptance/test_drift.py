@@ -27,12 +27,12 @@ import pytest
 import yaml
 from pulumi.runtime.proto import provider_pb2_grpc
 
-from bench.project import STACK, make_project, write_prefect_yaml
 from prefect_ecs_platform.prefect_api import NotFound, PrefectApi
 from prefect_ecs_platform.render.project_files import load_stack_files
 from prefect_ecs_platform.resources import Deployment
-from tests.engine import Engine, Stored, _EngineMocks
-from tests.wire_proxy import WireProxy, wire_proxy
+from tests.support.engine import Engine, Stored, _EngineMocks
+from tests.support.generated_project import STACK, make_project, write_prefect_yaml
+from tests.support.wire_proxy import WireProxy, wire_proxy
 
 pytestmark = pytest.mark.server
 

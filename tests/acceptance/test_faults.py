@@ -24,10 +24,10 @@ from typing import Any
 import pytest
 
 from prefect_ecs_platform.prefect_api import PrefectApi
-from tests.acceptance.many_objects import Desired, assert_server_holds, assert_server_holds_nothing, up
-from tests.acceptance.provider_host import running_provider_host
-from tests.engine import Engine
-from tests.fault_proxy import FAULTS, fault_proxy
+from tests.support.engine import Engine
+from tests.support.fault_proxy import FAULTS, fault_proxy
+from tests.support.many_objects import Desired, assert_server_holds, assert_server_holds_nothing, up
+from tests.support.provider_host import running_provider_host
 
 pytestmark = pytest.mark.server
 

@@ -13,7 +13,7 @@ from prefect_ecs_platform.prefect_api import PrefectApi
 from prefect_ecs_platform.prefect_api.job_template import JobTemplateSettings, build_base_job_template
 from prefect_ecs_platform.prefect_api.request_bodies import deployment_body, work_pool_body
 from prefect_ecs_platform.resources import DeploymentProvider, WorkPoolProvider
-from tests.acceptance.engine_values import as_grpc
+from tests.support.engine_values import as_grpc
 
 pytestmark = pytest.mark.server
 

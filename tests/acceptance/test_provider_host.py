@@ -11,8 +11,8 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from prefect_ecs_platform.prefect_api import NotFound, PrefectApi
 from prefect_ecs_platform.resources.work_pool import WorkPoolProvider
-from tests.acceptance.provider_host import from_struct, to_struct
-from tests.wire_proxy import WireProxy, wire_proxy
+from tests.support.provider_host import from_struct, to_struct
+from tests.support.wire_proxy import WireProxy, wire_proxy
 
 pytestmark = pytest.mark.server
 

@@ -17,7 +17,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from prefect_ecs_platform.prefect_api import NotFound, PrefectApi
 from prefect_ecs_platform.resources import BlockDocumentProvider, DeploymentProvider, WorkPoolProvider
-from tests.acceptance.provider_host import from_struct, to_struct
+from tests.support.provider_host import from_struct, to_struct
 
 pytestmark = pytest.mark.server
 

@@ -11,7 +11,7 @@ from prefect_aws.workers.ecs_worker import ECSWorker
 from prefect_ecs_platform.prefect_api import NotFound, PrefectApi, PrefectApiError
 from prefect_ecs_platform.resources.normalise import numbers
 from prefect_ecs_platform.resources.work_pool import WorkPoolProvider
-from tests.acceptance.engine_values import as_grpc
+from tests.support.engine_values import as_grpc
 
 pytestmark = pytest.mark.server
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import CLOUD_URL, ROOT
+from tests.support import ROOT
+from tests.support.pulumi_mocks import CLOUD_URL
 
 EXAMPLE = ROOT / "examples" / "consumer"
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"

@@ -31,11 +31,17 @@ from prefect_ecs_platform.render.cli import render
 from prefect_ecs_platform.render.evaluate import evaluate
 from prefect_ecs_platform.render.plan_mocks import Registered
 from prefect_ecs_platform.render.project_files import load_stack_files
-from tests.conftest import ACCOUNT, CLOUD_URL, REGION, ROOT, PulumiHarness, RecordingMocks
-from tests.iam import simulator
-from tests.iam.simulator import Authorization
-from tests.iam.tagged_creates import TaggedResource, create_authorizations, retag_authorizations, tagged_resources
-from tests.unit.render.render_project import copy_project
+from tests.support import ROOT
+from tests.support.iam import simulator
+from tests.support.iam.simulator import Authorization
+from tests.support.iam.tagged_creates import (
+    TaggedResource,
+    create_authorizations,
+    retag_authorizations,
+    tagged_resources,
+)
+from tests.support.pulumi_mocks import ACCOUNT, CLOUD_URL, REGION, PulumiHarness, RecordingMocks
+from tests.support.render_project import copy_project
 
 IAM_DATA = Path(sys.prefix) / "node" / "node_modules" / "@cloud-copilot" / "iam-data" / "data" / "actions"
 BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/ci-platform-boundary"

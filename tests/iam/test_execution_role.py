@@ -14,7 +14,7 @@ import copy
 import pytest
 
 from prefect_ecs_platform.aws.iam_policies import execution_role_policy
-from tests.iam.simulator import Authorization, evaluate
+from tests.support.iam.simulator import Authorization, evaluate
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/data-execution"

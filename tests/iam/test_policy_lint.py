@@ -10,7 +10,7 @@ import pytest
 
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
 from prefect_ecs_platform.aws.iam_policies import WILDCARD_STATEMENTS
-from tests.conftest import CLOUD_URL, PulumiHarness
+from tests.support.pulumi_mocks import CLOUD_URL, PulumiHarness
 
 #: Where the component puts an IAM document, by the resource type that takes it. Trust policies are left out:
 #: parliament 1.6 has no trust-policy mode and calls any statement without Resource malformed; the simulator

@@ -16,10 +16,10 @@ from prefect_ecs_platform.ci_access.policies import preview_policy
 from prefect_ecs_platform.render.evaluate import evaluate
 from prefect_ecs_platform.render.plan_mocks import Registered, RepositoryReferenceMonitor
 from prefect_ecs_platform.render.project_files import load_stack_files
-from tests.conftest import ACCOUNT, CLOUD_URL, RecordingMocks
-from tests.iam import simulator
-from tests.iam.preview_calls import preview_authorizations
-from tests.unit.render.render_project import copy_project
+from tests.support.iam import simulator
+from tests.support.iam.preview_calls import preview_authorizations
+from tests.support.pulumi_mocks import ACCOUNT, CLOUD_URL, RecordingMocks
+from tests.support.render_project import copy_project
 
 PREVIEW_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ci-preview"
 STACKS = [

@@ -10,8 +10,12 @@ import pytest
 from moto import mock_aws
 from prefect.testing.utilities import prefect_test_harness
 
-from tests.moto.component_in_moto import DeployedStack, Mode, deploy_component
-from tests.moto.moto_patches import RunTaskRequests, fargate_containers_without_memory, recording_run_task_requests
+from tests.support.moto.component_in_moto import DeployedStack, Mode, deploy_component
+from tests.support.moto.moto_patches import (
+    RunTaskRequests,
+    fargate_containers_without_memory,
+    recording_run_task_requests,
+)
 
 AWS_REGION = "us-east-1"
 

@@ -12,8 +12,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.moto.component_in_moto import deploy_component
-from tests.moto.moto_patches import UNASSOCIATED_CAPACITY_PROVIDER, capacity_providers_must_be_associated
+from tests.support.moto.component_in_moto import deploy_component
+from tests.support.moto.moto_patches import UNASSOCIATED_CAPACITY_PROVIDER, capacity_providers_must_be_associated
 
 pytestmark = pytest.mark.moto
 

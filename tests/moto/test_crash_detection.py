@@ -2,13 +2,14 @@
 
 prefect-aws 0.7's ECS worker returns right after RunTask; it learns that a task stopped on its own only
 from ECS "Task State Change" events in an SQS queue, which its observer (started inside the worker)
-reads with aiobotocore. So moto runs as a loopback HTTP server here (`tests.moto.moto_server`), not
+reads with aiobotocore. So moto runs as a loopback HTTP server here (`tests.support.moto.moto_server`), not
 in-process, and the worker's observer is the real one, not the stub `tests/moto/conftest.py` installs
 for the template tests.
 
-The AWS side is a worker-mode stack, deployed into moto by the component itself (`tests.moto.component_in_moto`):
-the stack's network, roles and cluster, the events queue with its dead-letter queue and policy, and the EventBridge
-rule and target, all as registered. Two flow runs of one deployment in the pool the component registered are
+The AWS side is a worker-mode stack, deployed into moto by the component itself
+(`tests.support.moto.component_in_moto`): the stack's network, roles and cluster, the events queue with its
+dead-letter queue and policy, and the EventBridge rule and target,
+all as registered. Two flow runs of one deployment in the pool the component registered are
 submitted by the worker to moto, with the observer settings of the worker container the component registered.
 Events then enter through EventBridge's PutEvents, so moto's rule decides what reaches the queue, as EventBridge
 would:
@@ -45,13 +46,13 @@ from prefect_aws.settings import EcsObserverSettings
 from prefect_aws.workers.ecs_worker import ECSJobConfiguration, ECSWorker, parse_identifier
 
 from prefect_ecs_platform.inputs.flow_container import FLOW_CONTAINER_NAME
-from tests.iam.simulator import evaluate
-from tests.moto.authorizations import authorizations_for
-from tests.moto.aws_calls import AwsCall, recording_aws_calls
-from tests.moto.component_in_moto import DeployedStack, deploy_component
-from tests.moto.flow_runs import create_stack_pool
-from tests.moto.moto_patches import fargate_containers_without_memory
-from tests.moto.moto_server import aws_clients_pointed_at, moto_server
+from tests.support.iam.simulator import evaluate
+from tests.support.moto.authorizations import authorizations_for
+from tests.support.moto.aws_calls import AwsCall, recording_aws_calls
+from tests.support.moto.component_in_moto import DeployedStack, deploy_component
+from tests.support.moto.flow_runs import create_stack_pool
+from tests.support.moto.moto_patches import fargate_containers_without_memory
+from tests.support.moto.moto_server import aws_clients_pointed_at, moto_server
 
 pytestmark = pytest.mark.moto
 

@@ -1,7 +1,7 @@
 """A new Prefect credential reaches the worker: two runs of a worker-mode stack in moto that differ only in it.
 
-The first run deploys the stack into moto (`tests.moto.component_in_moto`); the second runs the program again
-over that state (`tests.moto.component_update`), changing in moto only what the engine would change. The
+The first run deploys the stack into moto (`tests.support.moto.component_in_moto`); the second runs the program again
+over that state (`tests.support.moto.component_update`), changing in moto only what the engine would change. The
 rollout hooks run as the engine runs them around an update of the service, against moto's ECS: the baseline
 before it, the check after it, the check only if the service was updated.
 """
@@ -22,9 +22,9 @@ from prefect_ecs_platform.aws.worker_rollout import (
     record_deployments_before_update,
 )
 from prefect_ecs_platform.aws.worker_service import WORKER_CONTAINER_NAME
-from tests.moto.component_in_moto import DeployedStack, deploy_component
-from tests.moto.component_update import UpdatedStack, update_component
-from tests.private_loop import run_in_private_loop
+from tests.support.moto.component_in_moto import DeployedStack, deploy_component
+from tests.support.moto.component_update import UpdatedStack, update_component
+from tests.support.private_loop import run_in_private_loop
 
 pytestmark = pytest.mark.moto
 

@@ -21,12 +21,12 @@ from moto.ecs.models import ecs_backends
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
 from prefect_ecs_platform.aws import task_drain
 from prefect_ecs_platform.ci_access.policies import deploy_policy
-from tests.engine import StackEngine, StateEntry
-from tests.iam.simulator import Authorization, evaluate
-from tests.moto.aws_calls import AwsCall, recording_aws_calls
-from tests.moto.component_in_moto import MODE_ARGS, MotoMocks
-from tests.moto.moto_patches import fargate_containers_without_memory
-from tests.moto.stack_tasks import outputs, releasing_interfaces, run_tasks, stack_subnet
+from tests.support.engine import StackEngine, StateEntry
+from tests.support.iam.simulator import Authorization, evaluate
+from tests.support.moto.aws_calls import AwsCall, recording_aws_calls
+from tests.support.moto.component_in_moto import MODE_ARGS, MotoMocks
+from tests.support.moto.moto_patches import fargate_containers_without_memory
+from tests.support.moto.stack_tasks import outputs, releasing_interfaces, run_tasks, stack_subnet
 
 pytestmark = pytest.mark.moto
 

@@ -22,10 +22,10 @@ from moto.sts.models import sts_backends
 
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
 from prefect_ecs_platform.aws import task_drain
-from tests.engine import StackEngine
-from tests.moto.component_in_moto import MODE_ARGS, MotoMocks
-from tests.moto.moto_patches import fargate_containers_without_memory
-from tests.moto.stack_tasks import releasing_interfaces, run_stack_tasks
+from tests.support.engine import StackEngine
+from tests.support.moto.component_in_moto import MODE_ARGS, MotoMocks
+from tests.support.moto.moto_patches import fargate_containers_without_memory
+from tests.support.moto.stack_tasks import releasing_interfaces, run_stack_tasks
 
 pytestmark = pytest.mark.moto
 

@@ -18,12 +18,12 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.settings import temporary_settings
 
-from tests.iam.simulator import Authorization, evaluate
-from tests.moto.authorizations import authorizations_for
-from tests.moto.aws_calls import AwsCall, recording_aws_calls
-from tests.moto.component_in_moto import DeployedStack, Mode
-from tests.moto.flow_runs import WORKER_CREDENTIALS, create_stack_pool, submit_deployment_run
-from tests.moto.moto_patches import RunTaskRequests
+from tests.support.iam.simulator import Authorization, evaluate
+from tests.support.moto.authorizations import authorizations_for
+from tests.support.moto.aws_calls import AwsCall, recording_aws_calls
+from tests.support.moto.component_in_moto import DeployedStack, Mode
+from tests.support.moto.flow_runs import WORKER_CREDENTIALS, create_stack_pool, submit_deployment_run
+from tests.support.moto.moto_patches import RunTaskRequests
 
 pytestmark = pytest.mark.moto
 

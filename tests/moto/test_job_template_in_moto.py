@@ -22,14 +22,14 @@ from prefect.settings import temporary_settings
 from prefect_ecs_platform.inputs.fargate import fargate_size_problems
 from prefect_ecs_platform.inputs.problems import Problem
 from prefect_ecs_platform.platform import resource_tags
-from tests.moto.component_in_moto import MODE_ARGS, DeployedStack, Mode
-from tests.moto.flow_runs import (
+from tests.support.moto.component_in_moto import MODE_ARGS, DeployedStack, Mode
+from tests.support.moto.flow_runs import (
     WORKER_CREDENTIALS,
     Submission,
     create_stack_pools,
     submit_deployment_run,
 )
-from tests.moto.moto_patches import RunTaskRequests
+from tests.support.moto.moto_patches import RunTaskRequests
 
 pytestmark = pytest.mark.moto
 

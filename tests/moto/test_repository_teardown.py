@@ -15,7 +15,7 @@ import pytest
 from moto import mock_aws
 
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
-from tests.conftest import CLOUD_URL, PulumiHarness
+from tests.support.pulumi_mocks import CLOUD_URL, PulumiHarness
 
 pytestmark = pytest.mark.moto
 

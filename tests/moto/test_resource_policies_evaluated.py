@@ -13,8 +13,8 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.iam.simulator import Authorization, evaluate
-from tests.moto.component_in_moto import DeployedStack, Mode
+from tests.support.iam.simulator import Authorization, evaluate
+from tests.support.moto.component_in_moto import DeployedStack, Mode
 
 pytestmark = pytest.mark.moto
 

@@ -22,10 +22,10 @@ from prefect.settings import temporary_settings
 
 from prefect_ecs_platform.inputs.flow_container import registered_family_prefix
 from prefect_ecs_platform.inputs.job_variables import REGISTRATION_SWITCH
-from tests.conftest import ROOT
-from tests.moto.aws_calls import recording_aws_calls
-from tests.moto.component_in_moto import MODE_ARGS, DeployedStack, Mode
-from tests.moto.flow_runs import (
+from tests.support import ROOT
+from tests.support.moto.aws_calls import recording_aws_calls
+from tests.support.moto.component_in_moto import MODE_ARGS, DeployedStack, Mode
+from tests.support.moto.flow_runs import (
     WORKER_API_KEY,
     WORKER_AUTH_STRING,
     WORKER_CREDENTIALS,
@@ -33,7 +33,7 @@ from tests.moto.flow_runs import (
     create_stack_pool,
     submit_deployment_run,
 )
-from tests.moto.moto_patches import RunTaskRequests
+from tests.support.moto.moto_patches import RunTaskRequests
 
 pytestmark = pytest.mark.moto
 

@@ -16,8 +16,8 @@ from moto import mock_aws
 from moto.ecs.models import ecs_backends
 
 from prefect_ecs_platform.aws.task_drain import TasksStillRunning, stop_tasks_and_wait
-from tests.moto.component_in_moto import DeployedStack, deploy_component
-from tests.moto.moto_patches import fargate_containers_without_memory
+from tests.support.moto.component_in_moto import DeployedStack, deploy_component
+from tests.support.moto.moto_patches import fargate_containers_without_memory
 
 pytestmark = pytest.mark.moto
 

@@ -19,8 +19,8 @@ from moto import mock_aws
 
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
 from prefect_ecs_platform.platform import TYPE_TOKEN
-from tests.engine import StackEngine
-from tests.moto.component_in_moto import MODE_ARGS, MotoMocks
+from tests.support.engine import StackEngine
+from tests.support.moto.component_in_moto import MODE_ARGS, MotoMocks
 
 pytestmark = pytest.mark.moto
 

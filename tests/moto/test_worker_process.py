@@ -34,10 +34,10 @@ import pytest
 
 from prefect_ecs_platform.prefect_api import NotFound, PrefectApi
 from prefect_ecs_platform.resources import WorkPoolProvider
-from tests.moto.component_in_moto import DeployedStack, deploy_component, unsecret
-from tests.moto.moto_patches import fargate_containers_without_memory
-from tests.moto.moto_server import aws_clients_pointed_at, moto_server
-from tests.prefect_server import free_port, running_prefect_server
+from tests.support.moto.component_in_moto import DeployedStack, deploy_component, unsecret
+from tests.support.moto.moto_patches import fargate_containers_without_memory
+from tests.support.moto.moto_server import aws_clients_pointed_at, moto_server
+from tests.support.prefect_server import free_port, running_prefect_server
 
 pytestmark = pytest.mark.moto
 

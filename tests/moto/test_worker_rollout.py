@@ -27,7 +27,7 @@ from prefect_ecs_platform.aws.worker_rollout import (
     wait_for_rollout,
 )
 from prefect_ecs_platform.aws.worker_service import WORKER_CONTAINER_NAME, worker_container
-from tests.private_loop import run_in_private_loop
+from tests.support.private_loop import run_in_private_loop
 
 pytestmark = pytest.mark.moto
 

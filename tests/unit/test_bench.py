@@ -12,11 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
-from bench.project import STACK, make_project
 from prefect_ecs_platform.render.evaluate import evaluate
 from prefect_ecs_platform.render.project_files import load_stack_files
-from tests.conftest import RecordingMocks
-from tests.wire_proxy import wire_proxy
+from tests.support.generated_project import STACK, make_project
+from tests.support.pulumi_mocks import RecordingMocks
+from tests.support.wire_proxy import wire_proxy
 
 DEPLOYMENT = "pulumi-python:dynamic/prefect:Deployment"
 

@@ -6,15 +6,15 @@ process has run other programs first.
 
 from __future__ import annotations
 
-from tests.fresh_process import last_json_line
+from tests.support.fresh_process import last_json_line
 
 _EVALUATE_200 = """
 import gc, json, sys, tempfile
 from pathlib import Path
-from bench.project import STACK, make_project
+from tests.support.generated_project import STACK, make_project
 from prefect_ecs_platform.render.evaluate import evaluate
 from prefect_ecs_platform.render.project_files import load_stack_files
-from tests.conftest import RecordingMocks
+from tests.support.pulumi_mocks import RecordingMocks
 
 files = load_stack_files(make_project(Path(tempfile.mkdtemp()), 200, "http://127.0.0.1:9/api"), STACK)
 before = [generation["collections"] for generation in gc.get_stats()]

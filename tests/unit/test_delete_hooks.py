@@ -15,8 +15,8 @@ import pytest
 from moto import mock_aws
 
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs, keep_delete_hooks
-from tests.conftest import CLOUD_URL
-from tests.engine import HookNotRegistered, StackEngine
+from tests.support.engine import HookNotRegistered, StackEngine
+from tests.support.pulumi_mocks import CLOUD_URL
 
 BROUGHT_CLUSTER = {"cluster_arn": "arn:aws:ecs:eu-west-1:123456789012:cluster/shared"}
 BROUGHT_NETWORK = {"vpc_id": "vpc-0brought", "subnet_ids": ["subnet-0a", "subnet-0b"]}

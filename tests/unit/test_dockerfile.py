@@ -19,7 +19,7 @@ from prefect_ecs_platform.prefect_api.request_bodies import (
     SET_WORKING_DIRECTORY_STEP,
     deployment_body,
 )
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 # The platform builds the image with flows/ as the context (DEFAULT_IMAGE_CONTEXT).
 CONTEXT = ROOT / "flows"

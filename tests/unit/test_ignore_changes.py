@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.ignore_changes import PropertyPathError, parse_property_path, process_ignore_changes
+from tests.support.ignore_changes import PropertyPathError, parse_property_path, process_ignore_changes
 
 PULUMI_CASES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], list[str]]] = [
     ("present in old and new sets", {"a": {"b": "foo"}}, {"a": {"b": "bar"}, "c": 42}, {"a": {"b": "foo"}, "c": 42},

@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from prefect_ecs_platform import InvalidInputError
-from tests.conftest import CLOUD_URL, ROOT, PulumiHarness, RecordingMocks, mocked_pulumi
+from tests.support import ROOT
+from tests.support.pulumi_mocks import CLOUD_URL, PulumiHarness, RecordingMocks, mocked_pulumi
 
 
 def stack_config(stack: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ from pulumi.runtime import rpc
 
 from prefect_ecs_platform import InvalidInputError, PrefectEcsPlatform, PrefectEcsPlatformArgs
 from prefect_ecs_platform.aws.iam_policies import WILDCARD_STATEMENTS
-from tests.conftest import ACCOUNT, CLOUD_URL, REGION, PulumiHarness
+from tests.support.pulumi_mocks import ACCOUNT, CLOUD_URL, REGION, PulumiHarness
 
 API_KEY = "pnu_unit_test_key_not_real"
 

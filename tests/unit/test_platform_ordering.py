@@ -12,7 +12,8 @@ import pytest
 
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
-from tests.conftest import CLOUD_URL, ROOT, PulumiHarness
+from tests.support import ROOT
+from tests.support.pulumi_mocks import CLOUD_URL, PulumiHarness
 
 CAPACITY = ("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "data-capacity")
 CLUSTER = ("aws:ecs/cluster:Cluster", "data-cluster")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
-from tests.conftest import ACCOUNT, CLOUD_URL, PulumiHarness
+from tests.support.pulumi_mocks import ACCOUNT, CLOUD_URL, PulumiHarness
 
 CHINA_IMAGE = f"{ACCOUNT}.dkr.ecr.cn-north-1.amazonaws.com.cn/flows@sha256:" + "e" * 64
 

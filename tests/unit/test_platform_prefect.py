@@ -11,7 +11,8 @@ from pulumi.runtime import rpc
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
 from prefect_ecs_platform.resources.platform_objects import credentials_block_name
-from tests.conftest import CLOUD_URL, REGION, ROOT, PulumiHarness
+from tests.support import ROOT
+from tests.support.pulumi_mocks import CLOUD_URL, REGION, PulumiHarness
 
 API_KEY = "pnu_prefect_objects_unit_key"
 POOL = "pulumi-python:dynamic/prefect:WorkPool"

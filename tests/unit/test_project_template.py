@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 SCHEMA = json.loads((ROOT / "tests" / "data" / "pulumi-project.schema.json").read_text())
 

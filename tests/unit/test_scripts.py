@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 
 def test_up_without_pulumi_cli_says_how_to_install_it(tmp_path: Path) -> None:

@@ -17,8 +17,9 @@ from prefect.cli.deploy._models import DeploymentConfig
 from prefect_ecs_platform import InvalidInputError
 from prefect_ecs_platform.inputs.prefect_yaml import _DEPLOYMENT_REASONS, OVERRIDE_KEYS
 from prefect_ecs_platform.inputs.stack_config import StackConfig, stack_key
-from tests.conftest import ROOT, PulumiHarness
-from tests.error_catalogue import DOC, MISTAKES, Mistake, dev_config, markdown, problem_lines
+from tests.support import ROOT
+from tests.support.error_catalogue import DOC, MISTAKES, Mistake, dev_config, markdown, problem_lines
+from tests.support.pulumi_mocks import PulumiHarness
 
 NS = "prefect-ecs-platform"
 
@@ -71,7 +72,7 @@ def test_every_flow_code_failure_has_a_case() -> None:
 
 
 def test_the_committed_catalogue_is_what_the_cases_write() -> None:
-    assert DOC.read_text() == markdown(), "run: python -m tests.error_catalogue --write"
+    assert DOC.read_text() == markdown(), "run: python -m tests.support.error_catalogue --write"
 
 
 def _push_section_and_a_bad_cron(document: dict[str, Any]) -> None:

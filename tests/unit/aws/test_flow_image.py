@@ -13,7 +13,7 @@ from pulumi.runtime._callbacks import _CallbackServicer
 from pulumi.runtime.proto import resource_pb2
 
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
-from tests.conftest import CLOUD_URL, PulumiHarness, RecordingMocks, Registration, mocked_pulumi
+from tests.support.pulumi_mocks import CLOUD_URL, PulumiHarness, RecordingMocks, Registration, mocked_pulumi
 
 
 def docker_build_child(image: Registration) -> resource_pb2.TransformRequest:

@@ -9,7 +9,8 @@ import pytest
 
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
-from tests.conftest import CLOUD_URL, ROOT, PulumiHarness
+from tests.support import ROOT
+from tests.support.pulumi_mocks import CLOUD_URL, PulumiHarness
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 FLOW_RUNS = (TASK_DEFINITION, "data-flow-runs")

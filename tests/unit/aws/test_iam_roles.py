@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
-from tests.conftest import CLOUD_URL, RecordingMocks, Registration, mocked_pulumi
+from tests.support.pulumi_mocks import CLOUD_URL, RecordingMocks, Registration, mocked_pulumi
 
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 READ_S3 = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"

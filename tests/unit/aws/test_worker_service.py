@@ -10,8 +10,8 @@ import pulumi
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
 from prefect_ecs_platform.aws.iam_policies import WILDCARD_STATEMENTS
 from prefect_ecs_platform.aws.worker_service import OBSERVER_QUEUE_SETTING, worker_command
-from tests.conftest import CLOUD_URL, REGION, PulumiHarness, Recorded, RecordingMocks, mocked_pulumi
-from tests.stack_changes import stack_changes
+from tests.support.pulumi_mocks import CLOUD_URL, REGION, PulumiHarness, Recorded, RecordingMocks, mocked_pulumi
+from tests.support.stack_changes import stack_changes
 
 SERVER_URL = "https://prefect.internal.example/api"
 API_KEY = "pnu_worker_unit_test_key"

@@ -17,7 +17,7 @@ from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.args_validation import COMPONENT_TAG_KEYS, PREFECT_TASK_LABELS, args_problems
 from prefect_ecs_platform.inputs.prefect_names import is_prefect_cloud_url
 from prefect_ecs_platform.platform import resource_tags
-from tests.conftest import CLOUD_URL
+from tests.support.pulumi_mocks import CLOUD_URL
 
 
 def make_args(**overrides: Any) -> PrefectEcsPlatformArgs:

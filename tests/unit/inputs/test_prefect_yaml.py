@@ -14,7 +14,7 @@ from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs, Schedule
 from prefect_ecs_platform.inputs.deployment_validation import deployment_problems
 from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
 from prefect_ecs_platform.inputs.problems import InvalidInputError, Problem
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 PROJECT_YAML = ROOT / "flows" / "prefect.yaml"
 

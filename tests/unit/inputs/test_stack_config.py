@@ -7,7 +7,7 @@ import yaml
 
 from prefect_ecs_platform.inputs.problems import InvalidInputError
 from prefect_ecs_platform.inputs.stack_config import SECRET_KEYS, StackConfig, parse_stack_config
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 DECLARED = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
 URL = "https://prefect.example.com/api"

@@ -12,7 +12,7 @@ from prefect_ecs_platform.inputs import timezones
 from prefect_ecs_platform.inputs.deployment_validation import deployment_problems
 from prefect_ecs_platform.inputs.job_variables import template_variable_names
 from prefect_ecs_platform.inputs.prefect_yaml import read_prefect_yaml
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 COUNT = 30
 

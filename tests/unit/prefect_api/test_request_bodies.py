@@ -28,7 +28,7 @@ from prefect_ecs_platform.prefect_api.request_bodies import (
     schedule_body,
     work_pool_body,
 )
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/flows@sha256:" + "0123456789abcdef" * 4
 TEMPLATE = ECSWorker.get_default_base_job_template()

@@ -19,7 +19,7 @@ from prefect.settings import PREFECT_API_REQUEST_TIMEOUT, PREFECT_CLIENT_MAX_RET
 from prefect_ecs_platform.prefect_api import PrefectApi, PrefectApiError
 from prefect_ecs_platform.prefect_api.client import forget_shared_state
 from prefect_ecs_platform.resources import DeploymentProvider, WorkPoolProvider
-from tests.acceptance.engine_values import as_grpc
+from tests.support.engine_values import as_grpc
 
 
 @pytest.fixture

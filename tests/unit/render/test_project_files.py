@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from prefect_ecs_platform.render.project_files import StackFilesError, load_stack_files, matches_type
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 PROJECT = """\
 name: proj

@@ -16,8 +16,8 @@ from prefect.client.schemas.actions import WorkPoolCreate
 
 from prefect_ecs_platform.inputs.arns import parse_arn
 from prefect_ecs_platform.inputs.placeholders import KNOWN_AFTER_UP, UNBUILT_DIGEST
-from tests.conftest import ROOT
-from tests.unit.render.render_project import cloud_project, read_render, run_render
+from tests.support import ROOT
+from tests.support.render_project import cloud_project, read_render, run_render
 
 CIPHERTEXT = "v1:AAABAGNpcGhlcnRleHQtdGhhdC1tdXN0LW5vdC1sZWFr"
 AMBIENT_KEY = "pnu_ambient_key_that_must_not_leak"

@@ -19,8 +19,8 @@ import pytest
 import yaml
 
 from prefect_ecs_platform.render.cli import main
-from tests.conftest import CLOUD_URL, PulumiHarness
-from tests.unit.render.render_project import cloud_project
+from tests.support.pulumi_mocks import CLOUD_URL, PulumiHarness
+from tests.support.render_project import cloud_project
 
 
 def _as_engine_text(value: Any) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from prefect_ecs_platform.render.evaluate import evaluate
 from prefect_ecs_platform.render.project_files import load_stack_files
 from prefect_ecs_platform.render.summary import summary_markdown
-from tests.unit.render.render_project import cloud_project
+from tests.support.render_project import cloud_project
 
 
 def test_the_summary_does_not_depend_on_the_order_registrations_arrived(tmp_path: Path) -> None:

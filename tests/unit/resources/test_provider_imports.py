@@ -11,7 +11,7 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from prefect_ecs_platform.resources import BlockDocumentProvider, DeploymentProvider, WorkPoolProvider
-from tests.fresh_process import last_json_line
+from tests.support.fresh_process import last_json_line
 
 _NOT_NEEDED = ("pulumi_aws", "pulumi_awsx", "prefect_aws", "boto3", "botocore", "moto")
 

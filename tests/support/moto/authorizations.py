@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from tests.iam.simulator import Authorization
-from tests.moto.aws_calls import AwsCall
+from tests.support.iam.simulator import Authorization
+from tests.support.moto.aws_calls import AwsCall
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 

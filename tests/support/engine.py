@@ -26,11 +26,11 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, resource_pb2
 
 from prefect_ecs_platform.render.evaluate import evaluate
 from prefect_ecs_platform.render.project_files import StackFiles
-from tests.acceptance.provider_host import from_struct, to_struct
-from tests.conftest import DependencyRecordingMonitor, RecordingMocks, mocked_pulumi
-from tests.ignore_changes import process_ignore_changes, recording_ignore_changes, requested_ignore_changes
-from tests.moto.component_in_moto import unsecret
-from tests.private_loop import run_in_private_loop
+from tests.support.ignore_changes import process_ignore_changes, recording_ignore_changes, requested_ignore_changes
+from tests.support.moto.component_in_moto import unsecret
+from tests.support.private_loop import run_in_private_loop
+from tests.support.provider_host import from_struct, to_struct
+from tests.support.pulumi_mocks import DependencyRecordingMonitor, RecordingMocks, mocked_pulumi
 
 DYNAMIC = "pulumi-python:dynamic"
 #: Delete order on destroy: what depends on an object goes first (deployments sit on the pool).

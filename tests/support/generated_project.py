@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STACK = "bench"
 #: Copied as they are: the program, the project file and the flow code the deployments point at.
 _PROJECT_FILES = ("Pulumi.yaml", "__main__.py")

@@ -25,9 +25,9 @@ from prefect_aws.workers.ecs_worker import ECSJobConfiguration, ECSWorker, parse
 
 from prefect_ecs_platform.resources.normalise import set_fields
 from prefect_ecs_platform.resources.work_pool import FIELDS as WORK_POOL_FIELDS
-from tests.moto.aws_calls import AwsCalls
-from tests.moto.component_in_moto import DeployedStack, Mode, unsecret
-from tests.moto.moto_patches import RunTaskRequests
+from tests.support.moto.aws_calls import AwsCalls
+from tests.support.moto.component_in_moto import DeployedStack, Mode, unsecret
+from tests.support.moto.moto_patches import RunTaskRequests
 
 # The worker's own Prefect credentials; prefect-aws copies them into a flow run's environment
 # unless the template names a secret for them.
@@ -86,7 +86,7 @@ class Submission:
 
     flow_run: FlowRun
     configuration: ECSJobConfiguration
-    #: The RunTask request as moto received it (see `tests.moto.moto_patches.recording_run_task_requests`).
+    #: The RunTask request as moto received it (see `tests.support.moto.moto_patches.recording_run_task_requests`).
     run_task_request: dict[str, Any]
     #: The task as `describe_tasks(include=["TAGS"])` returns it.
     task: dict[str, Any]

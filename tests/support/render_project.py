@@ -10,7 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import CLOUD_URL, ROOT
+from tests.support import ROOT
+from tests.support.pulumi_mocks import CLOUD_URL
 
 #: What the program reads: the project and stack files, the program, the flows (prefect.yaml and sources).
 _PROJECT_PARTS = ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "__main__.py", "flows")

@@ -16,7 +16,7 @@ import pulumi
 
 from prefect_ecs_platform.prefect_api import PrefectApi
 from prefect_ecs_platform.resources import BlockDocument, Deployment, WorkPool
-from tests.engine import Engine, _EngineMocks
+from tests.support.engine import Engine, _EngineMocks
 
 POOLS, BLOCKS, DEPLOYMENTS, FLOWS = 5, 5, 100, 4
 #: One variable: the server checks job variables against the pool's template on every deployment write,

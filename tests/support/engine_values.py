@@ -6,7 +6,7 @@ from typing import Any
 
 from pulumi.runtime import rpc
 
-from tests.private_loop import run_in_private_loop
+from tests.support.private_loop import run_in_private_loop
 
 
 def as_grpc(value: Any) -> Any:

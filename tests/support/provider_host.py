@@ -16,7 +16,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2_grpc
 
 import prefect_ecs_platform
-from tests.private_loop import run_in_private_loop
+from tests.support.private_loop import run_in_private_loop
 
 COMPONENTS_DIR = Path(prefect_ecs_platform.__file__).resolve().parent.parent
 REPO_ROOT = COMPONENTS_DIR.parent

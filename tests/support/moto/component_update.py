@@ -1,7 +1,7 @@
 """A second `pulumi up` of a stack already deployed into moto: only what the engine would change is changed.
 
 The program runs again under mocks that know the first run's resources (the stack's state). A resource whose
-inputs the engine would find unchanged (`tests.stack_changes`) keeps its id and outputs and no AWS call is made;
+inputs the engine would find unchanged (`tests.support.stack_changes`) keeps its id and outputs and no AWS call is made;
 a changed one is updated in moto as the AWS provider would update it. Only the updates written here exist: any
 other change fails the run, so a test also proves that nothing else in the stack changes.
 """
@@ -15,9 +15,9 @@ from typing import Any
 import boto3
 import pulumi
 
-from tests.conftest import Recorded
-from tests.moto.component_in_moto import Created, DeployedStack, MotoMocks, run_component, unsecret
-from tests.stack_changes import Key, changed_inputs
+from tests.support.moto.component_in_moto import Created, DeployedStack, MotoMocks, run_component, unsecret
+from tests.support.pulumi_mocks import Recorded
+from tests.support.stack_changes import Key, changed_inputs
 
 Update = Callable[[str, dict[str, Any], Recorded], Created]
 

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 from moto.ecs.models import ecs_backends
 
-from tests.engine import StackEngine
+from tests.support.engine import StackEngine
 
 GROUP = "aws:ec2/securityGroup:SecurityGroup"
 CLUSTER = "aws:ecs/cluster:Cluster"

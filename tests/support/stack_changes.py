@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from prefect_ecs_platform.resources import BlockDocumentProvider, DeploymentProvider, WorkPoolProvider
-from tests.conftest import Recorded
-from tests.moto.component_in_moto import unsecret
+from tests.support.moto.component_in_moto import unsecret
+from tests.support.pulumi_mocks import Recorded
 
 _PROVIDERS: dict[str, Any] = {
     "pulumi-python:dynamic/prefect:WorkPool": WorkPoolProvider,

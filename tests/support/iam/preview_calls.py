@@ -23,7 +23,7 @@ from typing import Any
 
 from prefect_ecs_platform.inputs.arns import ecr_repository_arn_from_image
 from prefect_ecs_platform.render.plan_mocks import Registered
-from tests.iam.simulator import Authorization
+from tests.support.iam.simulator import Authorization
 
 InvokeMapping = Callable[[Mapping[str, Any]], Iterator[Authorization]]
 ComponentMapping = Callable[[Registered, str], Iterator[Authorization]]

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from prefect_ecs_platform.render.plan_mocks import Registered
-from tests.iam.simulator import Authorization
+from tests.support.iam.simulator import Authorization
 
 
 @dataclass(frozen=True)

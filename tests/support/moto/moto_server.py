@@ -3,7 +3,7 @@
 prefect-aws's ECS observer reads SQS and ECS through aiobotocore, whose HTTP layer (aiohttp) bypasses
 moto's in-process patching. A `ThreadedMotoServer` in this process answers every client, boto3 and
 aiobotocore alike, once `AWS_ENDPOINT_URL` points at it; moto's backends are module-level state, so the
-patches in `tests.moto.moto_patches` (applied to moto's classes) hold for the server too.
+patches in `tests.support.moto.moto_patches` (applied to moto's classes) hold for the server too.
 """
 
 from __future__ import annotations

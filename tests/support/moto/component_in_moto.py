@@ -25,7 +25,7 @@ import pulumi
 
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
 from prefect_ecs_platform.platform import OUTPUT_NAMES
-from tests.conftest import Recorded, RecordingMocks, mocked_pulumi, unsecret
+from tests.support.pulumi_mocks import Recorded, RecordingMocks, mocked_pulumi, unsecret
 
 Mode = Literal["push", "worker"]
 

@@ -27,7 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 
-from tests.wire_proxy import Forward, WireProxy, serving
+from tests.support.wire_proxy import Forward, WireProxy, serving
 
 FAULTS = ("429", "503", "drop_before", "drop_after", "slow")
 

@@ -1,0 +1,1 @@
+"""IAM evaluated offline: the simulator bridge and the calls and authorisations a deployment makes."""
