@@ -1,6 +1,6 @@
 """Drift: what the Prefect UI changes, what `pulumi refresh` reports and what the next `pulumi up` does with it.
 
-Pulumi's real provider host serves the providers, driven by the engine-like harness (tests/engine.py) as
+Pulumi's real provider host serves the providers, driven by the engine-like harness (tests/support/engine.py) as
 the engine drives them; the "UI" is Prefect's REST API called directly, as the UI calls it. What the
 harness reproduces of Pulumi's engine (pulumi/pulumi at 1b5949891b3c):
 
@@ -9,7 +9,7 @@ harness reproduces of Pulumi's engine (pulumi/pulumi at 1b5949891b3c):
   provider returns any (the provider host sets `ReadResponse.inputs` only when `ReadResult.inputs` is set,
   pulumi/dynamic/__main__.py in pulumi 3.272), else the old inputs stay.
 - up, pkg/resource/deploy/step_generator.go `continueStepsFromImport`: the program's inputs, each
-  `ignore_changes` path put back to its old input (`processIgnoreChanges`, ported in tests/ignore_changes.py),
+  `ignore_changes` path put back to its old input (`processIgnoreChanges`, ported in tests/support/ignore_changes.py),
   go to Check with the old inputs, then to Diff with the old outputs. The `ignore_changes` list is the one
   the SDK puts in the RegisterResource request.
 """

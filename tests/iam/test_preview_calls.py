@@ -1,7 +1,7 @@
 """Every call a `pulumi preview` of an existing stack makes to AWS is allowed to the read-only preview role.
 
 The stack's own program runs as `pulumi up` runs it (render's evaluation, with mocks that record invokes), in
-push and worker mode; the calls awsx's remote components make come from `tests/iam/preview_calls.py`. Apply
+push and worker mode; the calls awsx's remote components make come from `tests/support/iam/preview_calls.py`. Apply
 callbacks run (`preview=False`): a preview of a stack that exists knows the values an unchanged resource has.
 """
 

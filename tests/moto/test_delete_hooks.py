@@ -1,6 +1,6 @@
 """The drain hook as the engine runs it on a real change of configuration, against moto's ECS and EC2.
 
-The component runs twice through tests/engine.py's `StackEngine` with mocks that create its resources in moto:
+The component runs twice through tests/support/engine.py's `StackEngine` with mocks that create its resources in moto:
 first as deployed, then with the configuration a team switches to. The engine deletes what the second run no
 longer registers and runs each deleted resource's stored hooks; `on_delete` looks at moto the moment each
 resource goes. moto stops a task at once and never releases its network interface, so `pause` (the drain's

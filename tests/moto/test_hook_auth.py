@@ -3,7 +3,7 @@
 The stack is deployed into moto as another account (222222222222, reached by assuming a role) in us-west-2,
 while the environment holds moto's own account's keys and another region: hooks that called AWS with the
 environment alone would look for the worker service and the tasks where they are not. The rollout check runs
-after the worker service's create, the drain on destroy, both as tests/engine.py's `StackEngine` runs them.
+after the worker service's create, the drain on destroy, both as tests/support/engine.py's `StackEngine` runs them.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The submitting principals' policies, evaluated on what prefect-aws's worker really calls.
 
 A flow run of each mode is submitted and then cancelled by the real ECS worker against moto, every AWS call
-is recorded with moto's answer, and each call's authorisations (`tests/moto/authorizations.py`) are evaluated
+is recorded with moto's answer, and each call's authorisations (`tests/support/moto/authorizations.py`) are evaluated
 against the documents the component registered by the offline IAM simulator, which checks resources and
 conditions as AWS does (moto checks neither).
 """

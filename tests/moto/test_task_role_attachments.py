@@ -1,6 +1,6 @@
 """The task role keeps exactly the listed policies across list changes and across the upgrade, in moto's IAM.
 
-Each run goes through tests/engine.py's `StackEngine`: attachments are matched to the checkpoint by URN and
+Each run goes through tests/support/engine.py's `StackEngine`: attachments are matched to the checkpoint by URN and
 aliases, a changed `policyArn` replaces one (attach the new, then detach the old), and a deleted one is
 detached, as the AWS provider's Delete does.
 """

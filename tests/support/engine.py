@@ -112,7 +112,7 @@ class Engine:
         self, typ: str, name: str, inputs: dict[str, Any], ignore_changes: list[str] | None = None
     ) -> tuple[str, dict[str, Any]]:
         """One resource of an update. `ignore_changes` paths get their old inputs back before Check, as in
-        pkg/resource/deploy/step_generator.go (`continueStepsFromImport`; see tests/ignore_changes.py)."""
+        pkg/resource/deploy/step_generator.go (`continueStepsFromImport`; see tests/support/ignore_changes.py)."""
         urn = f"urn:pulumi:{self.stack}::prefect-ecs-platform::{typ}::{name}"
         with self._slots:
             if not self._accepting:
@@ -221,7 +221,7 @@ class _EngineMocks(RecordingMocks):
 #   program registered ("hook %q was not registered"), in preview too (only running them is skipped); a retained
 #   resource still runs them.
 # - pkg/resource/deploy/resource_hooks.go: a hook name registered twice in one program is an error (the monitor
-#   in tests/conftest.py refuses it).
+#   in tests/support/pulumi_mocks.py refuses it).
 # Deletes go dependents first (dependencies and parents last), as the engine's delete steps are ordered.
 
 

@@ -2,7 +2,7 @@
 
 Every benchmark runs the project's own `__main__.py`, flows and Pulumi.yaml; only the deployment list
 and the stack file are written for the run. Each deployment has a cron schedule and job variables, as
-in the baseline of the issue the benchmarks answer.
+in the baseline the benchmarks are measured against.
 """
 
 from __future__ import annotations

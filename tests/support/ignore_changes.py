@@ -1,4 +1,4 @@
-"""`ignore_changes` as Pulumi's engine applies it, for the engine-like harness (tests/engine.py).
+"""`ignore_changes` as Pulumi's engine applies it, for the engine-like harness (tests/support/engine.py).
 
 Ported from pulumi/pulumi (read at commit 1b5949891b3c, August 2026):
 

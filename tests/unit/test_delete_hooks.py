@@ -1,6 +1,6 @@
 """The drain hook is registered under every name a stack's state can hold, in every configuration.
 
-The engine-like harness (tests/engine.py `StackEngine`) keeps the checkpoint between runs and fails a preview or
+The engine-like harness (tests/support/engine.py `StackEngine`) keeps the checkpoint between runs and fails a preview or
 an update, as Pulumi's engine does, when a deleted resource's stored hook name is not registered by the program.
 """
 

@@ -1,6 +1,6 @@
 """Mistakes in the stack file, flows/prefect.yaml and the flow code, as `pulumi up` reports them: each named the
 way the user wrote it, every stage reported in one go, nothing registered. The cases live in
-`tests/error_catalogue.py`, which also writes docs/configuration-errors.md.
+`tests/support/error_catalogue.py`, which also writes docs/configuration-errors.md.
 """
 
 from __future__ import annotations

@@ -131,7 +131,7 @@ BOUNDED_ACTIONS = (
 
 #: What `pulumi preview` (and `pulumi refresh`, but for secret values) reads. Of a stack that exists, a preview
 #: also builds the flow image (pulumi-docker-build builds during previews and pushes nothing then): the build
-#: logs in to ECR and pulls its cache from the stack's repository (tests/iam/preview_calls.py has the sources).
+#: logs in to ECR and pulls its cache from the stack's repository (tests/support/iam/preview_calls.py has the sources).
 PREVIEW_ACTIONS = (
     "ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
     "ec2:DescribeVpcs", "ec2:DescribeVpcAttribute", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",

@@ -91,11 +91,15 @@ def preview_authorizations(
     found: list[Authorization] = []
     for token, args in calls:
         if token not in INVOKES:
-            raise KeyError(f"invoke {token} has no entry in tests/iam/preview_calls.py: map it to the IAM actions")
+            raise KeyError(
+                f"invoke {token} has no entry in tests/support/iam/preview_calls.py: map it to the IAM actions"
+            )
         found += INVOKES[token](args)
     for resource in resources:
         if resource.typ.startswith("awsx:"):
             if resource.typ not in AWSX_COMPONENTS:
-                raise KeyError(f"{resource.typ} has no entry in tests/iam/preview_calls.py: list its calls from awsx")
+                raise KeyError(
+                    f"{resource.typ} has no entry in tests/support/iam/preview_calls.py: list its calls from awsx"
+                )
             found += AWSX_COMPONENTS[resource.typ](resource, partition)
     return found

@@ -10,7 +10,7 @@ change of tags is the tagging and untagging actions alone (terraform-provider-aw
 
 Each resource comes from the registrations of the stack's program; a tagged AWS type with no entry here fails,
 so a new tagged resource cannot pass unevaluated. awsx's components are remote: their tagged children are
-listed from pulumi-awsx's source (3.11.0, see tests/iam/preview_calls.py for how that version was read).
+listed from pulumi-awsx's source (3.11.0, see tests/support/iam/preview_calls.py for how that version was read).
 """
 
 from __future__ import annotations
@@ -132,7 +132,9 @@ def tagged_resources(resources: list[Registered], *, region: str, account: str) 
         if not resource.inputs.get("tags") or resource.typ.startswith("pulumi-python:dynamic/"):
             continue
         if resource.typ not in TAGGED_TYPES:
-            raise KeyError(f"{resource.typ} is created with tags and has no entry in tests/iam/tagged_creates.py")
+            raise KeyError(
+                f"{resource.typ} is created with tags and has no entry in tests/support/iam/tagged_creates.py"
+            )
         tags = dict(resource.inputs["tags"])
         if resource.typ == "awsx:ec2:Vpc":
             # awsx/ec2/vpc.ts: `const sharedTags = { Name: name, ...args.tags }`.

@@ -104,7 +104,7 @@ def authorizations_for(calls: list[AwsCall], *, region: str, account: str) -> li
     """Every authorisation the calls need; raises for a call this module does not know."""
     unknown = sorted({f"{c.service}:{c.operation}" for c in calls} - {f"{s}:{o}" for s, o in MAPPINGS})
     if unknown:
-        raise AssertionError(f"calls with no IAM mapping (add one to tests/moto/authorizations.py): {unknown}")
+        raise AssertionError(f"calls with no IAM mapping (add one to tests/support/moto/authorizations.py): {unknown}")
     definition_roles = _definition_roles(calls)
     authorizations: list[Authorization] = []
     for call in calls:

@@ -219,7 +219,7 @@ class MotoMocks(RecordingMocks):
         return f"{inputs['role']}:{policy_name}", {"name": policy_name}
 
     def delete_resource(self, entry: Any) -> None:
-        """The AWS provider's Delete, for the types whose deletion a test observes (tests/engine.py)."""
+        """The AWS provider's Delete, for the types whose deletion a test observes (tests/support/engine.py)."""
         if entry.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
             inputs = unsecret(entry.inputs)
             self.clients["iam"].detach_role_policy(RoleName=inputs["role"], PolicyArn=inputs["policyArn"])
