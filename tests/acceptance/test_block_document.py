@@ -9,22 +9,9 @@ from prefect_aws import AwsCredentials
 
 from prefect_ecs_platform.prefect_api import NotFound, PrefectApi, PrefectApiError
 from prefect_ecs_platform.resources.block_document import BlockDocumentProvider
+from tests.support.provider_props import SECRET, block_props
 
 pytestmark = pytest.mark.server
-
-SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-
-
-def block_props(api_url: str, name: str, **overrides: Any) -> dict[str, Any]:
-    props: dict[str, Any] = {
-        "name": name,
-        "block_type_slug": "aws-credentials",
-        "data": {"aws_access_key_id": "AKIAEXAMPLE", "aws_secret_access_key": SECRET, "region_name": "eu-west-1"},
-        "api_url": api_url,
-        "adopt_existing": False,
-    }
-    props.update(overrides)
-    return props
 
 
 def test_block_document_lifecycle(prefect_api_url: str, api: PrefectApi, unique: str) -> None:

@@ -2,41 +2,15 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
 from prefect_ecs_platform.prefect_api import NotFound, PrefectApi, PrefectApiError
 from prefect_ecs_platform.resources.deployment import DeploymentProvider
-from tests.support.engine_values import as_grpc
+from tests.support.provider_props import SCHEDULES, deployment_props
 
 pytestmark = pytest.mark.server
-
-
-SCHEDULES = [
-    {"slug": "hourly", "schedule": {"interval": 3600}},
-    {"slug": "daily", "schedule": {"cron": "0 6 * * *"}, "parameters": {"who": "cron"}},
-    {"slug": "weekly", "schedule": {"rrule": "FREQ=WEEKLY;BYDAY=MO"}, "active": False},
-]
-
-
-def deployment_props(api_url: str, name: str, flow: str, pool: str, **overrides: Any) -> dict[str, Any]:
-    props: dict[str, Any] = {
-        "name": name,
-        "flow_name": flow,
-        "work_pool_name": pool,
-        "schedules": copy.deepcopy(SCHEDULES),
-        "job_variables": {"cpu": 1024},
-        "parameters": {"who": "world"},
-        "tags": ["acceptance"],
-        "concurrency_limit": 2,
-        "entrypoint": "flows/hello.py:hello",
-        "api_url": api_url,
-        "adopt_existing": False,
-    }
-    props.update(overrides)
-    return as_grpc(props)
 
 
 def by_slug(deployment: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -15,8 +15,7 @@ import pytest
 from prefect_ecs_platform.prefect_api import PrefectApi, PrefectApiError
 from prefect_ecs_platform.resources.block_document import BlockDocumentProvider
 from prefect_ecs_platform.resources.work_pool import WorkPoolProvider
-from tests.acceptance.test_block_document import block_props
-from tests.acceptance.test_work_pool import pool_props
+from tests.support.provider_props import block_props, pool_props
 
 pytestmark = pytest.mark.server
 

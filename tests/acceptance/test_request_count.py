@@ -17,7 +17,7 @@ import pytest
 
 from prefect_ecs_platform.prefect_api import PrefectApi
 from prefect_ecs_platform.resources.deployment import DeploymentProvider
-from tests.acceptance.test_deployment import deployment_props
+from tests.support.provider_props import deployment_props
 
 pytestmark = pytest.mark.server
 

@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
-import copy
-from typing import Any
-
 import pytest
-from prefect_aws.workers.ecs_worker import ECSWorker
 
 from prefect_ecs_platform.prefect_api import NotFound, PrefectApi, PrefectApiError
 from prefect_ecs_platform.resources.normalise import numbers
 from prefect_ecs_platform.resources.work_pool import WorkPoolProvider
-from tests.support.engine_values import as_grpc
+from tests.support.provider_props import ecs_template, pool_props
 
 pytestmark = pytest.mark.server
-
-
-def ecs_template(cpu: int = 1024) -> dict[str, Any]:
-    template = copy.deepcopy(ECSWorker.get_default_base_job_template())
-    template["variables"]["properties"]["cpu"]["default"] = cpu
-    return template
-
-
-def pool_props(api_url: str, name: str, **overrides: Any) -> dict[str, Any]:
-    props: dict[str, Any] = {
-        "name": name,
-        "type": "ecs",
-        "base_job_template": ecs_template(),
-        "description": "acceptance pool",
-        "concurrency_limit": 3,
-        "api_url": api_url,
-        "adopt_existing": False,
-    }
-    props.update(overrides)
-    return as_grpc(props)
 
 
 def test_work_pool_lifecycle(prefect_api_url: str, api: PrefectApi, unique: str) -> None:
