@@ -8,8 +8,9 @@ from typing import Any
 import parliament
 import pytest
 
-from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
+from prefect_ecs_platform import PrefectEcsPlatformArgs
 from prefect_ecs_platform.aws.iam_policies import WILDCARD_STATEMENTS
+from tests.support.deployed_platform import deploy_platform
 from tests.support.pulumi_mocks import CLOUD_URL, PulumiHarness
 
 #: Where the component puts an IAM document, by the resource type that takes it. Trust policies are left out:
@@ -31,7 +32,7 @@ TASK_ROLE_GRANT = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn
 
 def _documents(harness: PulumiHarness, mode: str) -> dict[str, dict[str, Any]]:
     args = PrefectEcsPlatformArgs(work_pool_name="ecs-prod", task_role_statements=[TASK_ROLE_GRANT], **MODES[mode])
-    harness.run(lambda: {"pool": PrefectEcsPlatform("data", args).work_pool_name})
+    deploy_platform(harness, args)
     documents = {
         f"{r.typ} {r.name}": json.loads(r.inputs[key])
         for r in harness.resources

@@ -14,7 +14,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
+from prefect_ecs_platform import PrefectEcsPlatformArgs
+from tests.support.deployed_platform import deploy_platform
 from tests.support.pulumi_mocks import CLOUD_URL, PulumiHarness
 
 pytestmark = pytest.mark.moto
@@ -40,7 +41,7 @@ def ecr(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 def _registered_force_delete(harness: PulumiHarness) -> bool:
     args = PrefectEcsPlatformArgs(prefect_api_url=CLOUD_URL, prefect_api_key="pnu_teardown", work_pool_name="ecs-dev")
-    harness.run(lambda: {"image": PrefectEcsPlatform("data", args).image_uri})
+    deploy_platform(harness, args)
     return bool(harness.one("awsx:ecr:Repository").inputs["forceDelete"])
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pulumi
 import pytest
 from pulumi.runtime import rpc
 
-from prefect_ecs_platform import InvalidInputError, PrefectEcsPlatform, PrefectEcsPlatformArgs
+from prefect_ecs_platform import InvalidInputError, PrefectEcsPlatformArgs
 from prefect_ecs_platform.aws.iam_policies import WILDCARD_STATEMENTS
+from tests.support.deployed_platform import deploy_platform
 from tests.support.pulumi_mocks import ACCOUNT, CLOUD_URL, REGION, PulumiHarness
 
 API_KEY = "pnu_unit_test_key_not_real"
@@ -79,13 +79,11 @@ def make_args(**overrides: Any) -> PrefectEcsPlatformArgs:
 
 
 def deploy(harness: PulumiHarness, **overrides: Any) -> dict[str, Any]:
-    def program() -> dict[str, Any]:
-        platform = PrefectEcsPlatform("data", make_args(**overrides))
-        outputs: dict[str, Any] = {name: getattr(platform, name) for name in OUTPUTS}
-        outputs["push_secret_is_secret"] = pulumi.Output.from_input(platform.push_secret_access_key.is_secret())
-        return outputs
-
-    return harness.run(program)
+    return deploy_platform(
+        harness,
+        make_args(**overrides),
+        also=lambda platform: {"push_secret_is_secret": platform.push_secret_access_key.is_secret()},
+    )
 
 
 def template_network(outputs: dict[str, Any]) -> dict[str, Any]:

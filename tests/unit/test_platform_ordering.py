@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
+from prefect_ecs_platform import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
 from tests.support import ROOT
+from tests.support.deployed_platform import deploy_platform
 from tests.support.pulumi_mocks import CLOUD_URL, PulumiHarness
 
 CAPACITY = ("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "data-capacity")
@@ -38,7 +39,7 @@ def deploy(harness: PulumiHarness, **overrides: Any) -> None:
         "project_root": str(ROOT),
     }
     values.update(overrides)
-    harness.run(lambda: {"pool": PrefectEcsPlatform("data", PrefectEcsPlatformArgs(**values)).work_pool_name})
+    deploy_platform(harness, PrefectEcsPlatformArgs(**values))
 
 
 def deployments(harness: PulumiHarness) -> list[tuple[str, str]]:

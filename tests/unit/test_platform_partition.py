@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
+from prefect_ecs_platform import PrefectEcsPlatformArgs
+from tests.support.deployed_platform import deploy_platform
 from tests.support.pulumi_mocks import ACCOUNT, CLOUD_URL, PulumiHarness
 
 CHINA_IMAGE = f"{ACCOUNT}.dkr.ecr.cn-north-1.amazonaws.com.cn/flows@sha256:" + "e" * 64
@@ -20,7 +21,7 @@ def _deploy(harness: PulumiHarness, **overrides: Any) -> None:
         "work_pool_name": "ecs-cn",
     }
     values.update(overrides)
-    harness.run(lambda: {"template": PrefectEcsPlatform("data", PrefectEcsPlatformArgs(**values)).base_job_template})
+    deploy_platform(harness, PrefectEcsPlatformArgs(**values))
 
 
 def _pull_statement(harness: PulumiHarness, policy_name: str) -> dict[str, object]:

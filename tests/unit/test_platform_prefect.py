@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import pulumi
 from pulumi.runtime import rpc
 
-from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
+from prefect_ecs_platform import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
 from prefect_ecs_platform.resources.platform_objects import credentials_block_name
 from tests.support import ROOT
+from tests.support.deployed_platform import deploy_platform
 from tests.support.pulumi_mocks import CLOUD_URL, REGION, PulumiHarness
 
 API_KEY = "pnu_prefect_objects_unit_key"
@@ -30,18 +30,7 @@ def deploy(harness: PulumiHarness, **overrides: Any) -> dict[str, Any]:
         "project_root": str(ROOT),
     }
     values.update(overrides)
-
-    def program() -> dict[str, Any]:
-        platform = PrefectEcsPlatform("data", PrefectEcsPlatformArgs(**values))
-        return {
-            "template": platform.base_job_template,
-            "image_uri": platform.image_uri,
-            "work_pool_name": platform.work_pool_name,
-            "deployment_ids": platform.deployment_ids,
-            "access_key_id": pulumi.Output.from_input(platform.push_access_key_id),
-        }
-
-    return harness.run(program)
+    return deploy_platform(harness, PrefectEcsPlatformArgs(**values))
 
 
 def without_nulls(value: Any) -> Any:
@@ -65,7 +54,7 @@ def test_push_pool_carries_the_component_template(pulumi_harness: PulumiHarness)
     out = deploy(pulumi_harness)
     pool = pulumi_harness.one(POOL)
     assert (pool.inputs["name"], pool.inputs["type"]) == ("ecs-dev", "ecs:push")
-    assert pool.inputs["base_job_template"] == without_nulls(out["template"])
+    assert pool.inputs["base_job_template"] == without_nulls(out["base_job_template"])
     assert pool.inputs["api_url"] == CLOUD_URL
     assert out["work_pool_name"] == "ecs-dev"
 
@@ -74,11 +63,11 @@ def test_push_template_references_the_credentials_block(pulumi_harness: PulumiHa
     """The pool's aws_credentials default is the block holding the push user's key."""
     out = deploy(pulumi_harness)
     block = pulumi_harness.one(BLOCK)
-    reference = out["template"]["variables"]["properties"]["aws_credentials"]["default"]
+    reference = out["base_job_template"]["variables"]["properties"]["aws_credentials"]["default"]
     assert reference == {"$ref": {"block_document_id": block.id}}
     data = unwrap(block.inputs["data"])
     assert data == {
-        "aws_access_key_id": out["access_key_id"],
+        "aws_access_key_id": out["push_access_key_id"],
         "aws_secret_access_key": "mocked-secret-access-key",
         "region_name": REGION,
     }

@@ -23,8 +23,8 @@ from typing import Any, Literal
 import boto3
 import pulumi
 
-from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
-from prefect_ecs_platform.platform import OUTPUT_NAMES
+from prefect_ecs_platform import PrefectEcsPlatformArgs
+from tests.support.deployed_platform import deploy_platform
 from tests.support.pulumi_mocks import Recorded, RecordingMocks, mocked_pulumi, unsecret
 
 Mode = Literal["push", "worker"]
@@ -482,11 +482,7 @@ def run_component(mocks: MotoMocks, name: str, mode: Mode, **overrides: Any) -> 
     """Run the component for a stack named `name` under `mocks`: `MODE_ARGS[mode]`, then `overrides`."""
     args = PrefectEcsPlatformArgs(work_pool_name=name, **{**MODE_ARGS[mode], **overrides})
     with mocked_pulumi(mocks) as harness:
-        outputs = harness.run(lambda: _outputs(PrefectEcsPlatform(name, args)))
+        outputs = deploy_platform(harness, args, name)
     return DeployedStack(
         name=name, mode=mode, region=mocks.region, account=mocks.account, outputs=outputs, registered=mocks.resources
     )
-
-
-def _outputs(platform: PrefectEcsPlatform) -> dict[str, Any]:
-    return {output: getattr(platform, output) for output in OUTPUT_NAMES}

@@ -12,7 +12,8 @@ from google.protobuf import struct_pb2
 from pulumi.runtime._callbacks import _CallbackServicer
 from pulumi.runtime.proto import resource_pb2
 
-from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
+from prefect_ecs_platform import PrefectEcsPlatformArgs
+from tests.support.deployed_platform import deploy_platform
 from tests.support.pulumi_mocks import CLOUD_URL, PulumiHarness, RecordingMocks, Registration, mocked_pulumi
 
 
@@ -61,7 +62,7 @@ def image_harness() -> Iterator[PulumiHarness]:
 def deploy(harness: PulumiHarness, **overrides: Any) -> dict[tuple[str, str], list[pulumi.ResourceTransform]]:
     """Run the component; return the transforms each registration declared."""
     values: dict[str, Any] = {"prefect_api_url": CLOUD_URL, "work_pool_name": "ecs-dev", "prefect_api_key": "pnu_x"}
-    harness.run(lambda: {"uri": PrefectEcsPlatform("data", PrefectEcsPlatformArgs(**values, **overrides)).image_uri})
+    deploy_platform(harness, PrefectEcsPlatformArgs(**values, **overrides))
     mocks = harness.mocks
     assert isinstance(mocks, TransformRecordingMocks)
     return mocks.transforms

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
+from prefect_ecs_platform import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
 from tests.support import ROOT
+from tests.support.deployed_platform import deploy_platform
 from tests.support.pulumi_mocks import CLOUD_URL, PulumiHarness
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
@@ -31,20 +32,7 @@ def deploy(harness: PulumiHarness, **overrides: Any) -> dict[str, Any]:
         "project_root": str(ROOT),
     }
     values.update(overrides)
-
-    def program() -> dict[str, Any]:
-        platform = PrefectEcsPlatform("data", PrefectEcsPlatformArgs(**values))
-        return {
-            "template": platform.base_job_template,
-            "image_uri": platform.image_uri,
-            "log_group": platform.log_group_name,
-            "execution_role_arn": platform.execution_role_arn,
-            "task_role_arn": platform.task_role_arn,
-            "key_arn": platform.prefect_api_key_secret_arn,
-            "auth_arn": platform.prefect_api_auth_string_secret_arn,
-        }
-
-    return harness.run(program)
+    return deploy_platform(harness, PrefectEcsPlatformArgs(**values))
 
 
 def _container(harness: PulumiHarness) -> dict[str, Any]:
@@ -76,12 +64,15 @@ def test_flow_container_is_the_digest_pinned_image_logging_to_the_stacks_group(p
     assert (container["name"], container["image"], container["essential"]) == ("prefect", out["image_uri"], True)
     assert container["logConfiguration"] == {
         "logDriver": "awslogs",
-        "options": {"awslogs-group": out["log_group"], "awslogs-region": "eu-west-1",
+        "options": {"awslogs-group": out["log_group_name"], "awslogs-region": "eu-west-1",
                     "awslogs-stream-prefix": "ecs-dev", "awslogs-create-group": "false"},
     }  # fmt: skip
 
 
-CREDENTIALS = [({}, "PREFECT_API_KEY", "key_arn"), (SELF_HOSTED, "PREFECT_API_AUTH_STRING", "auth_arn")]
+CREDENTIALS = [
+    ({}, "PREFECT_API_KEY", "prefect_api_key_secret_arn"),
+    (SELF_HOSTED, "PREFECT_API_AUTH_STRING", "prefect_api_auth_string_secret_arn"),
+]
 
 
 @pytest.mark.parametrize(("overrides", "name", "arn"), CREDENTIALS)
@@ -101,7 +92,7 @@ def test_pool_and_every_deployment_name_the_revision(pulumi_harness: PulumiHarne
     out = deploy(pulumi_harness)
     arn = pulumi_harness.named(*FLOW_RUNS).outputs["arn"]
     assert arn.endswith(":task-definition/prefect_ecs-dev:1")
-    assert out["template"]["variables"]["properties"]["task_definition_arn"]["default"] == arn
+    assert out["base_job_template"]["variables"]["properties"]["task_definition_arn"]["default"] == arn
     deployments = pulumi_harness.of_type(DEPLOYMENT)
     assert deployments
     assert {d.inputs["job_variables"]["task_definition_arn"] for d in deployments} == {arn}
@@ -124,5 +115,5 @@ def test_with_the_switch_prefect_aws_registers_and_the_stack_registers_none(
     overrides = SELF_HOSTED if mode == "worker" else {}
     out = deploy(pulumi_harness, prefect_registers_task_definitions=True, **overrides)
     assert [r.name for r in pulumi_harness.of_type(TASK_DEFINITION)] == (["data-worker"] if mode == "worker" else [])
-    assert out["template"]["variables"]["properties"]["task_definition_arn"].get("default") is None
+    assert out["base_job_template"]["variables"]["properties"]["task_definition_arn"].get("default") is None
     assert all("task_definition_arn" not in d.inputs["job_variables"] for d in pulumi_harness.of_type(DEPLOYMENT))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
+from prefect_ecs_platform import PrefectEcsPlatformArgs
+from tests.support.deployed_platform import deploy_platform
 from tests.support.pulumi_mocks import CLOUD_URL, RecordingMocks, Registration, mocked_pulumi
 
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
@@ -20,7 +21,7 @@ def attachments(policy_arns: list[str]) -> list[tuple[Registration, str]]:
             prefect_api_key="pnu_x",
             task_role_policy_arns=policy_arns,
         )
-        harness.run(lambda: {"arn": PrefectEcsPlatform("data", args).task_role_arn})
+        deploy_platform(harness, args)
         return [
             (harness.registration(ATTACHMENT, recorded.name), recorded.inputs["policyArn"])
             for recorded in harness.of_type(ATTACHMENT)

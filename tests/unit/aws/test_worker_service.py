@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pulumi
-
-from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
+from prefect_ecs_platform import PrefectEcsPlatformArgs
 from prefect_ecs_platform.aws.iam_policies import WILDCARD_STATEMENTS
 from prefect_ecs_platform.aws.worker_service import OBSERVER_QUEUE_SETTING, worker_command
+from tests.support.deployed_platform import deploy_platform
 from tests.support.pulumi_mocks import CLOUD_URL, REGION, PulumiHarness, Recorded, RecordingMocks, mocked_pulumi
 from tests.support.stack_changes import stack_changes
 
@@ -26,24 +25,7 @@ def deploy(harness: PulumiHarness, **overrides: Any) -> dict[str, Any]:
         "tags": {"team": "data"},
     }
     values.update(overrides)
-
-    def program() -> dict[str, Any]:
-        platform = PrefectEcsPlatform("data", PrefectEcsPlatformArgs(**values))
-        return {
-            "template": platform.base_job_template,
-            "cluster_arn": platform.cluster_arn,
-            "image_uri": platform.image_uri,
-            "secret_arn": platform.prefect_api_key_secret_arn,
-            "auth_arn": platform.prefect_api_auth_string_secret_arn,
-            "execution_role_arn": platform.execution_role_arn,
-            "task_role_arn": platform.task_role_arn,
-            "log_group_name": platform.log_group_name,
-            "service": platform.worker_service_name,
-            "queue": platform.events_queue_name,
-            "push_key": pulumi.Output.from_input(platform.push_access_key_id),
-        }
-
-    return harness.run(program)
+    return deploy_platform(harness, PrefectEcsPlatformArgs(**values))
 
 
 def container(harness: PulumiHarness) -> dict[str, Any]:
@@ -58,7 +40,7 @@ def test_worker_mode_creates_no_iam_user_or_keys(pulumi_harness: PulumiHarness) 
     out = deploy(pulumi_harness)
     assert pulumi_harness.of_type("aws:iam/user:User") == []
     assert pulumi_harness.of_type("aws:iam/accessKey:AccessKey") == []
-    assert out["push_key"] is None
+    assert out["push_access_key_id"] is None
 
 
 def test_worker_runs_prefect_worker_on_the_pool_with_healthcheck(pulumi_harness: PulumiHarness) -> None:
@@ -81,7 +63,7 @@ def test_api_key_reaches_the_worker_only_as_an_ecs_secret(pulumi_harness: Pulumi
     """PREFECT_API_KEY comes from the Secrets Manager secret; the key is nowhere in the task definition."""
     out = deploy(pulumi_harness)
     definition = container(pulumi_harness)
-    assert definition["secrets"] == [{"name": "PREFECT_API_KEY", "valueFrom": out["secret_arn"]}]
+    assert definition["secrets"] == [{"name": "PREFECT_API_KEY", "valueFrom": out["prefect_api_key_secret_arn"]}]
     assert "PREFECT_API_KEY" not in {e["name"] for e in definition["environment"]}
     assert API_KEY not in json.dumps(
         pulumi_harness.named("aws:ecs/taskDefinition:TaskDefinition", "data-worker").inputs
@@ -92,14 +74,16 @@ def test_self_hosted_server_with_auth_string(pulumi_harness: PulumiHarness) -> N
     """A self-hosted server's basic auth is a secret given as PREFECT_API_AUTH_STRING, to worker and flow runs."""
     out = deploy(pulumi_harness, prefect_api_url=SERVER_URL, prefect_api_key=None, prefect_api_auth_string="u:p")
     definition = container(pulumi_harness)
-    assert definition["secrets"] == [{"name": "PREFECT_API_AUTH_STRING", "valueFrom": out["auth_arn"]}]
+    assert definition["secrets"] == [
+        {"name": "PREFECT_API_AUTH_STRING", "valueFrom": out["prefect_api_auth_string_secret_arn"]}
+    ]
     assert {"name": "PREFECT_API_URL", "value": SERVER_URL} in definition["environment"]
-    defaults = {k: v.get("default") for k, v in out["template"]["variables"]["properties"].items()}
-    assert defaults["prefect_api_auth_string_secret_arn"] == out["auth_arn"]
+    defaults = {k: v.get("default") for k, v in out["base_job_template"]["variables"]["properties"].items()}
+    assert defaults["prefect_api_auth_string_secret_arn"] == out["prefect_api_auth_string_secret_arn"]
     assert defaults.get("prefect_api_key_secret_arn") is None
     execution = json.loads(pulumi_harness.named("aws:iam/rolePolicy:RolePolicy", "data-execution").inputs["policy"])
     reads = {s["Sid"]: s for s in execution["Statement"]}["ReadPrefectCredentials"]
-    assert reads["Resource"] == [out["auth_arn"]]
+    assert reads["Resource"] == [out["prefect_api_auth_string_secret_arn"]]
 
 
 def test_self_hosted_server_without_auth_needs_no_secret(pulumi_harness: PulumiHarness) -> None:
@@ -125,7 +109,7 @@ def test_service_rolls_back_failed_deployments_on_fargate(pulumi_harness: Pulumi
     assert "launchType" not in service.inputs
     assert service.inputs["cluster"] == out["cluster_arn"]
     assert service.inputs["networkConfiguration"]["assignPublicIp"] is False
-    assert out["service"] == "data-worker"
+    assert out["worker_service_name"] == "data-worker"
 
 
 def test_worker_opens_no_port(pulumi_harness: PulumiHarness) -> None:
@@ -169,7 +153,7 @@ def test_worker_is_told_the_queue_name(pulumi_harness: PulumiHarness) -> None:
     """prefect-aws's observer finds the queue through its setting, so crash detection works."""
     out = deploy(pulumi_harness)
     environment = {e["name"]: e["value"] for e in container(pulumi_harness)["environment"]}
-    assert environment[OBSERVER_QUEUE_SETTING] == out["queue"] == "data-task-events"
+    assert environment[OBSERVER_QUEUE_SETTING] == out["events_queue_name"] == "data-task-events"
     assert environment["PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_ENABLED"] == "true"
     assert environment["PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_SQS_QUEUE_REGION"] == REGION
 
@@ -222,7 +206,7 @@ def test_worker_execution_role_reads_the_stacks_secrets_and_writes_its_logs(pulu
         pulumi_harness.named("aws:iam/rolePolicy:RolePolicy", "data-worker-execution").inputs["policy"]
     )
     statements = {s["Sid"]: s for s in document["Statement"]}
-    assert statements["ReadPrefectCredentials"]["Resource"] == [out["secret_arn"]]
+    assert statements["ReadPrefectCredentials"]["Resource"] == [out["prefect_api_key_secret_arn"]]
     assert statements["WriteFlowRunLogs"]["Resource"].endswith(":log-stream:*")
 
 
@@ -238,14 +222,14 @@ def test_brought_execution_role_does_not_serve_the_worker(pulumi_harness: Pulumi
 def test_worker_template_has_no_credentials_block(pulumi_harness: PulumiHarness) -> None:
     """Flow runs submitted by the worker use the worker's role, not an access-key block."""
     out = deploy(pulumi_harness)
-    assert "default" not in out["template"]["variables"]["properties"]["aws_credentials"]
+    assert "default" not in out["base_job_template"]["variables"]["properties"]["aws_credentials"]
 
 
 def test_worker_image_can_be_overridden(pulumi_harness: PulumiHarness) -> None:
     """A separate worker image replaces the flow image for the worker only."""
     out = deploy(pulumi_harness, worker_image_uri="registry.example/prefect-worker@sha256:" + "c" * 64)
     assert container(pulumi_harness)["image"].startswith("registry.example/prefect-worker@")
-    defaults = {k: v.get("default") for k, v in out["template"]["variables"]["properties"].items()}
+    defaults = {k: v.get("default") for k, v in out["base_job_template"]["variables"]["properties"].items()}
     assert defaults["image"] == out["image_uri"]
 
 
