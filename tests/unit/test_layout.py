@@ -1,4 +1,5 @@
-"""The package's parts import one way: inputs, then the AWS half or the Prefect half, then platform.py."""
+"""Imports go one way: in the package, inputs, then the AWS or the Prefect half, then platform.py; in the tests,
+every test module to tests/support only."""
 
 from __future__ import annotations
 
@@ -113,3 +114,70 @@ def test_every_part_says_what_it_holds() -> None:
         docstring = ast.get_docstring(ast.parse((PACKAGE / part / "__init__.py").read_text()))
         assert docstring, part
         assert "import" in docstring, part
+
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def _misplaced(source: str, *, bench_allowed: bool = False) -> list[str]:
+    """The modules `source` imports against the test layout: tests' own modules outside tests.support, bench.
+
+    Everything under tests/ but tests/support is a test module, a conftest or a package of them, so the rule
+    needs no list of names; a relative import is refused too, since it could reach one unseen.
+    """
+    wrong = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            modules = ["." * node.level + (node.module or "")]
+        else:
+            continue
+        for module in modules:
+            top = module.split(".")[0]
+            relative = module.startswith(".")
+            test_module = top == "tests" and not (module + ".").startswith("tests.support.")
+            if relative or test_module or (top == "bench" and not bench_allowed):
+                wrong.append(module)
+    return wrong
+
+
+def _layout_breaks(folder: str, *, bench_allowed: bool = False) -> list[str]:
+    return [
+        f"{path.relative_to(REPOSITORY)} imports {module}"
+        for path in sorted((REPOSITORY / folder).rglob("*.py"))
+        for module in _misplaced(path.read_text(), bench_allowed=bench_allowed)
+    ]
+
+
+def test_tests_import_only_the_support_package() -> None:
+    """No test module or conftest imports a test module or a conftest; nothing under tests/ imports bench/.
+
+    Shared machinery lives in tests/support, so one test's edits never reach into another's module.
+    """
+    assert _layout_breaks("tests") == []
+
+
+def test_bench_uses_only_the_support_package_of_the_tests() -> None:
+    """The benchmarks may share the tests' machinery, but only what tests/support holds."""
+    assert _layout_breaks("bench", bench_allowed=True) == []
+
+
+def test_the_test_layout_rule_sees_a_forbidden_import() -> None:
+    """The parser flags a test module, a conftest, bench/ and a relative import, and lets tests.support through."""
+    source = (
+        "from tests.acceptance.test_work_pool import pool_props\n"
+        "from tests.conftest import pulumi_harness\n"
+        "import bench.suite\n"
+        "from . import test_platform\n"
+        "from tests.support.engine import Engine\n"
+        "import tests.support.pulumi_mocks\n"
+        "from tests.supported import x\n"
+    )
+    assert _misplaced(source) == [
+        "tests.acceptance.test_work_pool",
+        "tests.conftest",
+        "bench.suite",
+        ".",
+        "tests.supported",
+    ]
