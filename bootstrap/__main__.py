@@ -1,8 +1,7 @@
 """Keyless CI for the platform: the GitHub OIDC provider, a deploy role, a preview role, the boundary."""
 
 import pulumi
-
-from prefect_ecs_platform.ci_access.roles import create_ci_access
+from ci_access.roles import create_ci_access
 
 config = pulumi.Config()
 access = create_ci_access(

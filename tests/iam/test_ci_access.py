@@ -19,7 +19,7 @@ import parliament
 import pulumi
 import pytest
 
-from prefect_ecs_platform.ci_access.policies import (
+from bootstrap.ci_access.policies import (
     PLATFORM_PRINCIPAL_ACTIONS,
     boundary_policy,
     deploy_policy,
@@ -282,6 +282,8 @@ def test_github_trust_names_exact_subjects() -> None:
 
 def _run_bootstrap(harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch, **config: str) -> None:
     monkeypatch.chdir(ROOT / "bootstrap")
+    # As Pulumi runs the program: its directory is on the path, where `ci_access` is found.
+    monkeypatch.syspath_prepend(str(ROOT / "bootstrap"))
     pulumi.runtime.set_mocks(harness.mocks, project="prefect-ecs-platform-bootstrap", stack="ci", preview=False)
     values = {"githubRepository": "acme/data", "environments": '["dev","prod"]', **config}
     pulumi.runtime.set_all_config({f"prefect-ecs-platform-bootstrap:{k}": v for k, v in values.items()})

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from prefect_ecs_platform.ci_access.policies import preview_policy
+from bootstrap.ci_access.policies import preview_policy
 from prefect_ecs_platform.render.evaluate import evaluate
 from prefect_ecs_platform.render.plan_mocks import Registered, RepositoryReferenceMonitor
 from prefect_ecs_platform.render.project_files import load_stack_files

@@ -18,9 +18,9 @@ import pytest
 from moto import mock_aws
 from moto.ecs.models import ecs_backends
 
+from bootstrap.ci_access.policies import deploy_policy
 from prefect_ecs_platform import PrefectEcsPlatform, PrefectEcsPlatformArgs
 from prefect_ecs_platform.aws import task_drain
-from prefect_ecs_platform.ci_access.policies import deploy_policy
 from tests.support.engine import StackEngine, StateEntry
 from tests.support.iam.simulator import Authorization, evaluate
 from tests.support.moto.aws_calls import AwsCall, recording_aws_calls

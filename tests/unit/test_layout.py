@@ -25,8 +25,6 @@ ALLOWED: dict[str, set[str]] = {
     # The offline render runs a stack's program, which may use every part.
     "render": {"inputs", "aws", "prefect_api", "resources", "platform"},
     "__main__": {"render"},
-    # Keyless CI's roles (run by bootstrap/): a separate program's documents, which need no other part.
-    "ci_access": set(),
 }
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from prefect_ecs_platform.ci_access.policies import (
+from .policies import (
     GITHUB_AUDIENCE,
     GITHUB_OIDC_HOST,
     boundary_policy,
