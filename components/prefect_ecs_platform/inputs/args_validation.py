@@ -15,6 +15,7 @@ from typing import Any
 
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.arns import parse_arn
+from prefect_ecs_platform.inputs.config_keys import API_KEY_KEY
 from prefect_ecs_platform.inputs.deployment_validation import deployment_problems
 from prefect_ecs_platform.inputs.fargate import fargate_size_problems
 from prefect_ecs_platform.inputs.flow_container import DIGEST_PINNED_ALLOWED, is_digest_pinned
@@ -77,7 +78,7 @@ def api_key_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
             Problem(
                 "prefect_api_key",
                 None,
-                "Prefect Cloud needs an API key: `pulumi config set --secret prefectApiKey ...` or "
+                f"Prefect Cloud needs an API key: `pulumi config set --secret {API_KEY_KEY} ...` or "
                 "PREFECT_API_KEY in the environment",
             )
         ]

@@ -22,16 +22,11 @@ from pydantic_core import PydanticCustomError
 
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.args_validation import args_problems
+from prefect_ecs_platform.inputs.config_keys import API_KEY_KEY, AUTH_STRING_KEY, NAMESPACE
 from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs
 from prefect_ecs_platform.inputs.prefect_yaml import read_prefect_yaml
 from prefect_ecs_platform.inputs.problems import MISSING, Problem, place_of, raise_if_any
 
-#: This repository's project name: the namespace of its committed stack files.
-NAMESPACE = "prefect-ecs-platform"
-API_URL_KEY = "prefectApiUrl"
-#: Read only through `Config.get_secret` so they stay Outputs marked secret.
-API_KEY_KEY = "prefectApiKey"
-AUTH_STRING_KEY = "prefectApiAuthString"
 SECRET_KEYS = (API_KEY_KEY, AUTH_STRING_KEY)
 
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pulumi
 
+from prefect_ecs_platform.inputs.config_keys import API_KEY_KEY, API_URL_KEY, AUTH_STRING_KEY
 from prefect_ecs_platform.inputs.placeholders import UNKNOWN_REGION, accepting_placeholders, secret_placeholder
 from prefect_ecs_platform.inputs.prefect_names import is_prefect_cloud_url
-from prefect_ecs_platform.inputs.stack_config import API_KEY_KEY, API_URL_KEY, AUTH_STRING_KEY
 from prefect_ecs_platform.render.plan_mocks import PlanMocks, Registered, RepositoryReferenceMonitor
 from prefect_ecs_platform.render.project_files import StackFiles
 from prefect_ecs_platform.resources.credentials import API_KEY, AUTH_STRING

@@ -9,12 +9,10 @@ Read and Delete, so those three paths are permanent.
 """
 
 from prefect_ecs_platform.resources.block_document import BlockDocument, BlockDocumentProvider
-from prefect_ecs_platform.resources.credentials import CONFIG_KEY as API_KEY_CONFIG_KEY
 from prefect_ecs_platform.resources.deployment import Deployment, DeploymentProvider
 from prefect_ecs_platform.resources.work_pool import WorkPool, WorkPoolProvider
 
 __all__ = [
-    "API_KEY_CONFIG_KEY",
     "BlockDocument",
     "BlockDocumentProvider",
     "Deployment",

@@ -28,8 +28,7 @@ from typing import Any
 
 from pulumi.dynamic import ConfigureRequest
 
-#: This repository's project: its namespace is looked at when the project's own holds no credential.
-_OWN_NAMESPACE = "prefect-ecs-platform"
+from prefect_ecs_platform.inputs.config_keys import API_KEY_KEY, AUTH_STRING_KEY, NAMESPACE
 
 
 @dataclass(frozen=True)
@@ -40,12 +39,9 @@ class Credential:
     input_key: str
 
 
-API_KEY = Credential("prefectApiKey", "PREFECT_API_KEY", "api_key")
-AUTH_STRING = Credential("prefectApiAuthString", "PREFECT_API_AUTH_STRING", "api_auth_string")
+API_KEY = Credential(API_KEY_KEY, "PREFECT_API_KEY", "api_key")
+AUTH_STRING = Credential(AUTH_STRING_KEY, "PREFECT_API_AUTH_STRING", "api_auth_string")
 CREDENTIALS = (API_KEY, AUTH_STRING)
-CONFIG_KEY = API_KEY.config_key
-ENV_VAR = API_KEY.env_var
-INPUT_KEY = API_KEY.input_key
 
 _configured: dict[str, str | None] = {}
 
@@ -53,7 +49,7 @@ _configured: dict[str, str | None] = {}
 def remember_configuration(req: ConfigureRequest) -> None:
     """Keep the credentials from the stack config the host passed to `configure()`, in process memory only."""
     for credential in CREDENTIALS:
-        value = req.config.get(credential.config_key) or req.config.get(f"{_OWN_NAMESPACE}:{credential.config_key}")
+        value = req.config.get(credential.config_key) or req.config.get(f"{NAMESPACE}:{credential.config_key}")
         _configured[credential.config_key] = str(value) if value else None
 
 
