@@ -17,14 +17,13 @@ from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
 from prefect_ecs_platform.prefect_api.request_bodies import (
     FLOWS_IMAGE_PROJECT_ROOT,
     SET_WORKING_DIRECTORY_STEP,
-    deployment_body,
+    deployment_fields,
 )
 from tests.support import ROOT
 
 # The platform builds the image with flows/ as the context (DEFAULT_IMAGE_CONTEXT).
 CONTEXT = ROOT / "flows"
 DOCKERFILE = CONTEXT / "Dockerfile"
-IMAGE = "repo@sha256:" + "ab" * 32
 
 
 def instructions(dockerfile: Path) -> list[tuple[str, str]]:
@@ -93,10 +92,8 @@ def test_every_entrypoint_exists_where_the_pull_step_looks() -> None:
     """Each prefect.yaml entrypoint, resolved from the pull step's directory, is a file the image contains."""
     layout = image_layout()
     for deployment in load_prefect_yaml(CONTEXT / "prefect.yaml"):
-        body = deployment_body(
-            deployment, flow_name="f", work_pool_name="p", image_uri=IMAGE, parameter_openapi_schema={}
-        )
-        directory = PurePosixPath(body["pull_steps"][0][SET_WORKING_DIRECTORY_STEP]["directory"])
+        fields = deployment_fields(deployment, flow_name="f", work_pool_name="p", parameter_openapi_schema={})
+        directory = PurePosixPath(fields["pull_steps"][0][SET_WORKING_DIRECTORY_STEP]["directory"])
         file, _ = split_entrypoint(deployment.entrypoint)
 
         assert directory / file in layout, f"{deployment.entrypoint} is not at {directory / file} in the image"

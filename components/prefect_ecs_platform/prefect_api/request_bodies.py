@@ -144,30 +144,3 @@ def deployment_fields(
         "version": deployment.version,
         "pull_steps": [{SET_WORKING_DIRECTORY_STEP: {"directory": project_root_in_image}}],
     }
-
-
-def deployment_body(
-    deployment: DeploymentArgs,
-    *,
-    flow_name: str,
-    work_pool_name: str,
-    image_uri: str,
-    parameter_openapi_schema: Mapping[str, Any],
-    project_root_in_image: str = FLOWS_IMAGE_PROJECT_ROOT,
-    task_definition_arn: str | None = None,
-) -> dict[str, Any]:
-    """The body of POST /deployments/ (`DeploymentCreate`) with `flow_name` in place of `flow_id`.
-
-    `parameter_openapi_schema` and `flow_name` come from `flow_source.read_flow_source`.
-    """
-    fields = deployment_fields(
-        deployment,
-        flow_name=flow_name,
-        work_pool_name=work_pool_name,
-        parameter_openapi_schema=parameter_openapi_schema,
-        project_root_in_image=project_root_in_image,
-    )
-    return {
-        **fields,
-        "job_variables": deployment_job_variables(deployment, image_uri, task_definition_arn=task_definition_arn),
-    }

@@ -24,10 +24,12 @@ from prefect_ecs_platform.inputs.problems import InvalidInputError
 from prefect_ecs_platform.prefect_api.request_bodies import (
     FLOWS_IMAGE_PROJECT_ROOT,
     aws_credentials_block_body,
-    deployment_body,
+    deployment_fields,
+    deployment_job_variables,
     schedule_body,
     work_pool_body,
 )
+from prefect_ecs_platform.resources.deployment import create_body
 from tests.support import ROOT
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/flows@sha256:" + "0123456789abcdef" * 4
@@ -57,20 +59,20 @@ def etl_deployment(**overrides: Any) -> DeploymentArgs:
 
 
 def body_for(deployment: DeploymentArgs) -> dict[str, Any]:
+    """The Deployment resource's inputs for `deployment`, as `create_prefect_objects` builds them."""
     source = read_flow_source(deployment.entrypoint, ROOT)
-    return deployment_body(
+    fields = deployment_fields(
         deployment,
         flow_name=source.flow_name,
         work_pool_name="platform-ecs",
-        image_uri=IMAGE,
         parameter_openapi_schema=source.parameter_schema,
     )
+    return {**fields, "job_variables": deployment_job_variables(deployment, IMAGE)}
 
 
 def as_deployment_create(body: dict[str, Any]) -> DeploymentCreate:
-    """What the provider sends once the flow name is resolved to an id."""
-    sent = {key: value for key, value in body.items() if key != "flow_name"}
-    return DeploymentCreate.model_validate({**sent, "flow_id": uuid.uuid4()})
+    """What the provider sends once the flow name is resolved to an id: its own POST body."""
+    return DeploymentCreate.model_validate(create_body(body, str(uuid.uuid4())))
 
 
 @pytest.mark.parametrize("pool_type", ["ecs:push", "ecs"])
@@ -221,23 +223,16 @@ def test_each_schedule_kind_is_a_valid_deployment_schedule_create(schedule: Sche
 def test_image_must_be_pinned_by_digest() -> None:
     """A tag-only image is refused: a moving tag would not change the deployment when the code does."""
     with pytest.raises(InvalidInputError, match="an image pinned by digest"):
-        deployment_body(
-            etl_deployment(),
-            flow_name="etl",
-            work_pool_name="platform-ecs",
-            image_uri="flows:latest",
-            parameter_openapi_schema={},
-        )
+        deployment_job_variables(etl_deployment(), "flows:latest")
 
 
 def test_project_root_in_image_must_be_absolute() -> None:
     """A relative working directory in the image is refused."""
     with pytest.raises(InvalidInputError, match="an absolute path in the image"):
-        deployment_body(
+        deployment_fields(
             etl_deployment(),
             flow_name="etl",
             work_pool_name="platform-ecs",
-            image_uri=IMAGE,
             parameter_openapi_schema={},
             project_root_in_image="opt/prefect",
         )
