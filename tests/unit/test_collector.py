@@ -10,6 +10,8 @@ from tests.support.fresh_process import last_json_line
 
 _EVALUATE_200 = """
 import gc, json, sys, tempfile
+# The process a test runs in has pytest loaded; without it the program makes one full collection, not none.
+import pytest
 from pathlib import Path
 from tests.support.generated_project import STACK, make_project
 from prefect_ecs_platform.render.evaluate import evaluate
