@@ -74,11 +74,11 @@ def test_no_hook_runs_in_a_preview(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_the_image_pulls_only_from_its_own_repository() -> None:
     """The cache pull is authorised on the stack's repository, named from the Image's repositoryUrl."""
-    url = f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/data-flows-repo"
+    url = f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/data-flows"
     image = Registered("awsx:ecr:Image", "data-flows", {"repositoryUrl": url}, "data-flows-id", {})
     pulls = [a for a in preview_authorizations([], [image]) if a.action != "ecr:GetAuthorizationToken"]
     assert {(a.action, a.resource) for a in pulls} == {
-        (action, f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/data-flows-repo")
+        (action, f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/data-flows")
         for action in ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
     }
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,8 +14,8 @@ from google.protobuf import json_format
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
+from prefect_ecs_platform.render.plan_mocks import AwsSide, RepositoryReferenceMonitor, aws_answer
 from prefect_ecs_platform.render.plan_mocks import Registered as Recorded
-from prefect_ecs_platform.render.plan_mocks import RepositoryReferenceMonitor
 from tests.support.private_loop import run_in_private_loop
 
 ACCOUNT = "123456789012"
@@ -27,110 +26,36 @@ CLOUD_URL = (
 REGION = "eu-west-1"
 
 
-def _fake_digest(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-
-
-def _secret_version_id(inputs: dict[str, Any]) -> str:
-    """The VersionId PutSecretValue answers: a UUID AWS picks, so a new value (a new version) gets a new one.
-
-    Derived from the value here, so one value answers the same id in every run and a changed one another.
-    """
-    value = inputs.get("secretString")
-    if isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig:
-        value = value["value"]
-    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"{inputs.get('secretId')}|{value}"))
-
-
-Answer = Callable[[str, dict[str, Any]], tuple[str | None, dict[str, Any]]]
-
-_AWS_ANSWERS: dict[str, Answer] = {
-    "awsx:ec2:Vpc": lambda name, inputs: (
-        "vpc-0new",
-        {
-            "vpcId": "vpc-0new",
-            "publicSubnetIds": ["subnet-pub-a", "subnet-pub-b"],
-            "privateSubnetIds": ["subnet-priv-a", "subnet-priv-b"],
-        },
-    ),
-    "aws:ec2/securityGroup:SecurityGroup": lambda name, inputs: (f"sg-{name}", {}),
-    "aws:ecs/cluster:Cluster": lambda name, inputs: (
-        None,
-        {"name": name, "arn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{name}"},
-    ),
-    "awsx:ecr:Repository": lambda name, inputs: (
-        None,
-        {"url": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{name}-repo"},
-    ),
-    "awsx:ecr:Image": lambda name, inputs: (
-        None,
-        {"imageUri": f"{inputs['repositoryUrl']}@{_fake_digest(str(inputs.get('context')))}"},
-    ),
-    "aws:iam/role:Role": lambda name, inputs: (None, {"name": name, "arn": f"arn:aws:iam::{ACCOUNT}:role/{name}"}),
-    "aws:iam/user:User": lambda name, inputs: (
-        None,
-        {"name": name, "arn": f"arn:aws:iam::{ACCOUNT}:user/prefect/{name}"},
-    ),
-    "aws:iam/policy:Policy": lambda name, inputs: (
-        None,
-        {"arn": f"arn:aws:iam::{ACCOUNT}:policy{inputs.get('path', '/')}{name}"},
-    ),
-    "aws:iam/accessKey:AccessKey": lambda name, inputs: (
-        "AKIAMOCKEDACCESSKEY0",
-        {"secret": "mocked-secret-access-key"},
-    ),
-    "aws:cloudwatch/logGroup:LogGroup": lambda name, inputs: (
-        None,
-        {
-            "name": f"{inputs.get('namePrefix', '')}mock",
-            "arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{inputs.get('namePrefix', '')}mock",
-        },
-    ),
-    "aws:secretsmanager/secret:Secret": lambda name, inputs: (
-        None,
-        {"arn": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"},
-    ),
-    "aws:secretsmanager/secretVersion:SecretVersion": lambda name, inputs: (
-        None,
-        {"versionId": _secret_version_id(inputs)},
-    ),
-    "aws:sqs/queue:Queue": lambda name, inputs: (
-        None,
-        {
-            "name": name,
-            "arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}",
-            "url": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{name}",
-        },
-    ),
-    "aws:cloudwatch/eventRule:EventRule": lambda name, inputs: (
-        None,
-        {"name": name, "arn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}"},
-    ),
-    "aws:ecs/taskDefinition:TaskDefinition": lambda name, inputs: (
-        None,
-        {"arn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{inputs['family']}:1"},
-    ),
-    "aws:ecs/service:Service": lambda name, inputs: (None, {"name": name}),
-    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda name, inputs: (
-        None,
-        {"arn": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{inputs['url'].removeprefix('https://')}"},
-    ),
-}
-"""What AWS would answer for each resource type: an id (None for the default) and outputs beyond the inputs."""
-
-
-class RecordingMocks(pulumi.runtime.Mocks):
+class RecordingMocks(pulumi.runtime.Mocks, AwsSide):
     """Mocks that answer like AWS would (ARNs, ids, URLs) and remember every registration.
 
-    `partition` and `region` move every answer to another partition (`aws-cn` answers with `arn:aws-cn:` ARNs
-    and `.amazonaws.com.cn` hosts), as AWS itself would there.
+    The answers are the render's (`AWS_ANSWERS`), with fixed example values where AWS picks one. `partition`
+    and `region` move every answer to another partition (`aws-cn` answers with `arn:aws-cn:` ARNs and
+    `.amazonaws.com.cn` hosts), as AWS itself would there.
     """
 
     def __init__(self, partition: str = "aws", region: str = REGION) -> None:
-        self.partition = partition
-        self.region = region
+        AwsSide.__init__(self, ACCOUNT, region, partition)
         self.resources: list[Recorded] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def physical_name(self, inputs: dict[str, Any], name: str) -> str:
+        """The given name; a prefix with `mock` after it; else the logical name, so tests can name what they expect."""
+        if inputs.get("name"):
+            return str(inputs["name"])
+        if inputs.get("namePrefix"):
+            return f"{inputs['namePrefix']}mock"
+        return name
+
+    def picked(self, what: str, example: str) -> str:
+        return example
+
+    def image_digest(self, context: Any) -> str:
+        """A digest of the context's path: another context, another image."""
+        return "sha256:" + hashlib.sha256(str(context).encode()).hexdigest()
+
+    def secret(self, what: str, example: str) -> str:
+        return example
 
     def _in_partition(self, value: Any) -> Any:
         if (self.partition, self.region) == ("aws", REGION):
@@ -142,14 +67,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
-        # awsx components' outputs are child resources, not echoes of their inputs.
-        outputs = {} if args.typ.startswith("awsx:") else dict(inputs)
-        resource_id = f"{args.name}-id"
-        answer = _AWS_ANSWERS.get(args.typ)
-        if answer:
-            given_id, extra = answer(args.name, inputs)
-            resource_id = given_id or resource_id
-            outputs.update(self._in_partition(extra))
+        given_id, outputs = aws_answer(self, args.typ, args.name, inputs)
+        resource_id = given_id or f"{args.name}-id"
         self.resources.append(Recorded(args.typ, args.name, inputs, resource_id, outputs))
         return resource_id, outputs
 

@@ -211,7 +211,7 @@ def test_execution_role_policy_names_the_created_arns(pulumi_harness: PulumiHarn
     deploy(pulumi_harness)
     document = policy(pulumi_harness.named("aws:iam/rolePolicy:RolePolicy", "data-execution"))
     statements = {s["Sid"]: s for s in document["Statement"]}
-    assert statements["PullFlowImage"]["Resource"] == f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/data-flows-repo"
+    assert statements["PullFlowImage"]["Resource"] == f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/data-flows"
     log_group = pulumi_harness.one("aws:cloudwatch/logGroup:LogGroup").outputs["arn"]
     assert statements["WriteFlowRunLogs"]["Resource"] == f"{log_group}:log-stream:*"
     secret = pulumi_harness.one("aws:secretsmanager/secret:Secret").outputs["arn"]

@@ -38,7 +38,7 @@ def test_no_registered_input_names_the_commercial_partition(china_pulumi_harness
     assert "arn:aws-cn:" in registered
     assert "arn:aws:" not in registered
     assert _pull_statement(china_pulumi_harness, "data-execution")["Resource"] == (
-        f"arn:aws-cn:ecr:cn-north-1:{ACCOUNT}:repository/data-flows-repo"
+        f"arn:aws-cn:ecr:cn-north-1:{ACCOUNT}:repository/data-flows"
     )
 
 

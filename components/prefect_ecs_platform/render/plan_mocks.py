@@ -9,6 +9,7 @@ could pass for a real value.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -53,97 +54,185 @@ def partition_of(region: str) -> str:
     return "aws"
 
 
-class PlanMocks(pulumi.runtime.Mocks):
-    """AWS's answers with the unknown parts marked; `region` is the stack's `aws:region`, when it sets one."""
+class AwsSide:
+    """Who answers for AWS: the account, region and partition the answers name, and the values AWS picks.
 
-    def __init__(self, region: str = UNKNOWN_REGION) -> None:
+    The render answers with markers for what only `pulumi up` learns; the tests' mocks answer with fixed
+    example values. Both answer from `AWS_ANSWERS`, so a type either knows the other knows the same way.
+    """
+
+    def __init__(self, account: str, region: str, partition: str) -> None:
+        self.account = account
         self.region = region
-        self.partition = partition_of(region)
-        self.dns_suffix = "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
-        self.resources: list[Registered] = []
-        self._answers: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
-            "awsx:ec2:Vpc": self._vpc,
-            "aws:ecs/cluster:Cluster": lambda name, inputs: self._named(
-                inputs, name, arn=lambda n: self.arn("ecs", f"cluster/{n}")
-            ),
-            "awsx:ecr:Repository": self._repository,
-            "awsx:ecr:Image": lambda name, inputs: {"imageUri": f"{inputs['repositoryUrl']}@{UNBUILT_DIGEST}"},
-            "aws:iam/role:Role": lambda name, inputs: self._named(
-                inputs, name, arn=lambda n: self.arn("iam", f"role{inputs.get('path', '/')}{n}", regional=False)
-            ),
-            "aws:iam/user:User": lambda name, inputs: self._named(
-                inputs, name, arn=lambda n: self.arn("iam", f"user{inputs.get('path', '/')}{n}", regional=False)
-            ),
-            "aws:iam/policy:Policy": lambda name, inputs: self._named(
-                inputs, name, arn=lambda n: self.arn("iam", f"policy{inputs.get('path', '/')}{n}", regional=False)
-            ),
-            "aws:iam/accessKey:AccessKey": lambda name, inputs: {
-                "secret": secret_placeholder("the push user's secret access key, known after pulumi up")
-            },
-            "aws:cloudwatch/logGroup:LogGroup": lambda name, inputs: self._named(
-                inputs, name, arn=lambda n: self.arn("logs", f"log-group:{n}")
-            ),
-            "aws:secretsmanager/secret:Secret": lambda name, inputs: self._named(
-                inputs, name, arn=lambda n: self.arn("secretsmanager", f"secret:{n}")
-            ),
-            "aws:sqs/queue:Queue": self._queue,
-            "aws:cloudwatch/eventRule:EventRule": lambda name, inputs: self._named(
-                inputs, name, arn=lambda n: self.arn("events", f"rule/{n}")
-            ),
-            "aws:ecs/taskDefinition:TaskDefinition": lambda name, inputs: {
-                "arn": self.arn("ecs", f"task-definition/{inputs['family']}:{known_after_up('revision')}"),
-                "revision": known_after_up("revision"),
-            },
-            "aws:ecs/service:Service": lambda name, inputs: self._named(inputs, name),
-        }
+        self.partition = partition
+        self.dns_suffix = "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
 
     def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
         region = self.region if regional else ""
-        return f"arn:{self.partition}:{service}:{region}:{UNKNOWN_ACCOUNT}:{resource}"
+        return f"arn:{self.partition}:{service}:{region}:{self.account}:{resource}"
 
-    @staticmethod
-    def physical_name(inputs: dict[str, Any], name: str) -> str:
-        """The name AWS will know the resource by: the given one, or Pulumi's autoname with its random suffix."""
+    def physical_name(self, inputs: dict[str, Any], name: str) -> str:
+        """The name AWS knows the resource by: the given one, or Pulumi's autoname."""
+        raise NotImplementedError
+
+    def picked(self, what: str, example: str) -> str:
+        """A value AWS picks itself (an id, a revision, a random suffix); `example` is one it could pick."""
+        raise NotImplementedError
+
+    def image_digest(self, context: Any) -> str:
+        """The digest of the image built from `context`."""
+        raise NotImplementedError
+
+    def secret(self, what: str, example: str) -> str:
+        """A secret AWS hands out once (a secret access key)."""
+        raise NotImplementedError
+
+
+Answer = tuple[str | None, dict[str, Any]]
+"""The id AWS gives a resource (None for the mocks' default) and its outputs beyond the inputs."""
+
+
+def _named(side: AwsSide, inputs: dict[str, Any], name: str, arn: Callable[[str], str] | None = None) -> Answer:
+    physical = side.physical_name(inputs, name)
+    return None, {"name": physical, **({"arn": arn(physical)} if arn else {})}
+
+
+def _vpc(side: AwsSide, name: str, inputs: dict[str, Any]) -> Answer:
+    zones = int(inputs.get("numberOfAvailabilityZones", 3))
+    kinds = {str(spec.get("type", "")).lower() for spec in inputs.get("subnetSpecs", [])} or {"public", "private"}
+    subnets = {
+        f"{kind}SubnetIds": [
+            side.picked(
+                f"{kind} subnet {zone} id", f"subnet-{kind[:3] if kind == 'public' else kind[:4]}-{chr(96 + zone)}"
+            )
+            for zone in range(1, zones + 1)
+        ]
+        if kind in kinds
+        else []
+        for kind in ("public", "private")
+    }
+    vpc_id = side.picked("VPC id", "vpc-0new")
+    return vpc_id, {"vpcId": vpc_id, **subnets}
+
+
+def _repository(side: AwsSide, name: str, inputs: dict[str, Any]) -> Answer:
+    repository = side.physical_name(inputs, name).lower()
+    return None, {"url": f"{side.account}.dkr.ecr.{side.region}.{side.dns_suffix}/{repository}"}
+
+
+def _queue(side: AwsSide, name: str, inputs: dict[str, Any]) -> Answer:
+    physical = side.physical_name(inputs, name)
+    return None, {
+        "name": physical,
+        "arn": side.arn("sqs", physical),
+        "url": f"https://sqs.{side.region}.{side.dns_suffix}/{side.account}/{physical}",
+    }
+
+
+def _secret_version_id(inputs: dict[str, Any]) -> str:
+    """A VersionId as PutSecretValue answers one: a UUID, new for a new value and the same for the same one."""
+    value = inputs.get("secretString")
+    if isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+        value = value["value"]
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"{inputs.get('secretId')}|{value}"))
+
+
+def _task_definition(side: AwsSide, name: str, inputs: dict[str, Any]) -> Answer:
+    revision = side.picked("revision", "1")
+    return None, {"arn": side.arn("ecs", f"task-definition/{inputs['family']}:{revision}"), "revision": revision}
+
+
+def _path_arn(side: AwsSide, kind: str, inputs: dict[str, Any]) -> Callable[[str], str]:
+    return lambda physical: side.arn("iam", f"{kind}{inputs.get('path', '/')}{physical}", regional=False)
+
+
+AWS_ANSWERS: dict[str, Callable[[AwsSide, str, dict[str, Any]], Answer]] = {
+    "awsx:ec2:Vpc": _vpc,
+    "aws:ec2/securityGroup:SecurityGroup": lambda side, name, inputs: (side.picked(f"{name} id", f"sg-{name}"), {}),
+    "aws:ecs/cluster:Cluster": lambda side, name, inputs: _named(
+        side, inputs, name, arn=lambda n: side.arn("ecs", f"cluster/{n}")
+    ),
+    "awsx:ecr:Repository": _repository,
+    "awsx:ecr:Image": lambda side, name, inputs: (
+        None,
+        {"imageUri": f"{inputs['repositoryUrl']}@{side.image_digest(inputs.get('context'))}"},
+    ),
+    "aws:iam/role:Role": lambda side, name, inputs: _named(side, inputs, name, arn=_path_arn(side, "role", inputs)),
+    "aws:iam/user:User": lambda side, name, inputs: _named(side, inputs, name, arn=_path_arn(side, "user", inputs)),
+    "aws:iam/policy:Policy": lambda side, name, inputs: _named(
+        side, inputs, name, arn=_path_arn(side, "policy", inputs)
+    ),
+    "aws:iam/accessKey:AccessKey": lambda side, name, inputs: (
+        side.picked("access key id", "AKIAMOCKEDACCESSKEY0"),
+        {"secret": side.secret("the push user's secret access key", "mocked-secret-access-key")},
+    ),
+    "aws:cloudwatch/logGroup:LogGroup": lambda side, name, inputs: _named(
+        side, inputs, name, arn=lambda n: side.arn("logs", f"log-group:{n}")
+    ),
+    # Secrets Manager appends six random characters to the name in the ARN.
+    "aws:secretsmanager/secret:Secret": lambda side, name, inputs: _named(
+        side,
+        inputs,
+        name,
+        arn=lambda n: side.arn("secretsmanager", f"secret:{n}-{side.picked('6 characters', 'AbCdEf')}"),
+    ),
+    "aws:secretsmanager/secretVersion:SecretVersion": lambda side, name, inputs: (
+        None,
+        {"versionId": side.picked("version id", _secret_version_id(inputs))},
+    ),
+    "aws:sqs/queue:Queue": _queue,
+    "aws:cloudwatch/eventRule:EventRule": lambda side, name, inputs: _named(
+        side, inputs, name, arn=lambda n: side.arn("events", f"rule/{n}")
+    ),
+    "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
+    "aws:ecs/service:Service": lambda side, name, inputs: _named(side, inputs, name),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda side, name, inputs: (
+        None,
+        {"arn": side.arn("iam", f"oidc-provider/{inputs['url'].removeprefix('https://')}", regional=False)},
+    ),
+}
+"""What AWS answers for each resource type the component creates, in terms of who answers (`AwsSide`)."""
+
+
+def aws_answer(side: AwsSide, typ: str, name: str, inputs: dict[str, Any]) -> Answer:
+    """The id and outputs AWS gives a resource of `typ`: its inputs echoed, with `AWS_ANSWERS`' on top."""
+    # awsx components answer with their children's values, not echoes of their inputs.
+    outputs = {} if typ.startswith("awsx:") else dict(inputs)
+    answer = AWS_ANSWERS.get(typ)
+    if answer is None:
+        return None, outputs
+    resource_id, extra = answer(side, name, inputs)
+    return resource_id, {**outputs, **extra}
+
+
+class PlanMocks(pulumi.runtime.Mocks, AwsSide):
+    """AWS's answers with the unknown parts marked; `region` is the stack's `aws:region`, when it sets one."""
+
+    def __init__(self, region: str = UNKNOWN_REGION) -> None:
+        AwsSide.__init__(self, UNKNOWN_ACCOUNT, region, partition_of(region))
+        self.resources: list[Registered] = []
+
+    def physical_name(self, inputs: dict[str, Any], name: str) -> str:
+        """The given name, or Pulumi's autoname with its random suffix marked."""
         if inputs.get("name"):
             return str(inputs["name"])
         if inputs.get("namePrefix"):
             return f"{inputs['namePrefix']}{KNOWN_AFTER_UP}"
         return f"{name}-{KNOWN_AFTER_UP}"
 
-    def _named(self, inputs: dict[str, Any], name: str, arn: Callable[[str], str] | None = None) -> dict[str, Any]:
-        physical = self.physical_name(inputs, name)
-        return {"name": physical, **({"arn": arn(physical)} if arn else {})}
+    def picked(self, what: str, example: str) -> str:
+        return known_after_up(what)
 
-    def _vpc(self, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        zones = int(inputs.get("numberOfAvailabilityZones", 3))
-        kinds = {str(spec.get("type", "")).lower() for spec in inputs.get("subnetSpecs", [])} or {"public", "private"}
-        subnets = {
-            f"{kind}SubnetIds": [known_after_up(f"{kind} subnet {zone} id") for zone in range(1, zones + 1)]
-            if kind in kinds
-            else []
-            for kind in ("public", "private")
-        }
-        return {"vpcId": known_after_up("VPC id"), **subnets}
+    def image_digest(self, context: Any) -> str:
+        return UNBUILT_DIGEST
 
-    def _repository(self, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        repository = self.physical_name(inputs, name).lower()
-        return {"url": f"{UNKNOWN_ACCOUNT}.dkr.ecr.{self.region}.{self.dns_suffix}/{repository}"}
-
-    def _queue(self, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        physical = self.physical_name(inputs, name)
-        return {
-            "name": physical,
-            "arn": self.arn("sqs", physical),
-            "url": f"https://sqs.{self.region}.{self.dns_suffix}/{UNKNOWN_ACCOUNT}/{physical}",
-        }
+    def secret(self, what: str, example: str) -> str:
+        return secret_placeholder(f"{what}, known after pulumi up")
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
-        # awsx components answer with their children's values, not echoes of their inputs.
-        outputs = {} if args.typ.startswith("awsx:") else dict(inputs)
-        answer = self._answers.get(args.typ)
-        if answer:
-            outputs.update(answer(args.name, inputs))
+        _, outputs = aws_answer(self, args.typ, args.name, inputs)
+        # The render names every id by its resource, whatever AWS would pick.
         resource_id = known_after_up(f"{args.name} id")
         self.resources.append(Registered(args.typ, args.name, inputs, resource_id, outputs))
         return resource_id, outputs

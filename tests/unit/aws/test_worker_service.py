@@ -196,7 +196,7 @@ def test_worker_image_from_another_repository_is_pulled_by_the_workers_role_only
     worker_repo = f"arn:aws:ecr:{REGION}:123456789012:repository/platform/prefect-worker"
     assert _pulled_repositories(pulumi_harness, "data-worker-execution") == [worker_repo]
     [flow_repo] = _pulled_repositories(pulumi_harness, "data-execution")
-    assert flow_repo.endswith(":repository/data-flows-repo")
+    assert flow_repo.endswith(":repository/data-flows")
 
 
 def test_worker_execution_role_reads_the_stacks_secrets_and_writes_its_logs(pulumi_harness: PulumiHarness) -> None:
