@@ -140,7 +140,7 @@ def test_dependencies_are_installed_before_the_code_is_copied() -> None:
 
 def test_one_stage_so_the_inline_cache_covers_the_dependency_layer() -> None:
     """awsx.ecr.Image pushes an inline build cache under a tag stable per stack and context, and builds from it
-    (README: Image builds in CI). An inline cache holds only the final image's layers: with a second stage
+    (docs/design.md: The image cache). An inline cache holds only the final image's layers: with a second stage
     the dependency layer could sit in one that is not exported, and every CI run would reinstall it."""
     stages = [args for ins, args in instructions(DOCKERFILE) if ins == "FROM"]
     assert len(stages) == 1

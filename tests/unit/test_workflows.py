@@ -1,4 +1,4 @@
-"""The GitHub workflows: each passes actionlint, and each keeps the promises the README makes about it."""
+"""The GitHub workflows: each passes actionlint, and each keeps the promises docs/ci.md makes about it."""
 
 from __future__ import annotations
 
