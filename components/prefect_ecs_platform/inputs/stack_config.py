@@ -233,13 +233,6 @@ def _model_problems(error: ValidationError) -> tuple[list[Problem], set[str]]:
     return problems, keys
 
 
-def parse_stack_config(raw: dict[str, str]) -> StackConfig:
-    """Build the model from raw `key -> string` config; problems name each key as the stack file writes it."""
-    model, problems, _ = parse_stack_config_partially(raw)
-    raise_if_any(problems)
-    return model
-
-
 def parse_stack_config_partially(raw: dict[str, str]) -> tuple[StackConfig, list[Problem], set[str]]:
     """The model with every bad key left at its default, the problems, and the keys they name.
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from prefect_ecs_platform.inputs.problems import InvalidInputError
-from prefect_ecs_platform.inputs.stack_config import SECRET_KEYS, StackConfig, parse_stack_config
+from prefect_ecs_platform.inputs.problems import InvalidInputError, raise_if_any
+from prefect_ecs_platform.inputs.stack_config import SECRET_KEYS, StackConfig, parse_stack_config_partially
 from tests.conftest import ROOT
 
 DECLARED = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
 URL = "https://prefect.example.com/api"
+
+
+def parse_stack_config(raw: dict[str, str]) -> StackConfig:
+    """The model as the program parses it, raising the problems the program raises."""
+    model, problems, _ = parse_stack_config_partially(raw)
+    raise_if_any(problems)
+    return model
 
 
 def test_every_model_key_is_declared_or_explained() -> None:
