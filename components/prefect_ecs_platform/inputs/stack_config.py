@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError
 
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.args_validation import args_problems
+from prefect_ecs_platform.inputs.declarations import RENAMED_KEYS, SECRET_KEYS, WORKER_ONLY
 from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs
 from prefect_ecs_platform.inputs.prefect_yaml import read_prefect_yaml
 from prefect_ecs_platform.inputs.problems import MISSING, Problem, place_of, raise_if_any
@@ -32,7 +33,6 @@ API_URL_KEY = "prefectApiUrl"
 #: Read only through `Config.get_secret` so they stay Outputs marked secret.
 API_KEY_KEY = "prefectApiKey"
 AUTH_STRING_KEY = "prefectApiAuthString"
-SECRET_KEYS = (API_KEY_KEY, AUTH_STRING_KEY)
 
 
 def _true_or_false(value: object) -> object:
@@ -46,7 +46,7 @@ TrueOrFalse = Annotated[bool, BeforeValidator(_true_or_false)]
 
 
 class StackConfig(BaseModel):
-    """Every non-secret key a stack may set. Defaults match Pulumi.yaml's declarations."""
+    """Every non-secret key a stack may set: the fields of `declarations.DECLARATIONS`, which a test keeps equal."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
 
@@ -171,13 +171,6 @@ def stale_namespace_problems(keys: Mapping[str, str], namespace: str) -> list[Pr
     ]
 
 
-#: Keys earlier versions read, with what replaced them.
-RENAMED_KEYS = {
-    "ecrForceDelete": "replaced by ecrRetainOnDestroy: pulumi destroy now always deletes the repository with its "
-    "images, unless ecrRetainOnDestroy is true, which keeps both in AWS",
-}
-#: Keys that only worker mode reads.
-WORKER_ONLY = ("worker_image_uri", "worker_cpu", "worker_memory", "worker_count", "work_queue_names")
 #: Namespaces whose keys something reads besides the project's: the providers the stack uses, and Pulumi's.
 READ_NAMESPACES = ("aws", "awsx", "docker", "docker-build", "pulumi")
 _SUFFIX_PLACEHOLDERS = ("stack",)
