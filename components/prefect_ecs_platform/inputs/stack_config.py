@@ -205,7 +205,7 @@ def _expected(item: Any, key: str) -> str:
     if kind == "extra_forbidden":
         close = get_close_matches(key, [stack_key(f) for f in StackConfig.model_fields], n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
-        return RENAMED_KEYS.get(key, f"not a key of this stack: Pulumi.yaml and README list them{hint}")
+        return RENAMED_KEYS.get(key, f"not a key of this stack: docs/configuration.md lists them{hint}")
     for prefix, expected in _EXPECTED_BY_ERROR:
         if kind.startswith(prefix):
             return expected.format(key=key)

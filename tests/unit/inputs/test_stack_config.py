@@ -70,7 +70,7 @@ def test_typo_and_bad_type_name_the_config_key() -> None:
         parse_stack_config({"prefectApiUrl": URL, "cpus": "512", "cpu": "lots"})
     assert [p.render() for p in raised.value.problems] == [
         "cpu: 'lots' is not allowed; a whole number, e.g. 512",
-        "cpus: '512' is not allowed; not a key of this stack: Pulumi.yaml and README list them; did you mean cpu?",
+        "cpus: '512' is not allowed; not a key of this stack: docs/configuration.md lists them; did you mean cpu?",
     ]
 
 
