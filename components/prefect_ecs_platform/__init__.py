@@ -9,6 +9,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from prefect_ecs_platform.collector import tune_for_registration
     from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
     from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs, ScheduleArgs
     from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
@@ -27,6 +28,7 @@ _HOMES = {
     "keep_delete_hooks": "prefect_ecs_platform.platform",
     "JobTemplateSettings": "prefect_ecs_platform.prefect_api.job_template",
     "build_base_job_template": "prefect_ecs_platform.prefect_api.job_template",
+    "tune_for_registration": "prefect_ecs_platform.collector",
 }
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "build_base_job_template",
     "keep_delete_hooks",
     "load_prefect_yaml",
+    "tune_for_registration",
 ]
 
 

@@ -9,7 +9,9 @@ time for 200 deployments, and it grew faster than the number of deployments.
 `gc.freeze()` moves what is alive now (modules, classes, the validated configuration, which live as long as
 the program anyway) out of the collector's walks; a larger young threshold makes young collections rarer.
 Reference counting still frees frozen objects; only a cycle among them outlives the program's process, which
-ends with the program. Both apply once per process: a second platform in the same program changes nothing.
+ends with the program. Both apply once per process: a second call in the same program changes nothing. A stack
+program calls it before creating its components (the project's `__main__.py` does); the component never does,
+because the settings belong to the whole process.
 """
 
 import gc

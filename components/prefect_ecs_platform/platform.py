@@ -22,7 +22,6 @@ from prefect_ecs_platform.aws.network import Network, create_network
 from prefect_ecs_platform.aws.secrets import PrefectCredentials, create_prefect_credentials
 from prefect_ecs_platform.aws.task_drain import alias_names, register_drain_hooks
 from prefect_ecs_platform.aws.worker_service import create_worker_service
-from prefect_ecs_platform.collector import tune_for_registration
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.args_validation import args_problems
 from prefect_ecs_platform.inputs.flow_container import flow_log_stream_prefix
@@ -91,7 +90,6 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
     def __init__(self, name: str, args: PrefectEcsPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # Before registering anything, so bad input leaves nothing behind, not even this component.
         raise_if_any(args_problems(name, args))
-        tune_for_registration()
         super().__init__(TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = resource_tags(name, dict(args.tags))

@@ -236,7 +236,7 @@ MISTAKES: list[Mistake] = [
     Mistake("an unknown placeholder in the suffix", "deploymentNameSuffix", "deploymentNameSuffix: '-{env}' is not "
             "allowed; text where only {stack} is replaced (by the stack's name)", {"deploymentNameSuffix": "-{env}"}),
     Mistake("a misspelt key", "logRetentionDays", "logRetentionDay: '7' is not allowed; not a key of this stack: "
-            "Pulumi.yaml and README list them; did you mean logRetentionDays?", {"logRetentionDay": "7"}),
+            "docs/configuration.md lists them; did you mean logRetentionDays?", {"logRetentionDay": "7"}),
     Mistake("a key that was renamed", "ecrRetainOnDestroy", "ecrForceDelete: 'true' is not allowed; replaced by "
             "ecrRetainOnDestroy: pulumi destroy now always deletes the repository with its images, unless "
             "ecrRetainOnDestroy is true, which keeps both in AWS", {"ecrForceDelete": "true"}),

@@ -1,4 +1,6 @@
-"""The cycle collector during a program's registrations: no full walk of the import-time heap.
+"""The cycle collector during the stack program's registrations: no full walk of the import-time heap.
+
+The project's `__main__.py` tunes the collector; `evaluate` runs that file as the language host does.
 
 Each case runs in a fresh Python process, because the settings belong to the process and pytest's own
 process has run other programs first.
@@ -50,7 +52,7 @@ def test_registering_200_deployments_walks_the_whole_heap_not_once() -> None:
     assert young > 0  # the collector still runs: cyclic garbage is still freed
 
 
-def test_a_programs_own_higher_thresholds_are_kept_and_a_second_platform_freezes_nothing_more() -> None:
+def test_a_programs_own_higher_thresholds_are_kept_and_a_second_call_freezes_nothing_more() -> None:
     result = last_json_line(_TUNE_TWICE)
     assert result["threshold"] == [20000, 50, 100]
     assert result["first"] > 0

@@ -21,7 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     # The collector's settings for a program's registrations: Python's gc, nothing of the package.
     "collector": set(),
     "platform": {"inputs", "aws", "prefect_api", "resources", "collector"},
-    "__init__": {"inputs", "prefect_api", "platform"},
+    "__init__": {"inputs", "prefect_api", "platform", "collector"},
     # The offline render runs a stack's program, which may use every part.
     "render": {"inputs", "aws", "prefect_api", "resources", "platform"},
     "__main__": {"render"},

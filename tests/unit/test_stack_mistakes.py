@@ -15,8 +15,8 @@ import pytest
 from prefect.cli.deploy._models import DeploymentConfig
 
 from prefect_ecs_platform import InvalidInputError
+from prefect_ecs_platform.inputs.declarations import DECLARATIONS
 from prefect_ecs_platform.inputs.prefect_yaml import _DEPLOYMENT_REASONS, OVERRIDE_KEYS
-from prefect_ecs_platform.inputs.stack_config import StackConfig, stack_key
 from tests.support import ROOT
 from tests.support.error_catalogue import DOC, MISTAKES, Mistake, dev_config, markdown, problem_lines
 from tests.support.pulumi_mocks import PulumiHarness
@@ -34,7 +34,7 @@ def test_a_mistake_is_reported_as_written_before_anything_exists(mistake: Mistak
 
 def test_every_stack_key_and_override_key_has_a_case() -> None:
     covered = {m.where for m in MISTAKES}
-    stack_keys = {stack_key(f) for f in StackConfig.model_fields} | {"prefectApiKey", "prefectApiAuthString"}
+    stack_keys = {d.key for d in DECLARATIONS}
     assert stack_keys - covered == set()
     assert {f"deploymentOverrides.{key}" for key in OVERRIDE_KEYS} - covered == set()
 

@@ -23,11 +23,10 @@ from pydantic_core import PydanticCustomError
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.args_validation import args_problems
 from prefect_ecs_platform.inputs.config_keys import API_KEY_KEY, AUTH_STRING_KEY, NAMESPACE
+from prefect_ecs_platform.inputs.declarations import RENAMED_KEYS, SECRET_KEYS, WORKER_ONLY
 from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs
 from prefect_ecs_platform.inputs.prefect_yaml import read_prefect_yaml
 from prefect_ecs_platform.inputs.problems import MISSING, Problem, place_of, raise_if_any
-
-SECRET_KEYS = (API_KEY_KEY, AUTH_STRING_KEY)
 
 
 def _true_or_false(value: object) -> object:
@@ -41,7 +40,7 @@ TrueOrFalse = Annotated[bool, BeforeValidator(_true_or_false)]
 
 
 class StackConfig(BaseModel):
-    """Every non-secret key a stack may set. Defaults match Pulumi.yaml's declarations."""
+    """Every non-secret key a stack may set: the fields of `declarations.DECLARATIONS`, which a test keeps equal."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
 
@@ -166,13 +165,6 @@ def stale_namespace_problems(keys: Mapping[str, str], namespace: str) -> list[Pr
     ]
 
 
-#: Keys earlier versions read, with what replaced them.
-RENAMED_KEYS = {
-    "ecrForceDelete": "replaced by ecrRetainOnDestroy: pulumi destroy now always deletes the repository with its "
-    "images, unless ecrRetainOnDestroy is true, which keeps both in AWS",
-}
-#: Keys that only worker mode reads.
-WORKER_ONLY = ("worker_image_uri", "worker_cpu", "worker_memory", "worker_count", "work_queue_names")
 #: Namespaces whose keys something reads besides the project's: the providers the stack uses, and Pulumi's.
 READ_NAMESPACES = ("aws", "awsx", "docker", "docker-build", "pulumi")
 _SUFFIX_PLACEHOLDERS = ("stack",)
@@ -207,7 +199,7 @@ def _expected(item: Any, key: str) -> str:
     if kind == "extra_forbidden":
         close = get_close_matches(key, [stack_key(f) for f in StackConfig.model_fields], n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
-        return RENAMED_KEYS.get(key, f"not a key of this stack: Pulumi.yaml and README list them{hint}")
+        return RENAMED_KEYS.get(key, f"not a key of this stack: docs/configuration.md lists them{hint}")
     for prefix, expected in _EXPECTED_BY_ERROR:
         if kind.startswith(prefix):
             return expected.format(key=key)
@@ -226,13 +218,6 @@ def _model_problems(error: ValidationError) -> tuple[list[Problem], set[str]]:
         else:
             problems.append(Problem(place, item.get("input"), _expected(item, key)))
     return problems, keys
-
-
-def parse_stack_config(raw: dict[str, str]) -> StackConfig:
-    """Build the model from raw `key -> string` config; problems name each key as the stack file writes it."""
-    model, problems, _ = parse_stack_config_partially(raw)
-    raise_if_any(problems)
-    return model
 
 
 def parse_stack_config_partially(raw: dict[str, str]) -> tuple[StackConfig, list[Problem], set[str]]:

@@ -5,12 +5,19 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from prefect_ecs_platform.inputs.problems import InvalidInputError
-from prefect_ecs_platform.inputs.stack_config import SECRET_KEYS, StackConfig, parse_stack_config
+from prefect_ecs_platform.inputs.problems import InvalidInputError, raise_if_any
+from prefect_ecs_platform.inputs.stack_config import SECRET_KEYS, StackConfig, parse_stack_config_partially
 from tests.support import ROOT
 
 DECLARED = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
 URL = "https://prefect.example.com/api"
+
+
+def parse_stack_config(raw: dict[str, str]) -> StackConfig:
+    """The model as the program parses it, raising the problems the program raises."""
+    model, problems, _ = parse_stack_config_partially(raw)
+    raise_if_any(problems)
+    return model
 
 
 def test_every_model_key_is_declared_or_explained() -> None:
@@ -63,7 +70,7 @@ def test_typo_and_bad_type_name_the_config_key() -> None:
         parse_stack_config({"prefectApiUrl": URL, "cpus": "512", "cpu": "lots"})
     assert [p.render() for p in raised.value.problems] == [
         "cpu: 'lots' is not allowed; a whole number, e.g. 512",
-        "cpus: '512' is not allowed; not a key of this stack: Pulumi.yaml and README list them; did you mean cpu?",
+        "cpus: '512' is not allowed; not a key of this stack: docs/configuration.md lists them; did you mean cpu?",
     ]
 
 
