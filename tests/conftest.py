@@ -27,6 +27,8 @@ from prefect_ecs_platform.render.plan_mocks import RepositoryReferenceMonitor  #
 from prefect_ecs_platform.resources import credentials  # noqa: E402
 from tests.private_loop import run_in_private_loop  # noqa: E402
 
+pytest_plugins = ["tests.support.lanes"]
+
 ACCOUNT = "123456789012"
 CLOUD_URL = (
     "https://api.prefect.cloud/api/accounts/11111111-1111-1111-1111-111111111111"

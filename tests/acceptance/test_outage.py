@@ -21,7 +21,7 @@ from tests.acceptance.provider_host import running_provider_host
 from tests.engine import Engine
 from tests.fault_proxy import fault_proxy
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.spread]
 
 #: One retry, so an operation gives up after Prefect's 2 s backoff instead of a minute of them.
 RETRY_SETTINGS = {"PREFECT_CLIENT_MAX_RETRIES": "1", "PREFECT_CLIENT_RETRY_JITTER_FACTOR": "0"}

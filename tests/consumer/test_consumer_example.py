@@ -21,6 +21,8 @@ import yaml
 
 from tests.conftest import CLOUD_URL, ROOT
 
+pytestmark = pytest.mark.consumer
+
 EXAMPLE = ROOT / "examples" / "consumer"
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
 

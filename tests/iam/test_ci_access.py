@@ -37,6 +37,8 @@ from tests.iam.simulator import Authorization
 from tests.iam.tagged_creates import TaggedResource, create_authorizations, retag_authorizations, tagged_resources
 from tests.unit.render.render_project import copy_project
 
+pytestmark = pytest.mark.node
+
 IAM_DATA = Path(sys.prefix) / "node" / "node_modules" / "@cloud-copilot" / "iam-data" / "data" / "actions"
 BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/ci-platform-boundary"
 DEPLOY_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ci-deploy"

@@ -21,6 +21,8 @@ from tests.iam import simulator
 from tests.iam.preview_calls import preview_authorizations
 from tests.unit.render.render_project import copy_project
 
+pytestmark = pytest.mark.node
+
 PREVIEW_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ci-preview"
 STACKS = [
     ("dev", "push", CLOUD_URL),
