@@ -9,6 +9,8 @@ import pytest
 from prefect_ecs_platform.resources import credentials
 from tests.support.pulumi_mocks import PulumiHarness, RecordingMocks, mocked_pulumi
 
+pytest_plugins = ["tests.support.lanes"]
+
 
 @pytest.fixture
 def pulumi_harness() -> Iterator[PulumiHarness]:

@@ -8,11 +8,13 @@ read directly, not through the proxy: every intended object exists exactly once,
 content and the id the state holds, and nothing else carries the run's prefix (no duplicate, no orphan).
 
 The budget: Prefect's client retries 5 times (PREFECT_CLIENT_MAX_RETRIES, its default), the proxy fails
-one request at most twice in a row, and jitter is off (PREFECT_CLIENT_RETRY_JITTER_FACTOR=0). A 429 asks
-for 0.1 s (Retry-After); every other fault costs Prefect's fixed backoff of 2 s before the first retry
-(4 s before a second), which no setting shortens, plus, for a slow answer, the 1.5 s request timeout
-(PREFECT_API_REQUEST_TIMEOUT). The provider host serves four calls at once (its gRPC server's thread
-pool, as under `pulumi up`), so four backoffs overlap: about 1,000 requests a run, 100 or 200 faults.
+one request at most twice in a row, and jitter is off (PREFECT_CLIENT_RETRY_JITTER_FACTOR=0). A 429 or 503
+asks for 0.1 s (Retry-After); every other fault (a 502, a dropped connection, a late answer) costs
+Prefect's fixed backoff of 2 s before the first retry (4 s before a second), which no setting shortens,
+plus, for a slow answer, the 1.5 s request timeout (PREFECT_API_REQUEST_TIMEOUT). The provider host
+serves four calls at once (its gRPC server's thread pool, as under `pulumi up`), so four backoffs overlap:
+about 1,000 requests a run, 100 or 200 faults. The cases are marked `spread`: each runs on whichever
+xdist worker is free, so their waits overlap each other's and the rest of the suite's.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from tests.support.fault_proxy import FAULTS, fault_proxy
 from tests.support.many_objects import Desired, assert_server_holds, assert_server_holds_nothing, up
 from tests.support.provider_host import running_provider_host
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.spread]
 
 PARALLEL = 16
 TIMEOUT_SECONDS = 1.5

@@ -21,7 +21,7 @@ from tests.support.fault_proxy import fault_proxy
 from tests.support.many_objects import Desired, assert_server_holds, assert_server_holds_nothing, up
 from tests.support.provider_host import running_provider_host
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.spread]
 
 #: One retry, so an operation gives up after Prefect's 2 s backoff instead of a minute of them.
 RETRY_SETTINGS = {"PREFECT_CLIENT_MAX_RETRIES": "1", "PREFECT_CLIENT_RETRY_JITTER_FACTOR": "0"}

@@ -22,6 +22,8 @@ import yaml
 from tests.support import ROOT
 from tests.support.pulumi_mocks import CLOUD_URL
 
+pytestmark = pytest.mark.consumer
+
 EXAMPLE = ROOT / "examples" / "consumer"
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
 

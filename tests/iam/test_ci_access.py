@@ -43,6 +43,8 @@ from tests.support.iam.tagged_creates import (
 from tests.support.pulumi_mocks import ACCOUNT, CLOUD_URL, REGION, PulumiHarness, RecordingMocks
 from tests.support.render_project import copy_project
 
+pytestmark = pytest.mark.node
+
 IAM_DATA = Path(sys.prefix) / "node" / "node_modules" / "@cloud-copilot" / "iam-data" / "data" / "actions"
 BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/ci-platform-boundary"
 DEPLOY_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ci-deploy"

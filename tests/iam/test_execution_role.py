@@ -16,6 +16,8 @@ import pytest
 from prefect_ecs_platform.aws.iam_policies import execution_role_policy
 from tests.support.iam.simulator import Authorization, evaluate
 
+pytestmark = pytest.mark.node
+
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/data-execution"
 REPOSITORY = f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/data-flows"

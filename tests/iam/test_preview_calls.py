@@ -21,6 +21,8 @@ from tests.support.iam.preview_calls import preview_authorizations
 from tests.support.pulumi_mocks import ACCOUNT, CLOUD_URL, RecordingMocks
 from tests.support.render_project import copy_project
 
+pytestmark = pytest.mark.node
+
 PREVIEW_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ci-preview"
 STACKS = [
     ("dev", "push", CLOUD_URL),

@@ -3,7 +3,9 @@
 The faults are the ones Prefect Cloud and self-hosted servers show in production:
 
 - `429`: Too Many Requests with a Retry-After header (Cloud's rate limit), not forwarded;
-- `503`: Service Unavailable without Retry-After (a server whose database is busy), not forwarded;
+- `503`: Service Unavailable with a Retry-After header (a server shedding load, as Cloud's does), not forwarded;
+- `502`: Bad Gateway without Retry-After (a load balancer whose target went away), not forwarded: the client
+  falls back to its own backoff, as for a load balancer's bare 503;
 - `drop_before`: the connection is closed before the request reaches the server;
 - `drop_after`: the server handles the request, then the connection is closed before its answer is sent,
   so the client's retry meets its own write;
@@ -29,7 +31,10 @@ from collections.abc import Sequence
 
 from tests.support.wire_proxy import Forward, WireProxy, serving
 
-FAULTS = ("429", "503", "drop_before", "drop_after", "slow")
+#: What a refusal that says when to come back asks for, in seconds (Prefect reads fractions too).
+RETRY_AFTER = "0.1"
+
+FAULTS = ("429", "503", "502", "drop_before", "drop_after", "slow")
 
 
 class FaultProxy(WireProxy):
@@ -97,7 +102,7 @@ class _Faulty(Forward):
         fault = self.server.draw(self.command, self.path, body)
         if fault is None:
             self.reply(self.send_upstream(body))
-        elif fault in ("429", "503"):
+        elif fault in ("429", "503", "502"):
             self.answer_refusal(int(fault))
         elif fault == "drop_before":
             self.close_connection = True
@@ -114,8 +119,8 @@ class _Faulty(Forward):
     def answer_refusal(self, status: int) -> None:
         content = b'{"detail": "injected by the fault proxy"}'
         self.send_response(status)
-        if status == 429:
-            self.send_header("Retry-After", "0.1")
+        if status in (429, 503):
+            self.send_header("Retry-After", RETRY_AFTER)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(content)))
         self.end_headers()

@@ -8,7 +8,11 @@ process has run other programs first.
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.fresh_process import last_json_line
+
+pytestmark = pytest.mark.subprocess
 
 _EVALUATE_200 = """
 import gc, json, sys, tempfile

@@ -166,6 +166,7 @@ def test_requirements_pin_prefect_and_prefect_aws_like_the_platform() -> None:
     assert all(constraints.get(name, version) == version for name, version in requirements.items())
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize(
     "dockerfile", [DOCKERFILE, ROOT / "examples/consumer/flows/Dockerfile"], ids=["flows", "consumer"]
 )

@@ -14,6 +14,8 @@ import pytest
 
 from tests.support import ROOT
 
+pytestmark = pytest.mark.subprocess
+
 
 def test_up_without_pulumi_cli_says_how_to_install_it(tmp_path: Path) -> None:
     """scripts/up stops before touching anything and names the ways to install the CLI."""

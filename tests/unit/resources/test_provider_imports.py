@@ -13,6 +13,8 @@ from pulumi.dynamic.dynamic import serialize_provider
 from prefect_ecs_platform.resources import BlockDocumentProvider, DeploymentProvider, WorkPoolProvider
 from tests.support.fresh_process import last_json_line
 
+pytestmark = pytest.mark.subprocess
+
 _NOT_NEEDED = ("pulumi_aws", "pulumi_awsx", "prefect_aws", "boto3", "botocore", "moto")
 
 
