@@ -9,6 +9,7 @@ import pulumi_aws as aws
 
 from prefect_ecs_platform.aws.cluster import Cluster, create_cluster
 from prefect_ecs_platform.aws.flow_image import create_flow_image
+from prefect_ecs_platform.aws.flow_run_infrastructure import FlowRunInfrastructure
 from prefect_ecs_platform.aws.flow_task_definition import create_flow_task_definition
 from prefect_ecs_platform.aws.hook_session import inherited_aws_provider, provider_auth
 from prefect_ecs_platform.aws.iam_roles import (
@@ -124,24 +125,24 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        # Whatever starts a flow-run task (the worker service, the pool, a deployment) waits for these.
-        runs_ready = [*cluster.ready, *roles.ready, *credentials.values]
+        # Whatever starts a flow-run task (the worker service, the pool, a deployment) waits for its `ready`.
+        infrastructure = FlowRunInfrastructure(
+            cluster=cluster,
+            network=network,
+            roles=roles,
+            log_group=log_group,
+            image=image,
+            credentials=credentials,
+            region=region,
+            partition=partition,
+            account_id=identity.account_id,
+            cpu_architecture=cpu_architecture,
+            tags=tags,
+        )
 
         task_definition_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if not args.prefect_registers_task_definitions:
-            task_definition_arn = create_flow_task_definition(
-                name,
-                args,
-                image_uri=image.image_uri,
-                execution_role_arn=roles.execution_role_arn,
-                task_role_arn=roles.task_role_arn,
-                log_group_name=log_group.name,
-                region=region,
-                credentials=credentials,
-                cpu_architecture=cpu_architecture,
-                tags=tags,
-                opts=child,
-            ).arn
+            task_definition_arn = create_flow_task_definition(name, args, infrastructure, child).arn
 
         access_key_id, secret_access_key, credentials_block_id = _push_credentials(
             name, args, cluster=cluster, roles=roles, region=region, tags=tags, opts=child
@@ -183,7 +184,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
             image_uri=image.image_uri,
             task_definition_arn=task_definition_arn,
             deployment_name_suffix=args.deployment_name_suffix,
-            runs_ready=runs_ready,
+            runs_ready=infrastructure.ready,
             opts=child,
         )
         self.work_pool_name = prefect.work_pool_name
@@ -210,7 +211,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
                 security_group_ids=network.security_group_ids,
                 assign_public_ip=network.assign_public_ip,
                 cpu_architecture=cpu_architecture,
-                runs_ready=runs_ready,
+                runs_ready=infrastructure.ready,
                 work_pool=prefect.work_pool,
                 hook_auth=hook_auth,
                 tags=tags,
