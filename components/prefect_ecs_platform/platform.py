@@ -7,20 +7,19 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from prefect_ecs_platform.aws.cluster import Cluster, create_cluster
+from prefect_ecs_platform.aws.cluster import create_cluster
 from prefect_ecs_platform.aws.flow_image import create_flow_image
 from prefect_ecs_platform.aws.flow_run_infrastructure import FlowRunInfrastructure
 from prefect_ecs_platform.aws.flow_task_definition import create_flow_task_definition
 from prefect_ecs_platform.aws.hook_session import inherited_aws_provider, provider_auth
 from prefect_ecs_platform.aws.iam_roles import (
-    FlowRunRoles,
     create_flow_run_roles,
     create_push_user,
     run_flows_policy_json,
 )
 from prefect_ecs_platform.aws.logs import create_log_group
-from prefect_ecs_platform.aws.network import Network, create_network
-from prefect_ecs_platform.aws.secrets import PrefectCredentials, create_prefect_credentials
+from prefect_ecs_platform.aws.network import create_network
+from prefect_ecs_platform.aws.secrets import create_prefect_credentials
 from prefect_ecs_platform.aws.task_drain import alias_names, register_drain_hooks
 from prefect_ecs_platform.aws.worker_service import create_worker_service
 from prefect_ecs_platform.collector import tune_for_registration
@@ -144,9 +143,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         if not args.prefect_registers_task_definitions:
             task_definition_arn = create_flow_task_definition(name, args, infrastructure, child).arn
 
-        access_key_id, secret_access_key, credentials_block_id = _push_credentials(
-            name, args, cluster=cluster, roles=roles, region=region, tags=tags, opts=child
-        )
+        access_key_id, secret_access_key, credentials_block_id = _push_credentials(name, args, infrastructure, child)
 
         self.cluster_arn = cluster.arn
         self.cluster_name = cluster.name
@@ -165,17 +162,9 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         self.prefect_api_auth_string_secret_arn = credentials.auth_string_arn
         self.base_job_template = _base_job_template(
             args,
-            cluster_arn=cluster.arn,
-            network=network,
-            roles=roles,
-            image_uri=image.image_uri,
-            log_group_name=log_group.name,
-            region=region,
-            credentials=credentials,
+            infrastructure,
             aws_credentials_block_id=credentials_block_id,
             task_definition_arn=task_definition_arn,
-            cpu_architecture=cpu_architecture,
-            tags=tags,
         )
         prefect = create_prefect_objects(
             name,
@@ -195,27 +184,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         events_queue_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if args.mode == "worker":
             worker = create_worker_service(
-                name,
-                args,
-                cluster_arn=cluster.arn,
-                flow_execution_role_arn=roles.execution_role_arn,
-                flow_task_role_arn=roles.task_role_arn,
-                log_group_name=log_group.name,
-                log_group_arn=log_group.arn,
-                region=region,
-                partition=partition,
-                account_id=identity.account_id,
-                flow_image=image,
-                credentials=credentials,
-                subnet_ids=network.subnet_ids,
-                security_group_ids=network.security_group_ids,
-                assign_public_ip=network.assign_public_ip,
-                cpu_architecture=cpu_architecture,
-                runs_ready=infrastructure.ready,
-                work_pool=prefect.work_pool,
-                hook_auth=hook_auth,
-                tags=tags,
-                opts=child,
+                name, args, infrastructure, work_pool=prefect.work_pool, hook_auth=hook_auth, opts=child
             )
             worker_service_name, events_queue_name = worker.service_name, worker.events_queue_name
 
@@ -226,29 +195,22 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
 
 def _base_job_template(
     args: PrefectEcsPlatformArgs,
+    infrastructure: FlowRunInfrastructure,
     *,
-    cluster_arn: pulumi.Output[str],
-    network: Network,
-    roles: FlowRunRoles,
-    image_uri: pulumi.Output[str],
-    log_group_name: pulumi.Output[str],
-    region: pulumi.Output[str],
-    credentials: PrefectCredentials,
     aws_credentials_block_id: pulumi.Output[str | None],
     task_definition_arn: pulumi.Output[str | None],
-    cpu_architecture: str,
-    tags: dict[str, str],
 ) -> pulumi.Output[dict[str, Any]]:
     """The pool's template, once every AWS value it names is known."""
+    network, roles, credentials = infrastructure.network, infrastructure.roles, infrastructure.credentials
     return pulumi.Output.all(
-        cluster_arn=cluster_arn,
+        cluster_arn=infrastructure.cluster.arn,
         subnet_ids=network.subnet_ids,
         security_group_ids=network.security_group_ids,
         execution_role_arn=roles.execution_role_arn,
         task_role_arn=roles.task_role_arn,
-        image_uri=image_uri,
-        log_group_name=log_group_name,
-        region=region,
+        image_uri=infrastructure.image.image_uri,
+        log_group_name=infrastructure.log_group.name,
+        region=infrastructure.region,
         prefect_api_key_secret_arn=credentials.api_key_arn,
         prefect_api_auth_string_secret_arn=credentials.auth_string_arn,
         aws_credentials_block_id=aws_credentials_block_id,
@@ -261,24 +223,17 @@ def _base_job_template(
                 cpu=args.cpu,
                 memory=args.memory,
                 use_fargate_spot=args.use_fargate_spot,
-                cpu_architecture=cpu_architecture,
+                cpu_architecture=infrastructure.cpu_architecture,
                 log_stream_prefix=flow_log_stream_prefix(args.work_pool_name),
                 # prefect-aws tags each flow-run task (and task definition) with the template's labels.
-                labels=tags,
+                labels=infrastructure.tags,
             )
         )
     )
 
 
 def _push_credentials(
-    name: str,
-    args: PrefectEcsPlatformArgs,
-    *,
-    cluster: Cluster,
-    roles: FlowRunRoles,
-    region: pulumi.Output[str],
-    tags: dict[str, str],
-    opts: pulumi.ResourceOptions,
+    name: str, args: PrefectEcsPlatformArgs, infrastructure: FlowRunInfrastructure, opts: pulumi.ResourceOptions
 ) -> tuple[pulumi.Output[str | None], pulumi.Output[str | None], pulumi.Output[str | None]]:
     """Push mode's IAM user and the credentials block holding its key: (key id, secret key, block id)."""
     if args.mode != "push":
@@ -288,12 +243,12 @@ def _push_credentials(
         name,
         policy=run_flows_policy_json(
             work_pool_name=args.work_pool_name,
-            cluster_arn=cluster.arn,
-            roles=roles,
+            cluster_arn=infrastructure.cluster.arn,
+            roles=infrastructure.roles,
             runs_use_the_stacks_task_definition=not args.prefect_registers_task_definitions,
         ),
         permissions_boundary=args.permissions_boundary_arn,
-        tags=tags,
+        tags=infrastructure.tags,
         opts=opts,
     )
     block = create_credentials_block(
@@ -301,7 +256,7 @@ def _push_credentials(
         args,
         access_key_id=user.access_key_id,
         secret_access_key=user.secret_access_key,
-        region=region,
+        region=infrastructure.region,
         key_ready=[user.policy],
         opts=opts,
     )

@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 from prefect_ecs_platform.aws.flow_run_infrastructure import FlowRunInfrastructure
 from prefect_ecs_platform.aws.secrets import credential_secrets
-from prefect_ecs_platform.aws.task_definitions import fargate_task_definition
+from prefect_ecs_platform.aws.task_definitions import TaskDefinitionSpec, fargate_task_definition
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.flow_container import FLOW_CONTAINER_NAME, flow_log_stream_prefix, flow_run_family
 
@@ -78,15 +78,12 @@ def create_flow_task_definition(
             auth_string_secret_arn=v[4],
         )
     )
-    return fargate_task_definition(
-        f"{name}-flow-runs",
+    spec = TaskDefinitionSpec(
         family=flow_run_family(args.work_pool_name),
         cpu=args.cpu,
         memory=args.memory,
-        cpu_architecture=infrastructure.cpu_architecture,
         execution_role_arn=infrastructure.roles.execution_role_arn,
         task_role_arn=infrastructure.roles.task_role_arn,
         container=container,
-        tags=infrastructure.tags,
-        opts=opts,
     )
+    return fargate_task_definition(f"{name}-flow-runs", spec, infrastructure, opts)
