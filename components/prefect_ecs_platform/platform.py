@@ -15,6 +15,7 @@ from prefect_ecs_platform.aws.hook_session import inherited_aws_provider, provid
 from prefect_ecs_platform.aws.iam_roles import (
     create_flow_run_roles,
     create_push_user,
+    execution_policy_json,
     run_flows_policy_json,
 )
 from prefect_ecs_platform.aws.logs import create_log_group
@@ -118,9 +119,9 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
             name,
             args,
             account_id=identity.account_id,
-            repository_arn=image.repository_arn,
-            log_group_arn=log_group.arn,
-            secret_arns=credentials.arns,
+            execution_policy=execution_policy_json(
+                repository_arn=image.repository_arn, log_group_arn=log_group.arn, secret_arns=credentials.arns
+            ),
             tags=tags,
             opts=child,
         )
@@ -172,7 +173,6 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
             base_job_template=self.base_job_template,
             image_uri=image.image_uri,
             task_definition_arn=task_definition_arn,
-            deployment_name_suffix=args.deployment_name_suffix,
             runs_ready=infrastructure.ready,
             opts=child,
         )

@@ -27,8 +27,7 @@ def flow_container(
     log_group_name: str,
     region: str,
     log_stream_prefix: str,
-    api_key_secret_arn: str | None,
-    auth_string_secret_arn: str | None,
+    secrets: list[dict[str, str]],
 ) -> dict[str, Any]:
     """The flow-run container as prefect-aws would build it from the pool's template, registered once.
 
@@ -39,7 +38,7 @@ def flow_container(
         "name": FLOW_CONTAINER_NAME,
         "image": image_uri,
         "essential": True,
-        "secrets": credential_secrets(api_key_secret_arn, auth_string_secret_arn),
+        "secrets": secrets,
         "logConfiguration": {
             "logDriver": "awslogs",
             "options": {
@@ -74,8 +73,7 @@ def create_flow_task_definition(
             log_group_name=v[1],
             region=v[2],
             log_stream_prefix=flow_log_stream_prefix(args.work_pool_name),
-            api_key_secret_arn=v[3],
-            auth_string_secret_arn=v[4],
+            secrets=credential_secrets(v[3], v[4]),
         )
     )
     spec = TaskDefinitionSpec(

@@ -19,7 +19,7 @@ from prefect_ecs_platform.aws.flow_image import brought_image
 from prefect_ecs_platform.aws.flow_run_infrastructure import FlowRunInfrastructure
 from prefect_ecs_platform.aws.hook_session import ProviderAuth
 from prefect_ecs_platform.aws.iam_policies import events_queue_policy, worker_role_policy
-from prefect_ecs_platform.aws.iam_roles import create_execution_role, ecs_tasks_trust
+from prefect_ecs_platform.aws.iam_roles import create_execution_role, ecs_tasks_trust, execution_policy_json
 from prefect_ecs_platform.aws.secrets import credential_secrets
 from prefect_ecs_platform.aws.task_definitions import TaskDefinitionSpec, fargate_task_definition
 from prefect_ecs_platform.aws.worker_rollout import rollout_hooks
@@ -60,16 +60,14 @@ def worker_command(work_pool_name: str, work_queue_names: list[str]) -> list[str
 def worker_container(
     *,
     image: str,
-    work_pool_name: str,
-    work_queue_names: list[str],
+    command: list[str],
     prefect_api_url: str,
     events_queue_name: str,
     log_group_name: str,
     region: str,
-    api_key_secret_arn: str | None,
-    auth_string_secret_arn: str | None,
+    secrets: list[dict[str, str]],
 ) -> dict[str, Any]:
-    """The worker's container definition, as ECS takes it. Credentials only ever arrive as ECS secrets."""
+    """The worker's container definition, as ECS takes it. Credentials only ever arrive as ECS `secrets`."""
     health_probe = (
         f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{WORKER_HEALTH_PORT}/health', timeout=5)"
     )
@@ -77,7 +75,7 @@ def worker_container(
         "name": WORKER_CONTAINER_NAME,
         "image": image,
         "essential": True,
-        "command": worker_command(work_pool_name, work_queue_names),
+        "command": command,
         "environment": [
             {"name": "PREFECT_API_URL", "value": prefect_api_url},
             {"name": "PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_ENABLED", "value": "true"},
@@ -85,7 +83,7 @@ def worker_container(
             # The observer otherwise infers the region from its environment; the queue is in the stack's.
             {"name": "PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_SQS_QUEUE_REGION", "value": region},
         ],
-        "secrets": credential_secrets(api_key_secret_arn, auth_string_secret_arn),
+        "secrets": secrets,
         "healthCheck": {
             "command": ["CMD", "python", "-c", health_probe],
             "interval": 30,
@@ -226,9 +224,9 @@ def create_worker_service(
         f"{name}-worker-execution",
         description="ECS starts the Prefect worker's tasks with this role: image pull, logs, Prefect credentials",
         trust=trust,
-        repository_arn=image.repository_arn,
-        log_group_arn=log_group.arn,
-        secret_arns=credentials.arns,
+        policy=execution_policy_json(
+            repository_arn=image.repository_arn, log_group_arn=log_group.arn, secret_arns=credentials.arns
+        ),
         permissions_boundary=args.permissions_boundary_arn,
         tags=tags,
         opts=opts,
@@ -243,14 +241,12 @@ def create_worker_service(
     ).apply(
         lambda v: worker_container(
             image=v[0],
-            work_pool_name=args.work_pool_name,
-            work_queue_names=list(args.work_queue_names),
+            command=worker_command(args.work_pool_name, list(args.work_queue_names)),
             prefect_api_url=args.prefect_api_url,
             events_queue_name=v[1],
             log_group_name=v[2],
             region=v[3],
-            api_key_secret_arn=v[4],
-            auth_string_secret_arn=v[5],
+            secrets=credential_secrets(v[4], v[5]),
         )
     )
     spec = TaskDefinitionSpec(
