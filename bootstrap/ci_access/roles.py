@@ -28,21 +28,25 @@ class CiAccess:
     permissions_boundary_arn: pulumi.Output[str]
 
 
-def create_ci_access(
-    name: str,
-    *,
-    repository: str,
-    environments: Sequence[str],
-    existing_oidc_provider_arn: str | None = None,
-    flow_actions: Sequence[str] = (),
-    state_bucket_arn: str | None = None,
-    secrets_key_arn: str | None = None,
-    tags: dict[str, str] | None = None,
-) -> CiAccess:
-    """Create the CI principals for GitHub `repository` ("owner/name") and its stacks' `environments`.
+@dataclass(frozen=True)
+class CiAccessArgs:
+    #: The GitHub repository, "owner/name".
+    repository: str
+    #: Its stacks' GitHub environments, from which the deploy role may be assumed.
+    environments: Sequence[str]
+    #: AWS allows one OIDC provider per URL and account: the existing one's ARN, to reuse it.
+    existing_oidc_provider_arn: str | None = None
+    flow_actions: Sequence[str] = ()
+    state_bucket_arn: str | None = None
+    secrets_key_arn: str | None = None
+    tags: dict[str, str] | None = None
 
-    AWS allows one OIDC provider per URL and account: pass the existing one's ARN to reuse it.
-    """
+
+def create_ci_access(name: str, args: CiAccessArgs) -> CiAccess:
+    """Create the CI principals for GitHub `args.repository` and its stacks' `args.environments`."""
+    repository, environments, flow_actions, tags = args.repository, args.environments, args.flow_actions, args.tags
+    existing_oidc_provider_arn = args.existing_oidc_provider_arn
+    state_bucket_arn, secrets_key_arn = args.state_bucket_arn, args.secrets_key_arn
     if existing_oidc_provider_arn:
         provider_arn: pulumi.Output[str] = pulumi.Output.from_input(existing_oidc_provider_arn)
     else:

@@ -7,19 +7,20 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from prefect_ecs_platform.aws.cluster import Cluster, create_cluster
+from prefect_ecs_platform.aws.cluster import create_cluster
 from prefect_ecs_platform.aws.flow_image import create_flow_image
+from prefect_ecs_platform.aws.flow_run_infrastructure import FlowRunInfrastructure
 from prefect_ecs_platform.aws.flow_task_definition import create_flow_task_definition
 from prefect_ecs_platform.aws.hook_session import inherited_aws_provider, provider_auth
 from prefect_ecs_platform.aws.iam_roles import (
-    FlowRunRoles,
     create_flow_run_roles,
     create_push_user,
+    execution_policy_json,
     run_flows_policy_json,
 )
 from prefect_ecs_platform.aws.logs import create_log_group
-from prefect_ecs_platform.aws.network import Network, create_network
-from prefect_ecs_platform.aws.secrets import PrefectCredentials, create_prefect_credentials
+from prefect_ecs_platform.aws.network import create_network
+from prefect_ecs_platform.aws.secrets import create_prefect_credentials
 from prefect_ecs_platform.aws.task_drain import alias_names, register_drain_hooks
 from prefect_ecs_platform.aws.worker_service import create_worker_service
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
@@ -116,34 +117,32 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
             name,
             args,
             account_id=identity.account_id,
-            repository_arn=image.repository_arn,
-            log_group_arn=log_group.arn,
-            secret_arns=credentials.arns,
+            execution_policy=execution_policy_json(
+                repository_arn=image.repository_arn, log_group_arn=log_group.arn, secret_arns=credentials.arns
+            ),
             tags=tags,
             opts=child,
         )
-        # Whatever starts a flow-run task (the worker service, the pool, a deployment) waits for these.
-        runs_ready = [*cluster.ready, *roles.ready, *credentials.values]
+        # Whatever starts a flow-run task (the worker service, the pool, a deployment) waits for its `ready`.
+        infrastructure = FlowRunInfrastructure(
+            cluster=cluster,
+            network=network,
+            roles=roles,
+            log_group=log_group,
+            image=image,
+            credentials=credentials,
+            region=region,
+            partition=partition,
+            account_id=identity.account_id,
+            cpu_architecture=cpu_architecture,
+            tags=tags,
+        )
 
         task_definition_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if not args.prefect_registers_task_definitions:
-            task_definition_arn = create_flow_task_definition(
-                name,
-                args,
-                image_uri=image.image_uri,
-                execution_role_arn=roles.execution_role_arn,
-                task_role_arn=roles.task_role_arn,
-                log_group_name=log_group.name,
-                region=region,
-                credentials=credentials,
-                cpu_architecture=cpu_architecture,
-                tags=tags,
-                opts=child,
-            ).arn
+            task_definition_arn = create_flow_task_definition(name, args, infrastructure, child).arn
 
-        access_key_id, secret_access_key, credentials_block_id = _push_credentials(
-            name, args, cluster=cluster, roles=roles, region=region, tags=tags, opts=child
-        )
+        access_key_id, secret_access_key, credentials_block_id = _push_credentials(name, args, infrastructure, child)
 
         self.cluster_arn = cluster.arn
         self.cluster_name = cluster.name
@@ -162,17 +161,9 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         self.prefect_api_auth_string_secret_arn = credentials.auth_string_arn
         self.base_job_template = _base_job_template(
             args,
-            cluster_arn=cluster.arn,
-            network=network,
-            roles=roles,
-            image_uri=image.image_uri,
-            log_group_name=log_group.name,
-            region=region,
-            credentials=credentials,
+            infrastructure,
             aws_credentials_block_id=credentials_block_id,
             task_definition_arn=task_definition_arn,
-            cpu_architecture=cpu_architecture,
-            tags=tags,
         )
         prefect = create_prefect_objects(
             name,
@@ -180,8 +171,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
             base_job_template=self.base_job_template,
             image_uri=image.image_uri,
             task_definition_arn=task_definition_arn,
-            deployment_name_suffix=args.deployment_name_suffix,
-            runs_ready=runs_ready,
+            runs_ready=infrastructure.ready,
             opts=child,
         )
         self.work_pool_name = prefect.work_pool_name
@@ -192,27 +182,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         events_queue_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if args.mode == "worker":
             worker = create_worker_service(
-                name,
-                args,
-                cluster_arn=cluster.arn,
-                flow_execution_role_arn=roles.execution_role_arn,
-                flow_task_role_arn=roles.task_role_arn,
-                log_group_name=log_group.name,
-                log_group_arn=log_group.arn,
-                region=region,
-                partition=partition,
-                account_id=identity.account_id,
-                flow_image=image,
-                credentials=credentials,
-                subnet_ids=network.subnet_ids,
-                security_group_ids=network.security_group_ids,
-                assign_public_ip=network.assign_public_ip,
-                cpu_architecture=cpu_architecture,
-                runs_ready=runs_ready,
-                work_pool=prefect.work_pool,
-                hook_auth=hook_auth,
-                tags=tags,
-                opts=child,
+                name, args, infrastructure, work_pool=prefect.work_pool, hook_auth=hook_auth, opts=child
             )
             worker_service_name, events_queue_name = worker.service_name, worker.events_queue_name
 
@@ -223,29 +193,22 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
 
 def _base_job_template(
     args: PrefectEcsPlatformArgs,
+    infrastructure: FlowRunInfrastructure,
     *,
-    cluster_arn: pulumi.Output[str],
-    network: Network,
-    roles: FlowRunRoles,
-    image_uri: pulumi.Output[str],
-    log_group_name: pulumi.Output[str],
-    region: pulumi.Output[str],
-    credentials: PrefectCredentials,
     aws_credentials_block_id: pulumi.Output[str | None],
     task_definition_arn: pulumi.Output[str | None],
-    cpu_architecture: str,
-    tags: dict[str, str],
 ) -> pulumi.Output[dict[str, Any]]:
     """The pool's template, once every AWS value it names is known."""
+    network, roles, credentials = infrastructure.network, infrastructure.roles, infrastructure.credentials
     return pulumi.Output.all(
-        cluster_arn=cluster_arn,
+        cluster_arn=infrastructure.cluster.arn,
         subnet_ids=network.subnet_ids,
         security_group_ids=network.security_group_ids,
         execution_role_arn=roles.execution_role_arn,
         task_role_arn=roles.task_role_arn,
-        image_uri=image_uri,
-        log_group_name=log_group_name,
-        region=region,
+        image_uri=infrastructure.image.image_uri,
+        log_group_name=infrastructure.log_group.name,
+        region=infrastructure.region,
         prefect_api_key_secret_arn=credentials.api_key_arn,
         prefect_api_auth_string_secret_arn=credentials.auth_string_arn,
         aws_credentials_block_id=aws_credentials_block_id,
@@ -258,24 +221,17 @@ def _base_job_template(
                 cpu=args.cpu,
                 memory=args.memory,
                 use_fargate_spot=args.use_fargate_spot,
-                cpu_architecture=cpu_architecture,
+                cpu_architecture=infrastructure.cpu_architecture,
                 log_stream_prefix=flow_log_stream_prefix(args.work_pool_name),
                 # prefect-aws tags each flow-run task (and task definition) with the template's labels.
-                labels=tags,
+                labels=infrastructure.tags,
             )
         )
     )
 
 
 def _push_credentials(
-    name: str,
-    args: PrefectEcsPlatformArgs,
-    *,
-    cluster: Cluster,
-    roles: FlowRunRoles,
-    region: pulumi.Output[str],
-    tags: dict[str, str],
-    opts: pulumi.ResourceOptions,
+    name: str, args: PrefectEcsPlatformArgs, infrastructure: FlowRunInfrastructure, opts: pulumi.ResourceOptions
 ) -> tuple[pulumi.Output[str | None], pulumi.Output[str | None], pulumi.Output[str | None]]:
     """Push mode's IAM user and the credentials block holding its key: (key id, secret key, block id)."""
     if args.mode != "push":
@@ -285,12 +241,12 @@ def _push_credentials(
         name,
         policy=run_flows_policy_json(
             work_pool_name=args.work_pool_name,
-            cluster_arn=cluster.arn,
-            roles=roles,
+            cluster_arn=infrastructure.cluster.arn,
+            roles=infrastructure.roles,
             runs_use_the_stacks_task_definition=not args.prefect_registers_task_definitions,
         ),
         permissions_boundary=args.permissions_boundary_arn,
-        tags=tags,
+        tags=infrastructure.tags,
         opts=opts,
     )
     block = create_credentials_block(
@@ -298,7 +254,7 @@ def _push_credentials(
         args,
         access_key_id=user.access_key_id,
         secret_access_key=user.secret_access_key,
-        region=region,
+        region=infrastructure.region,
         key_ready=[user.policy],
         opts=opts,
     )

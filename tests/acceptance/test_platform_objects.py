@@ -59,6 +59,7 @@ def registered_objects(
         mode="worker",
         deployments=load_prefect_yaml(ROOT / "flows" / "prefect.yaml"),
         project_root=str(ROOT),
+        deployment_name_suffix=suffix,
     )
     harness.run(
         lambda: {
@@ -68,7 +69,6 @@ def registered_objects(
                 base_job_template=pulumi.Output.from_input(component_template()),
                 image_uri=pulumi.Output.from_input(IMAGE),
                 task_definition_arn=pulumi.Output.from_input(None),
-                deployment_name_suffix=suffix,
                 runs_ready=[],
                 opts=pulumi.ResourceOptions(),
             ).deployment_ids

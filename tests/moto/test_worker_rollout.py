@@ -20,13 +20,14 @@ from pulumi import ResourceHookArgs
 from prefect_ecs_platform.aws.hook_session import ProviderAuth
 from prefect_ecs_platform.aws.provider_auth import AwsAuth
 from prefect_ecs_platform.aws.worker_rollout import (
+    ServiceRevision,
     WorkerRolloutFailed,
     check_rollout_after_change,
     deployment_ids,
     record_deployments_before_update,
     wait_for_rollout,
 )
-from prefect_ecs_platform.aws.worker_service import WORKER_CONTAINER_NAME, worker_container
+from prefect_ecs_platform.aws.worker_service import WORKER_CONTAINER_NAME, worker_command, worker_container
 from tests.support.private_loop import run_in_private_loop
 
 pytestmark = pytest.mark.moto
@@ -53,14 +54,12 @@ def ecs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         client.create_cluster(clusterName="data-cluster")
         container = worker_container(
             image=f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/flows@sha256:" + "a" * 64,
-            work_pool_name="ecs-prod",
-            work_queue_names=[],
+            command=worker_command("ecs-prod", []),
             prefect_api_url="https://prefect.example/api",
             events_queue_name="data-task-events",
             log_group_name=LOG_GROUP,
             region=REGION,
-            api_key_secret_arn=None,
-            auth_string_secret_arn=None,
+            secrets=[],
         )
         # moto needs a container memory to place tasks; the component sets it at task level (Fargate).
         for _ in range(2):
@@ -99,14 +98,13 @@ def _patch(deployments: list[dict[str, Any]], events: tuple[str, ...] = ()) -> N
 
 
 def _wait(ecs: Any, revision: int, **options: Any) -> str:
-    return wait_for_rollout(
-        ecs,
+    service = ServiceRevision(
         cluster="data-cluster",
         service="data-worker",
         task_definition=_arn(revision),
         container_name=WORKER_CONTAINER_NAME,
-        **options,
     )
+    return wait_for_rollout(ecs, service, **options)
 
 
 def test_completed_rollout_passes(ecs: Any, monkeypatch: pytest.MonkeyPatch) -> None:

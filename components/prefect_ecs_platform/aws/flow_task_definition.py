@@ -14,8 +14,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from prefect_ecs_platform.aws.secrets import PrefectCredentials, credential_secrets
-from prefect_ecs_platform.aws.task_definitions import fargate_task_definition
+from prefect_ecs_platform.aws.flow_run_infrastructure import FlowRunInfrastructure
+from prefect_ecs_platform.aws.secrets import credential_secrets
+from prefect_ecs_platform.aws.task_definitions import TaskDefinitionSpec, fargate_task_definition
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.flow_container import FLOW_CONTAINER_NAME, flow_log_stream_prefix, flow_run_family
 
@@ -26,8 +27,7 @@ def flow_container(
     log_group_name: str,
     region: str,
     log_stream_prefix: str,
-    api_key_secret_arn: str | None,
-    auth_string_secret_arn: str | None,
+    secrets: list[dict[str, str]],
 ) -> dict[str, Any]:
     """The flow-run container as prefect-aws would build it from the pool's template, registered once.
 
@@ -38,7 +38,7 @@ def flow_container(
         "name": FLOW_CONTAINER_NAME,
         "image": image_uri,
         "essential": True,
-        "secrets": credential_secrets(api_key_secret_arn, auth_string_secret_arn),
+        "secrets": secrets,
         "logConfiguration": {
             "logDriver": "awslogs",
             "options": {
@@ -53,45 +53,35 @@ def flow_container(
 
 
 def create_flow_task_definition(
-    name: str,
-    args: PrefectEcsPlatformArgs,
-    *,
-    image_uri: pulumi.Output[str],
-    execution_role_arn: pulumi.Output[str],
-    task_role_arn: pulumi.Output[str],
-    log_group_name: pulumi.Output[str],
-    region: pulumi.Output[str],
-    credentials: PrefectCredentials,
-    cpu_architecture: str,
-    tags: dict[str, str],
-    opts: pulumi.ResourceOptions,
+    name: str, args: PrefectEcsPlatformArgs, infrastructure: FlowRunInfrastructure, opts: pulumi.ResourceOptions
 ) -> aws.ecs.TaskDefinition:
     """The revision every flow run of the pool starts from; a new image is a new revision in the same update.
 
     Replacing it registers the new revision first; the engine deregisters the old one only after the pool and
     the deployments, which depend on it, point at the new one.
     """
+    credentials = infrastructure.credentials
     container = pulumi.Output.all(
-        image_uri, log_group_name, region, credentials.api_key_arn, credentials.auth_string_arn
+        infrastructure.image.image_uri,
+        infrastructure.log_group.name,
+        infrastructure.region,
+        credentials.api_key_arn,
+        credentials.auth_string_arn,
     ).apply(
         lambda v: flow_container(
             image_uri=v[0],
             log_group_name=v[1],
             region=v[2],
             log_stream_prefix=flow_log_stream_prefix(args.work_pool_name),
-            api_key_secret_arn=v[3],
-            auth_string_secret_arn=v[4],
+            secrets=credential_secrets(v[3], v[4]),
         )
     )
-    return fargate_task_definition(
-        f"{name}-flow-runs",
+    spec = TaskDefinitionSpec(
         family=flow_run_family(args.work_pool_name),
         cpu=args.cpu,
         memory=args.memory,
-        cpu_architecture=cpu_architecture,
-        execution_role_arn=execution_role_arn,
-        task_role_arn=task_role_arn,
+        execution_role_arn=infrastructure.roles.execution_role_arn,
+        task_role_arn=infrastructure.roles.task_role_arn,
         container=container,
-        tags=tags,
-        opts=opts,
     )
+    return fargate_task_definition(f"{name}-flow-runs", spec, infrastructure, opts)

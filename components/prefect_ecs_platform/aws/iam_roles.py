@@ -44,19 +44,31 @@ def _to_json(document: dict) -> str:
     return json.dumps(document, sort_keys=True)
 
 
+def execution_policy_json(
+    *,
+    repository_arn: pulumi.Output[str | None],
+    log_group_arn: pulumi.Output[str],
+    secret_arns: pulumi.Output[list[str]],
+) -> pulumi.Output[str]:
+    """An execution role's inline policy, as JSON: pull from one repository, write one log group, read these secrets."""
+    return pulumi.Output.all(repository_arn, log_group_arn, secret_arns).apply(
+        lambda values: _to_json(
+            execution_role_policy(repository_arn=values[0], log_group_arn=values[1], secret_arns=values[2])
+        )
+    )
+
+
 def create_execution_role(
     resource_name: str,
     *,
     description: str,
     trust: pulumi.Output[str],
-    repository_arn: pulumi.Output[str | None],
-    log_group_arn: pulumi.Output[str],
-    secret_arns: pulumi.Output[list[str]],
+    policy: pulumi.Output[str],
     permissions_boundary: str | None,
     tags: dict[str, str],
     opts: pulumi.ResourceOptions,
 ) -> ExecutionRole:
-    """A role ECS starts tasks with: pull from one repository, write one log group, read these secrets."""
+    """A role ECS starts tasks with, its inline `policy` (from `execution_policy_json`) attached."""
     role = aws.iam.Role(
         resource_name,
         description=description,
@@ -65,17 +77,8 @@ def create_execution_role(
         tags=tags,
         opts=opts,
     )
-    policy = aws.iam.RolePolicy(
-        resource_name,
-        role=role.id,
-        policy=pulumi.Output.all(repository_arn, log_group_arn, secret_arns).apply(
-            lambda values: _to_json(
-                execution_role_policy(repository_arn=values[0], log_group_arn=values[1], secret_arns=values[2])
-            )
-        ),
-        opts=opts,
-    )
-    return ExecutionRole(arn=role.arn, policy=policy)
+    role_policy = aws.iam.RolePolicy(resource_name, role=role.id, policy=policy, opts=opts)
+    return ExecutionRole(arn=role.arn, policy=role_policy)
 
 
 def task_policy_attachment_name(name: str, policy_arn: str) -> str:
@@ -99,13 +102,11 @@ def create_flow_run_roles(
     args: PrefectEcsPlatformArgs,
     *,
     account_id: pulumi.Output[str],
-    repository_arn: pulumi.Output[str | None],
-    log_group_arn: pulumi.Output[str],
-    secret_arns: pulumi.Output[list[str]],
+    execution_policy: pulumi.Output[str],
     tags: dict[str, str],
     opts: pulumi.ResourceOptions,
 ) -> FlowRunRoles:
-    """Create the execution and task roles, or use the brought ones."""
+    """Create the execution and task roles, or use the brought ones; `execution_policy` is the created one's."""
     trust = ecs_tasks_trust(account_id)
     ready: list[pulumi.Resource] = []
 
@@ -116,9 +117,7 @@ def create_flow_run_roles(
             f"{name}-execution",
             description="ECS starts Prefect flow-run tasks with this role: image pull, logs, Prefect credentials",
             trust=trust,
-            repository_arn=repository_arn,
-            log_group_arn=log_group_arn,
-            secret_arns=secret_arns,
+            policy=execution_policy,
             permissions_boundary=args.permissions_boundary_arn,
             tags=tags,
             opts=opts,

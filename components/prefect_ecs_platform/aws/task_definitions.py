@@ -3,39 +3,47 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from prefect_ecs_platform.aws.flow_run_infrastructure import FlowRunInfrastructure
+
+
+@dataclass(frozen=True)
+class TaskDefinitionSpec:
+    """What one task definition sets; the architecture and tags are the stack's, from its infrastructure."""
+
+    family: str
+    cpu: int
+    memory: int
+    execution_role_arn: pulumi.Input[str]
+    task_role_arn: pulumi.Input[str]
+    container: pulumi.Output[dict[str, Any]]
+
 
 def fargate_task_definition(
     resource_name: str,
-    *,
-    family: str,
-    cpu: int,
-    memory: int,
-    cpu_architecture: str,
-    execution_role_arn: pulumi.Input[str],
-    task_role_arn: pulumi.Input[str],
-    container: pulumi.Output[dict[str, Any]],
-    tags: dict[str, str],
+    spec: TaskDefinitionSpec,
+    infrastructure: FlowRunInfrastructure,
     opts: pulumi.ResourceOptions,
 ) -> aws.ecs.TaskDefinition:
-    """A one-container Fargate task definition; `cpu_architecture` is "X86_64" or "ARM64", as the image was built."""
+    """A one-container Fargate task definition on the architecture the flow image was built for."""
     return aws.ecs.TaskDefinition(
         resource_name,
-        family=family,
-        cpu=str(cpu),
-        memory=str(memory),
+        family=spec.family,
+        cpu=str(spec.cpu),
+        memory=str(spec.memory),
         network_mode="awsvpc",
         requires_compatibilities=["FARGATE"],
         runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-            cpu_architecture=cpu_architecture, operating_system_family="LINUX"
+            cpu_architecture=infrastructure.cpu_architecture, operating_system_family="LINUX"
         ),
-        execution_role_arn=execution_role_arn,
-        task_role_arn=task_role_arn,
-        container_definitions=container.apply(lambda definition: json.dumps([definition])),
-        tags=tags,
+        execution_role_arn=spec.execution_role_arn,
+        task_role_arn=spec.task_role_arn,
+        container_definitions=spec.container.apply(lambda definition: json.dumps([definition])),
+        tags=infrastructure.tags,
         opts=opts,
     )

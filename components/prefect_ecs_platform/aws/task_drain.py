@@ -28,6 +28,9 @@ from botocore.exceptions import ClientError
 
 from prefect_ecs_platform.aws.hook_session import ProviderAuth
 
+#: Why the tasks stopped, as ECS shows it to whoever looks for the flow runs they ran.
+STOP_REASON = "pulumi destroy: the Prefect platform is being torn down"
+
 DRAIN_TIMEOUT_SECONDS = 10 * 60
 POLL_SECONDS = 10.0
 _DESCRIBE_BATCH = 100
@@ -86,7 +89,6 @@ def stop_tasks_and_wait(
     *,
     cluster: str,
     security_group_id: str | None = None,
-    reason: str = "pulumi destroy: the Prefect platform is being torn down",
     timeout: float | None = None,
     poll: float | None = None,
     sleep: Callable[[float], None] | None = None,
@@ -110,7 +112,7 @@ def stop_tasks_and_wait(
         tasks = [task for task in tasks if in_group.intersection(interfaces[task["taskArn"]])]
     stopped = [task["taskArn"] for task in tasks]
     for arn in stopped:
-        ecs.stop_task(cluster=cluster, task=arn, reason=reason)
+        ecs.stop_task(cluster=cluster, task=arn, reason=STOP_REASON)
 
     deadline = time.monotonic() + timeout
     held = [interface for arn in stopped for interface in interfaces[arn]]

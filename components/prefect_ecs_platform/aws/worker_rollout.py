@@ -20,6 +20,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -94,13 +95,21 @@ def started_deployment(
     return next((d for d in of_it if d["status"] == "PRIMARY"), of_it[0] if of_it else None)
 
 
+@dataclass(frozen=True)
+class ServiceRevision:
+    """A service and the task definition a change set on it: what a rollout is waited for by."""
+
+    cluster: str
+    service: str
+    task_definition: str
+    #: The container whose stop reasons explain a failed rollout.
+    container_name: str
+
+
 def wait_for_rollout(
     ecs: Any,
+    revision: ServiceRevision,
     *,
-    cluster: str,
-    service: str,
-    task_definition: str,
-    container_name: str,
     before: frozenset[str] | None = None,
     timeout: float = ROLLOUT_TIMEOUT_SECONDS,
     poll: float = POLL_SECONDS,
@@ -111,6 +120,8 @@ def wait_for_rollout(
 
     `before`: the service's deployment ids before the change (see `started_deployment`).
     """
+    cluster, service, task_definition = revision.cluster, revision.service, revision.task_definition
+    container_name = revision.container_name
     deadline = time.monotonic() + timeout
     ours_id: str | None = None
     while True:
@@ -175,10 +186,12 @@ async def check_rollout_after_change(
     return await asyncio.to_thread(
         wait_for_rollout,
         _ecs(auth, cluster),
-        cluster=cluster,
-        service=str(outputs["name"]),
-        task_definition=str(outputs["taskDefinition"]),
-        container_name=container_name,
+        ServiceRevision(
+            cluster=cluster,
+            service=str(outputs["name"]),
+            task_definition=str(outputs["taskDefinition"]),
+            container_name=container_name,
+        ),
         before=before,
         timeout=timeout,
     )

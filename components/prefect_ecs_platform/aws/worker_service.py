@@ -15,12 +15,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from prefect_ecs_platform.aws.flow_image import FlowImage, brought_image
+from prefect_ecs_platform.aws.flow_image import brought_image
+from prefect_ecs_platform.aws.flow_run_infrastructure import FlowRunInfrastructure
 from prefect_ecs_platform.aws.hook_session import ProviderAuth
 from prefect_ecs_platform.aws.iam_policies import events_queue_policy, worker_role_policy
-from prefect_ecs_platform.aws.iam_roles import create_execution_role, ecs_tasks_trust
-from prefect_ecs_platform.aws.secrets import PrefectCredentials, credential_secrets
-from prefect_ecs_platform.aws.task_definitions import fargate_task_definition
+from prefect_ecs_platform.aws.iam_roles import create_execution_role, ecs_tasks_trust, execution_policy_json
+from prefect_ecs_platform.aws.secrets import credential_secrets
+from prefect_ecs_platform.aws.task_definitions import TaskDefinitionSpec, fargate_task_definition
 from prefect_ecs_platform.aws.worker_rollout import rollout_hooks
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.flow_container import family_safe
@@ -59,16 +60,14 @@ def worker_command(work_pool_name: str, work_queue_names: list[str]) -> list[str
 def worker_container(
     *,
     image: str,
-    work_pool_name: str,
-    work_queue_names: list[str],
+    command: list[str],
     prefect_api_url: str,
     events_queue_name: str,
     log_group_name: str,
     region: str,
-    api_key_secret_arn: str | None,
-    auth_string_secret_arn: str | None,
+    secrets: list[dict[str, str]],
 ) -> dict[str, Any]:
-    """The worker's container definition, as ECS takes it. Credentials only ever arrive as ECS secrets."""
+    """The worker's container definition, as ECS takes it. Credentials only ever arrive as ECS `secrets`."""
     health_probe = (
         f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{WORKER_HEALTH_PORT}/health', timeout=5)"
     )
@@ -76,7 +75,7 @@ def worker_container(
         "name": WORKER_CONTAINER_NAME,
         "image": image,
         "essential": True,
-        "command": worker_command(work_pool_name, work_queue_names),
+        "command": command,
         "environment": [
             {"name": "PREFECT_API_URL", "value": prefect_api_url},
             {"name": "PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_ENABLED", "value": "true"},
@@ -84,7 +83,7 @@ def worker_container(
             # The observer otherwise infers the region from its environment; the queue is in the stack's.
             {"name": "PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_SQS_QUEUE_REGION", "value": region},
         ],
-        "secrets": credential_secrets(api_key_secret_arn, auth_string_secret_arn),
+        "secrets": secrets,
         "healthCheck": {
             "command": ["CMD", "python", "-c", health_probe],
             "interval": 30,
@@ -125,34 +124,23 @@ def task_state_event_pattern(cluster_arn: str) -> dict[str, Any]:
 def create_worker_service(
     name: str,
     args: PrefectEcsPlatformArgs,
+    infrastructure: FlowRunInfrastructure,
     *,
-    cluster_arn: pulumi.Output[str],
-    flow_execution_role_arn: pulumi.Output[str],
-    flow_task_role_arn: pulumi.Output[str],
-    log_group_name: pulumi.Output[str],
-    log_group_arn: pulumi.Output[str],
-    region: pulumi.Output[str],
-    partition: pulumi.Output[str],
-    account_id: pulumi.Output[str],
-    flow_image: FlowImage,
-    credentials: PrefectCredentials,
-    subnet_ids: pulumi.Output[list[str]],
-    security_group_ids: pulumi.Output[list[str]],
-    assign_public_ip: bool,
-    cpu_architecture: str,
-    runs_ready: list[pulumi.Resource],
     work_pool: pulumi.Resource,
     hook_auth: ProviderAuth,
-    tags: dict[str, str],
     opts: pulumi.ResourceOptions,
 ) -> WorkerService:
     """The worker's service, roles and task-state event queue.
 
-    `runs_ready` is what a task on this cluster needs before it starts (capacity association, flow-run role
-    policies, secret values): the service starts its tasks on create, and they start flow runs. `work_pool` is
-    the pool the worker polls: the service is created after it and deleted before it, so no worker runs while
-    the pool is missing.
+    The service starts its tasks on create, and they start flow runs: it waits for the infrastructure's
+    `ready`. `work_pool` is the pool the worker polls: the service is created after it and deleted before it,
+    so no worker runs while the pool is missing.
     """
+    cluster_arn = infrastructure.cluster.arn
+    log_group = infrastructure.log_group
+    credentials = infrastructure.credentials
+    network = infrastructure.network
+    tags = infrastructure.tags
     dead_letters = aws.sqs.Queue(
         f"{name}-task-events-dlq", message_retention_seconds=14 * 24 * 3600, tags=tags, opts=opts
     )
@@ -190,7 +178,7 @@ def create_worker_service(
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[queue_policy])),
     )
 
-    trust = ecs_tasks_trust(account_id)
+    trust = ecs_tasks_trust(infrastructure.account_id)
     worker_role = aws.iam.Role(
         f"{name}-worker",
         description="The Prefect ECS worker: runs flow-run tasks on this cluster, reads its task events",
@@ -203,7 +191,11 @@ def create_worker_service(
         f"{name}-worker",
         role=worker_role.id,
         policy=pulumi.Output.all(
-            cluster_arn, flow_execution_role_arn, flow_task_role_arn, log_group_arn, queue.arn
+            cluster_arn,
+            infrastructure.roles.execution_role_arn,
+            infrastructure.roles.task_role_arn,
+            log_group.arn,
+            queue.arn,
         ).apply(
             lambda v: json.dumps(
                 worker_role_policy(
@@ -223,45 +215,49 @@ def create_worker_service(
 
     # Its own execution role: a worker image from another repository must not widen what flow runs may pull,
     # and a brought flow-run execution role is not assumed to fit the worker.
-    image = brought_image(args.worker_image_uri, partition) if args.worker_image_uri is not None else flow_image
+    image = (
+        brought_image(args.worker_image_uri, infrastructure.partition)
+        if args.worker_image_uri is not None
+        else infrastructure.image
+    )
     execution_role = create_execution_role(
         f"{name}-worker-execution",
         description="ECS starts the Prefect worker's tasks with this role: image pull, logs, Prefect credentials",
         trust=trust,
-        repository_arn=image.repository_arn,
-        log_group_arn=log_group_arn,
-        secret_arns=credentials.arns,
+        policy=execution_policy_json(
+            repository_arn=image.repository_arn, log_group_arn=log_group.arn, secret_arns=credentials.arns
+        ),
         permissions_boundary=args.permissions_boundary_arn,
         tags=tags,
         opts=opts,
     )
     container = pulumi.Output.all(
-        image.image_uri, queue.name, log_group_name, region, credentials.api_key_arn, credentials.auth_string_arn
+        image.image_uri,
+        queue.name,
+        log_group.name,
+        infrastructure.region,
+        credentials.api_key_arn,
+        credentials.auth_string_arn,
     ).apply(
         lambda v: worker_container(
             image=v[0],
-            work_pool_name=args.work_pool_name,
-            work_queue_names=list(args.work_queue_names),
+            command=worker_command(args.work_pool_name, list(args.work_queue_names)),
             prefect_api_url=args.prefect_api_url,
             events_queue_name=v[1],
             log_group_name=v[2],
             region=v[3],
-            api_key_secret_arn=v[4],
-            auth_string_secret_arn=v[5],
+            secrets=credential_secrets(v[4], v[5]),
         )
     )
-    task_definition = fargate_task_definition(
-        f"{name}-worker",
+    spec = TaskDefinitionSpec(
         family=worker_family(args.work_pool_name),
         cpu=args.worker_cpu,
         memory=args.worker_memory,
-        cpu_architecture=cpu_architecture,
         execution_role_arn=execution_role.arn,
         task_role_arn=worker_role.arn,
         container=container,
-        tags=tags,
-        opts=opts,
     )
+    task_definition = fargate_task_definition(f"{name}-worker", spec, infrastructure, opts)
     brought_cluster = args.cluster_arn is not None
     # Registered before the service so the engine knows them when the service's update starts and ends.
     rollout_baseline, check_rollout = rollout_hooks(name, WORKER_CONTAINER_NAME, hook_auth)
@@ -282,7 +278,9 @@ def create_worker_service(
         force_new_deployment=True,
         triggers=credentials.version_ids or None,
         network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-            subnets=subnet_ids, security_groups=security_group_ids, assign_public_ip=assign_public_ip
+            subnets=network.subnet_ids,
+            security_groups=network.security_group_ids,
+            assign_public_ip=network.assign_public_ip,
         ),
         deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
         deployment_minimum_healthy_percent=100,
@@ -295,7 +293,7 @@ def create_worker_service(
         opts=pulumi.ResourceOptions.merge(
             opts,
             pulumi.ResourceOptions(
-                depends_on=[execution_role.policy, worker_policy, *runs_ready, work_pool],
+                depends_on=[execution_role.policy, worker_policy, *infrastructure.ready, work_pool],
                 hooks=pulumi.ResourceHookBinding(
                     before_update=[rollout_baseline],
                     after_create=[check_rollout],

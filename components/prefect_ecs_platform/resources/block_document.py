@@ -190,7 +190,7 @@ class BlockDocument(pulumi.dynamic.Resource, module="prefect", name="BlockDocume
     adopt_existing: pulumi.Output[bool]
     """Whether an existing document of that name was allowed to be taken over."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 -- one keyword per input of the block document resource
         self,
         resource_name: str,
         *,

@@ -276,7 +276,7 @@ class Deployment(pulumi.dynamic.Resource, module="prefect", name="Deployment"):
     adopt_existing: pulumi.Output[bool]
     """Whether an existing deployment of that name was allowed to be taken over."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 -- one keyword per input of the deployment resource
         self,
         resource_name: str,
         *,

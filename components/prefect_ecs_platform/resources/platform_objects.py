@@ -91,7 +91,6 @@ def create_prefect_objects(
     base_job_template: pulumi.Output[dict[str, Any]],
     image_uri: pulumi.Output[str],
     task_definition_arn: pulumi.Output[str | None],
-    deployment_name_suffix: str,
     runs_ready: list[pulumi.Resource],
     opts: pulumi.ResourceOptions,
 ) -> PrefectObjects:
@@ -120,7 +119,7 @@ def create_prefect_objects(
     ids: dict[str, pulumi.Output[str]] = {}
     for deployment in args.deployments:
         source = read_flow_source(deployment.entrypoint, Path(args.project_root))
-        qualified = f"{deployment.name}{deployment_name_suffix}"
+        qualified = f"{deployment.name}{args.deployment_name_suffix}"
         fields = deployment_fields(
             deployment,
             flow_name=source.flow_name,

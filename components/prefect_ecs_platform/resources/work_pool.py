@@ -166,7 +166,7 @@ class WorkPool(pulumi.dynamic.Resource, module="prefect", name="WorkPool"):
     adopt_existing: pulumi.Output[bool]
     """Whether an existing pool of that name was allowed to be taken over."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 -- one keyword per input of the work pool resource
         self,
         resource_name: str,
         *,

@@ -106,7 +106,7 @@ class Submission:
         return dict(override)
 
 
-async def submit_deployment_run(
+async def submit_deployment_run(  # noqa: PLR0913 -- each test sets the few of these its run is about
     client: PrefectClient,
     work_pool: WorkPool,
     *,
