@@ -258,7 +258,7 @@ def test_api_key_lives_only_in_secrets_manager(pulumi_harness: PulumiHarness) ->
 def test_push_user_secret_key_is_a_secret_output(pulumi_harness: PulumiHarness) -> None:
     """The push user's secret access key is only ever exposed as a secret output."""
     outputs = deploy(pulumi_harness)
-    assert outputs["push_access_key_id"] == "AKIAMOCKEDACCESSKEY0"
+    assert outputs["push_access_key_id"] == "mocked-access-key-id"
     assert outputs["push_secret_is_secret"] is True
 
 

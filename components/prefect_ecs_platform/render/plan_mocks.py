@@ -163,7 +163,7 @@ AWS_ANSWERS: dict[str, Callable[[AwsSide, str, dict[str, Any]], Answer]] = {
         side, inputs, name, arn=_path_arn(side, "policy", inputs)
     ),
     "aws:iam/accessKey:AccessKey": lambda side, name, inputs: (
-        side.picked("access key id", "AKIAMOCKEDACCESSKEY0"),
+        side.picked("access key id", "mocked-access-key-id"),
         {"secret": side.secret("the push user's secret access key", "mocked-secret-access-key")},
     ),
     "aws:cloudwatch/logGroup:LogGroup": lambda side, name, inputs: _named(
