@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import inspect
 
 import prefect_ecs_platform
 from prefect_ecs_platform import (
@@ -13,6 +12,7 @@ from prefect_ecs_platform import (
     ScheduleArgs,
     load_prefect_yaml,
 )
+from prefect_ecs_platform.inputs.declarations import attribute_docstrings
 from prefect_ecs_platform.platform import OUTPUT_NAMES
 
 
@@ -40,10 +40,9 @@ def test_args_are_keyword_only_typed_dataclasses() -> None:
 def test_every_arg_is_documented() -> None:
     """Each field of the public args classes has a docstring right after it in the source."""
     for cls in (PrefectEcsPlatformArgs, DeploymentArgs, ScheduleArgs):
-        source = inspect.getsource(cls)
+        documented = attribute_docstrings(cls)
         for field in dataclasses.fields(cls):
-            after = source.split(f"\n    {field.name}:", 1)[1]
-            assert after.split("\n", 2)[1].strip().startswith('"""'), f"{cls.__name__}.{field.name}"
+            assert documented.get(field.name, "").strip(), f"{cls.__name__}.{field.name}"
 
 
 def test_every_annotated_output_is_registered_and_exported() -> None:

@@ -1,21 +1,33 @@
-"""Every stack key, declared once: its model field, type, default, meaning, modes and an example.
+"""Every stack key, derived from its one declaration: a field of `PrefectEcsPlatformArgs` with `in_stack` metadata.
 
-`Pulumi.yaml`'s `config:` block and `docs/configuration.md` are written from these entries, and tests keep
-`StackConfig`'s fields and the error catalogue's cases in step with them. What a plain entry cannot say lives in
-`EXCEPTIONS`, the one table of keys that are not read, typed or defaulted the ordinary way.
+Its type gives the key's kind and choices, its default the key's default, its docstring the key's meaning, and
+the metadata the example and modes. `Pulumi.yaml`'s `config:` block, `docs/configuration.md` and the stack
+file's model (`stack_model.StackConfig`) are built from these; what a field cannot say lives in `EXCEPTIONS`,
+the one table of arguments that are not read, typed or defaulted the ordinary way, and `STACK_ONLY`, the two
+keys that are not arguments (they are read into `deployments`).
 """
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import inspect
+import itertools
+import textwrap
+import types
+import typing
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from functools import cache
+from typing import Any, Literal
 
+import pulumi.output
 from pydantic.alias_generators import to_camel
 
+from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
+from prefect_ecs_platform.inputs.stack_usage import BOTH, USAGE, ModeName, StackUsage
+
 Kind = Literal["string", "integer", "boolean", "array", "map"]
-ModeName = Literal["push", "worker"]
-BOTH: tuple[ModeName, ...] = ("push", "worker")
-WORKER: tuple[ModeName, ...] = ("worker",)
 
 
 class _Required:
@@ -25,158 +37,191 @@ class _Required:
 
 #: The default of a key the stack must set.
 REQUIRED = _Required()
-
-
-@dataclass(frozen=True)
-class Declaration:
-    field: str
-    kind: Kind
-    default: object
-    description: str
-    example: str
-    modes: tuple[ModeName, ...] = BOTH
-
-    @property
-    def key(self) -> str:
-        return EXCEPTIONS.get(self.field, _ORDINARY).stack_key or to_camel(self.field)
+_UNSET: Any = object()
 
 
 @dataclass(frozen=True)
 class Exception_:
-    """How a key departs from the ordinary: read another way, defaulted from the stack, or not declarable."""
+    """How an argument departs from the ordinary: read another way, defaulted from the stack, or not a key."""
 
     #: Its stack name when that is not the camelCase of the field (none is today).
     stack_key: str = ""
     #: Read through `Config.get_secret`, never into `StackConfig`, so it stays an Output marked secret.
     secret: bool = False
-    #: What an empty value stands for, computed from the stack's name.
+    #: The stack file's default when it is not the argument's.
+    stack_default: Any = _UNSET
+    #: What an empty value stands for; `{stack}` is the stack's name.
     derived_default: str = ""
-    #: Pulumi.yaml's types are string, integer, boolean and array: a map cannot be declared there.
-    no_pulumi_type: bool = False
-    #: A key earlier versions read, with what replaced it; no entry in DECLARATIONS has it.
+    #: `{stack}` in the value is replaced by the stack's name.
+    expands_stack: bool = False
+    #: Why the argument has no stack key (set only from Python).
+    python_only: str = ""
+    #: A key earlier versions read, with what replaced it; no argument has its name.
     replaced_by: str = ""
 
 
 EXCEPTIONS: dict[str, Exception_] = {
     "prefect_api_key": Exception_(secret=True),
     "prefect_api_auth_string": Exception_(secret=True),
-    "work_pool_name": Exception_(derived_default="ecs-<stack>"),
-    "deployment_name_suffix": Exception_(derived_default="-<stack>"),
-    "tags": Exception_(no_pulumi_type=True),
-    "deployment_overrides": Exception_(no_pulumi_type=True),
+    "work_pool_name": Exception_(stack_default="", derived_default="ecs-{stack}"),
+    "deployment_name_suffix": Exception_(stack_default="-{stack}", expands_stack=True),
+    "task_role_statements": Exception_(python_only="a list of IAM statements; a stack attaches taskRolePolicyArns"),
+    "deployments": Exception_(python_only="a stack reads them from prefectYaml and deploymentOverrides"),
+    "project_root": Exception_(python_only="a stack's entrypoints are relative to its project directory"),
     "ecr_force_delete": Exception_(
         replaced_by="replaced by ecrRetainOnDestroy: pulumi destroy now always deletes the repository with its "
         "images, unless ecrRetainOnDestroy is true, which keeps both in AWS"
     ),
 }
-
-_D = Declaration
-DECLARATIONS: tuple[Declaration, ...] = (
-    _D("prefect_api_url", "string", REQUIRED,
-       "Prefect Cloud workspace API URL (https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>) or a "
-       "self-hosted server URL ending in /api.",
-       "https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>"),
-    _D("prefect_api_key", "string", "",
-       "A Prefect API key for the workspace, stored encrypted (`pulumi config set --secret`); PREFECT_API_KEY in "
-       "the environment instead. Required for Prefect Cloud.",
-       "pnu_..."),
-    _D("prefect_api_auth_string", "string", "",
-       "user:password of a self-hosted Prefect server with basic auth, stored encrypted (`pulumi config set "
-       "--secret`); PREFECT_API_AUTH_STRING in the environment instead. Not with Prefect Cloud.",
-       "admin:pass", WORKER),
-    _D("work_pool_name", "string", "",
-       'Work pool name; empty means "ecs-<stack>". Prefect refuses names starting with "prefect".', "data-pool"),
-    _D("mode", "string", "push",
-       "push (Prefect Cloud ecs:push pool) or worker (an ecs pool served by an ECS worker service).", "worker"),
-    _D("worker_image_uri", "string", "",
-       "Worker mode. The worker's image, pinned by digest; empty means the flow image (it pins prefect and "
-       "prefect-aws).", "<account>.dkr.ecr.<region>.amazonaws.com/worker@sha256:...", WORKER),
-    _D("worker_cpu", "integer", 512, "Worker mode. CPU units of each worker task.", "1024", WORKER),
-    _D("worker_memory", "integer", 1024, "Worker mode. Memory (MiB) of each worker task.", "2048", WORKER),
-    _D("worker_count", "integer", 1, "Worker mode. Number of worker tasks, 1 to 10.", "2", WORKER),
-    _D("work_queue_names", "array", [],
-       "Worker mode. Work queues the worker polls; empty means all queues of the pool.", "[etl, reports]", WORKER),
-    _D("prefect_yaml", "string", "flows/prefect.yaml",
-       "Prefect's prefect.yaml whose deployments the stack creates, relative to the project; empty for none.",
-       "flows/prefect.yaml"),
-    _D("deployment_name_suffix", "string", "-{stack}",
-       "Appended to every deployment name ({stack} is the stack's name) so stacks can share a Prefect workspace; "
-       "empty for none.", "-{stack}-eu"),
-    _D("deployment_overrides", "map", {},
-       'Map of deployment name, or "*" for all, to {paused, schedules_active, cpu, memory, ui_owned}: per-stack '
-       "changes to flows/prefect.yaml's deployments.", "{'*': {paused: true}}"),
-    _D("image_context", "string", "",
-       "Docker build context of the flow image; empty means the flows/ folder. Exclusive with imageUri.", "flows"),
-    _D("image_uri", "string", "",
-       "A prebuilt flow image, pinned by digest (repository@sha256:...), instead of building one. Exclusive with "
-       "imageContext.", "<account>.dkr.ecr.<region>.amazonaws.com/flows@sha256:..."),
-    _D("image_platform", "string", "linux/amd64",
-       "linux/amd64 or linux/arm64 (Graviton, cheaper; not with Fargate Spot).", "linux/arm64"),
-    _D("vpc_id", "string", "", "Bring your own VPC (with subnetIds); empty creates a new VPC.",
-       "vpc-0123456789abcdef0"),
-    _D("subnet_ids", "array", [], "Subnets of vpcId that flow-run tasks use.", "[subnet-0123456789abcdef0]"),
-    _D("security_group_ids", "array", [],
-       "Security groups of vpcId for tasks; empty creates one with no ingress and open egress.",
-       "[sg-0123456789abcdef0]"),
-    _D("subnet_layout", "string", "private",
-       "New VPC only. private (subnets behind one NAT gateway) or public (no NAT gateway, tasks get public IPs).",
-       "public"),
-    _D("availability_zones", "integer", 2,
-       "New VPC only. Number of availability zones, 2 to 6; the region must have at least that many (many have 3).",
-       "3"),
-    _D("vpc_cidr_block", "string", "10.0.0.0/16", "New VPC only. Its IPv4 CIDR block, /16 to /24.", "10.20.0.0/16"),
-    _D("assign_public_ip", "string", "",
-       "true or false to force a public IP on tasks; empty means on for public subnets, off otherwise.", "true"),
-    _D("cluster_arn", "string", "",
-       "Bring your own ECS cluster (it needs the FARGATE and FARGATE_SPOT capacity providers).",
-       "arn:aws:ecs:<region>:<account>:cluster/<name>"),
-    _D("execution_role_arn", "string", "",
-       "Bring your own flow-run task execution role. It must trust ecs-tasks.amazonaws.com and allow pulling the "
-       "flow image (ecr:GetAuthorizationToken, BatchCheckLayerAvailability, GetDownloadUrlForLayer, BatchGetImage), "
-       "logs:CreateLogStream and logs:PutLogEvents on the stack's log group, and secretsmanager:GetSecretValue on "
-       "the stack's secrets (<component>-prefect-api-key-* and <component>-prefect-auth-string-*, whose names end "
-       "in random suffixes). The worker service always gets its own.",
-       "arn:aws:iam::<account>:role/<name>"),
-    _D("task_role_arn", "string", "", "Bring your own task role (what flow code may touch).",
-       "arn:aws:iam::<account>:role/<name>"),
-    _D("cpu", "integer", 1024,
-       "Default flow-run CPU units (1024 = 1 vCPU); with memory a pair Fargate accepts.", "2048"),
-    _D("memory", "integer", 2048, "Default flow-run memory in MiB; with cpu a pair Fargate accepts.", "4096"),
-    _D("use_fargate_spot", "boolean", False,
-       "Run flow runs on Fargate Spot by default (cheaper, interruptible).", "true"),
-    _D("log_retention_days", "integer", 30,
-       "Flow-run log retention, a value CloudWatch offers (1, 3, 5, 7, 14, 30, 60, 90, ...; 0 keeps forever).", "90"),
-    _D("container_insights", "boolean", False,
-       "Enable CloudWatch Container Insights on the created cluster.", "true"),
-    _D("prefect_registers_task_definitions", "boolean", False,
-       "Let prefect-aws register a task definition per deployment at run time (per-deployment images) instead of "
-       "running the stack's own.", "true"),
-    _D("task_role_policy_arns", "array", [], "Managed policies attached to the created task role.",
-       "[arn:aws:iam::aws:policy/ReadOnlyAccess]"),
-    _D("permissions_boundary_arn", "string", "",
-       "A managed policy set as the permissions boundary of every IAM role and user the stack creates "
-       "(bootstrap/'s permissionsBoundaryArn output, for CI's deploy role); empty for none.",
-       "arn:aws:iam::<account>:policy/<name>"),
-    _D("ecr_retain_on_destroy", "boolean", False,
-       "Keep the ECR repository and its images in AWS on pulumi destroy (Pulumi forgets it); false deletes it with "
-       "every image.", "true"),
-    _D("ecr_keep_images", "integer", 20, "How many images the ECR lifecycle rule keeps.", "50"),
-    _D("tags", "map", {}, "Tags applied to every AWS resource that takes tags (map of string to string).",
-       "{team: data}"),
-)  # fmt: skip
-
-
 _ORDINARY = Exception_()
 
 
-def special(declaration: Declaration) -> Exception_:
-    """The declaration's row of EXCEPTIONS, or the ordinary case."""
-    return EXCEPTIONS.get(declaration.field, _ORDINARY)
+@dataclass(frozen=True)
+class Declaration:
+    field: str
+    kind: Kind
+    default: Any
+    example: str
+    modes: tuple[ModeName, ...] = BOTH
+    #: The values a string key takes, when it takes only some.
+    choices: tuple[str, ...] = ()
+    #: The argument takes None where the stack file writes an empty value.
+    optional: bool = False
+    #: The stack file's type, when the kind's ordinary one does not fit.
+    model_type: Any = None
+    #: An argument of the component; the stack-only keys are read into `deployments` instead.
+    component: bool = True
+    #: The meaning of a stack-only key; an argument's is its docstring.
+    text: str = ""
 
+    @property
+    def key(self) -> str:
+        return special(self.field).stack_key or to_camel(self.field)
+
+    @property
+    def description(self) -> str:
+        return self.text or argument_docstrings()[self.field]
+
+    def component_value(self, value: Any, stack: str) -> Any:
+        """The argument for the stack file's `value`."""
+        row = special(self.field)
+        if row.expands_stack:
+            value = value.replace("{stack}", stack)
+        if row.derived_default and not value:
+            return row.derived_default.format(stack=stack)
+        if self.optional and self.kind == "string" and self.choices == ("true", "false"):
+            return None if not value else value == "true"
+        if self.optional and not value:
+            return None
+        return value
+
+
+def special(field: str) -> Exception_:
+    """The field's row of EXCEPTIONS, or the ordinary case."""
+    return EXCEPTIONS.get(field, _ORDINARY)
+
+
+def argument_docstrings() -> dict[str, str]:
+    """Each argument's docstring, on one line."""
+    return attribute_docstrings(PrefectEcsPlatformArgs)
+
+
+@cache
+def attribute_docstrings(cls: type) -> dict[str, str]:
+    """The docstring after each annotated attribute of `cls`, read from its source as pydantic reads them."""
+    source = textwrap.dedent(inspect.getsource(cls))
+    body = typing.cast(ast.ClassDef, ast.parse(source).body[0]).body
+    found = {}
+    for node, after in itertools.pairwise(body):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+        ):
+            found[node.target.id] = " ".join(after.value.value.split())
+    return found
+
+
+def _shape(hint: Any) -> tuple[Kind, tuple[str, ...], bool]:
+    """The stack kind, choices and optionality of an argument's type."""
+    union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+    members = typing.get_args(hint) if union else (hint,)
+    optional = type(None) in members
+    first = next(m for m in members if m is not type(None))
+    origin = typing.get_origin(first)
+    if first is bool:
+        # A stack file has no null: an optional boolean is true, false or empty.
+        return ("string", ("true", "false"), True) if optional else ("boolean", (), False)
+    if first is int:
+        return "integer", (), optional
+    if origin is Literal:
+        return "string", tuple(typing.get_args(first)), optional
+    if origin in (Sequence, list, tuple):
+        return "array", (), optional
+    if origin in (Mapping, dict):
+        return "map", (), optional
+    if str in members:
+        return "string", (), optional
+    raise TypeError(f"no stack kind for {hint!r}")
+
+
+def _stack_default(default: Any, kind: Kind, field: str) -> Any:
+    if special(field).stack_default is not _UNSET:
+        return special(field).stack_default
+    if default is None or default == ():
+        return [] if kind == "array" else ""
+    return default
+
+
+def _argument_declarations() -> tuple[Declaration, ...]:
+    # pulumi.Input names Output by a forward reference that pulumi.output's namespace resolves.
+    hints = typing.get_type_hints(PrefectEcsPlatformArgs, localns=vars(pulumi.output))
+    declared = []
+    for item in dataclasses.fields(PrefectEcsPlatformArgs):
+        usage: StackUsage | None = item.metadata.get(USAGE)
+        if usage is None:
+            if not special(item.name).python_only:
+                raise TypeError(f"PrefectEcsPlatformArgs.{item.name}: no in_stack(...) and not python_only")
+            continue
+        kind, choices, optional = _shape(hints[item.name])
+        if item.default is not dataclasses.MISSING:
+            default = item.default
+        elif item.default_factory is not dataclasses.MISSING:
+            default = item.default_factory()
+        else:
+            default = REQUIRED
+        declared.append(
+            Declaration(
+                item.name, kind, _stack_default(default, kind, item.name), usage.example, usage.modes, choices,
+                optional,
+            )
+        )  # fmt: skip
+    return tuple(declared)
+
+
+#: Stack keys that are not arguments: the stack program reads them into `deployments`.
+STACK_ONLY: tuple[Declaration, ...] = (
+    Declaration(
+        "prefect_yaml", "string", "flows/prefect.yaml", "flows/prefect.yaml", component=False,
+        text="Prefect's prefect.yaml whose deployments the stack creates, relative to the project; empty for none.",
+    ),
+    Declaration(
+        "deployment_overrides", "map", {}, "{'*': {paused: true}}", component=False,
+        model_type=dict[str, dict[str, Any]],
+        text='Map of deployment name, or "*" for all, to {paused, schedules_active, cpu, memory, ui_owned}: '
+        "per-stack changes to flows/prefect.yaml's deployments.",
+    ),
+)  # fmt: skip
+
+DECLARATIONS: tuple[Declaration, ...] = (*_argument_declarations(), *STACK_ONLY)
 
 #: Retired stack keys, with what replaced each.
 RENAMED_KEYS = {to_camel(field): e.replaced_by for field, e in EXCEPTIONS.items() if e.replaced_by}
 #: Stack keys read only through `Config.get_secret`.
-SECRET_KEYS = tuple(d.key for d in DECLARATIONS if special(d).secret)
+SECRET_KEYS = tuple(d.key for d in DECLARATIONS if special(d.field).secret)
+#: Declarations of the keys the stack file's model reads.
+MODEL_KEYS = tuple(d for d in DECLARATIONS if not special(d.field).secret)
 #: Model fields only worker mode reads (secrets are checked by the component's own rules).
-WORKER_ONLY = tuple(d.field for d in DECLARATIONS if d.modes == WORKER and not special(d).secret)
+WORKER_ONLY = tuple(d.field for d in MODEL_KEYS if d.modes == ("worker",))

@@ -13,122 +13,22 @@ import re
 from collections.abc import Mapping, Sequence
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import pulumi
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
-from pydantic_core import PydanticCustomError
 
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.args_validation import args_problems
 from prefect_ecs_platform.inputs.config_keys import API_KEY_KEY, AUTH_STRING_KEY, NAMESPACE
-from prefect_ecs_platform.inputs.declarations import RENAMED_KEYS, SECRET_KEYS, WORKER_ONLY
+from prefect_ecs_platform.inputs.declarations import MODEL_KEYS, RENAMED_KEYS, SECRET_KEYS, WORKER_ONLY
 from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs
 from prefect_ecs_platform.inputs.prefect_yaml import read_prefect_yaml
 from prefect_ecs_platform.inputs.problems import MISSING, Problem, place_of, raise_if_any
+from prefect_ecs_platform.inputs.stack_model import StackConfig, StackModel
 
-
-def _true_or_false(value: object) -> object:
-    # pydantic would take yes, on, 1 and more; the stack file's boolean keys take what the CLI's check does.
-    if isinstance(value, str) and value not in ("true", "false"):
-        raise PydanticCustomError("bool_parsing", "true or false")
-    return value
-
-
-TrueOrFalse = Annotated[bool, BeforeValidator(_true_or_false)]
-
-
-class StackConfig(BaseModel):
-    """Every non-secret key a stack may set: the fields of `declarations.DECLARATIONS`, which a test keeps equal."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
-
-    prefect_api_url: str = Field(description="Prefect Cloud workspace URL, or a Prefect server URL ending in /api")
-    work_pool_name: str = Field("", description='Work pool name; default "ecs-<stack>"')
-    mode: Literal["push", "worker"] = "push"
-    worker_image_uri: str = ""
-    worker_cpu: int = 512
-    worker_memory: int = 1024
-    worker_count: int = 1
-    work_queue_names: list[str] = Field(default_factory=list)
-    image_context: str = ""
-    image_uri: str = ""
-    image_platform: Literal["linux/amd64", "linux/arm64"] = "linux/amd64"
-    vpc_id: str = ""
-    subnet_ids: list[str] = Field(default_factory=list)
-    security_group_ids: list[str] = Field(default_factory=list)
-    subnet_layout: Literal["private", "public"] = "private"
-    availability_zones: int = 2
-    vpc_cidr_block: str = "10.0.0.0/16"
-    assign_public_ip: Literal["", "true", "false"] = ""
-    cluster_arn: str = ""
-    execution_role_arn: str = ""
-    task_role_arn: str = ""
-    cpu: int = 1024
-    memory: int = 2048
-    use_fargate_spot: TrueOrFalse = False
-    log_retention_days: int = 30
-    container_insights: TrueOrFalse = False
-    task_role_policy_arns: list[str] = Field(default_factory=list)
-    prefect_registers_task_definitions: TrueOrFalse = False
-    permissions_boundary_arn: str = ""
-    ecr_retain_on_destroy: TrueOrFalse = False
-    ecr_keep_images: int = 20
-    tags: dict[str, str] = Field(default_factory=dict)
-    prefect_yaml: str = "flows/prefect.yaml"
-    deployment_name_suffix: str = "-{stack}"
-    deployment_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
-
-    def to_args(
-        self,
-        *,
-        stack: str,
-        prefect_api_key: pulumi.Input[str] | None,
-        prefect_api_auth_string: pulumi.Input[str] | None = None,
-        deployments: Sequence[DeploymentArgs] = (),
-    ) -> PrefectEcsPlatformArgs:
-        def optional(value: str) -> str | None:
-            return value or None
-
-        return PrefectEcsPlatformArgs(
-            prefect_api_url=self.prefect_api_url,
-            prefect_api_key=prefect_api_key,
-            prefect_api_auth_string=prefect_api_auth_string,
-            mode=self.mode,
-            worker_image_uri=optional(self.worker_image_uri),
-            worker_cpu=self.worker_cpu,
-            worker_memory=self.worker_memory,
-            worker_count=self.worker_count,
-            work_queue_names=self.work_queue_names,
-            work_pool_name=self.work_pool_name or f"ecs-{stack}",
-            image_context=optional(self.image_context),
-            image_uri=optional(self.image_uri),
-            image_platform=self.image_platform,
-            vpc_id=optional(self.vpc_id),
-            subnet_ids=self.subnet_ids or None,
-            security_group_ids=self.security_group_ids or None,
-            subnet_layout=self.subnet_layout,
-            availability_zones=self.availability_zones,
-            vpc_cidr_block=self.vpc_cidr_block,
-            assign_public_ip=None if not self.assign_public_ip else self.assign_public_ip == "true",
-            cluster_arn=optional(self.cluster_arn),
-            execution_role_arn=optional(self.execution_role_arn),
-            task_role_arn=optional(self.task_role_arn),
-            cpu=self.cpu,
-            memory=self.memory,
-            use_fargate_spot=self.use_fargate_spot,
-            log_retention_days=self.log_retention_days,
-            container_insights=self.container_insights,
-            task_role_policy_arns=self.task_role_policy_arns,
-            prefect_registers_task_definitions=self.prefect_registers_task_definitions,
-            permissions_boundary_arn=optional(self.permissions_boundary_arn),
-            ecr_retain_on_destroy=self.ecr_retain_on_destroy,
-            ecr_keep_images=self.ecr_keep_images,
-            tags=self.tags,
-            deployments=deployments,
-            deployment_name_suffix=self.deployment_name_suffix.replace("{stack}", stack),
-        )
+__all__ = ["SECRET_KEYS", "StackConfig", "load_stack_config", "parse_stack_config_partially"]
 
 
 def _decode(raw: str) -> Any:
@@ -174,9 +74,12 @@ _HOW_TO_SET = {
 }
 
 
+_KEYS = {d.field: d.key for d in MODEL_KEYS}
+
+
 def stack_key(field: str) -> str:
     """How the stack file writes the model's (and the component's) field `field`."""
-    return to_camel(field)
+    return _KEYS.get(field) or to_camel(field)
 
 
 #: What a key takes, by the start of pydantic's error type, in the user's terms ({key} is the key).
@@ -220,7 +123,7 @@ def _model_problems(error: ValidationError) -> tuple[list[Problem], set[str]]:
     return problems, keys
 
 
-def parse_stack_config_partially(raw: dict[str, str]) -> tuple[StackConfig, list[Problem], set[str]]:
+def parse_stack_config_partially(raw: dict[str, str]) -> tuple[StackModel, list[Problem], set[str]]:
     """The model with every bad key left at its default, the problems, and the keys they name.
 
     So one bad key does not hide the rules of the others: they run on this model.
@@ -235,7 +138,7 @@ def parse_stack_config_partially(raw: dict[str, str]) -> tuple[StackConfig, list
     return StackConfig.model_validate(kept), problems, keys
 
 
-def _other_mode_problems(model: StackConfig) -> list[Problem]:
+def _other_mode_problems(model: StackModel) -> list[Problem]:
     if model.mode != "push":
         return []
     defaults = StackConfig.model_fields
@@ -277,9 +180,9 @@ def _warn_about_keys(keys: Mapping[str, str], namespace: str) -> None:
         )
 
 
-def _places(model: StackConfig, deployments: Sequence[DeploymentArgs], yaml_file: str) -> dict[str, str]:
+def _places(model: StackModel, deployments: Sequence[DeploymentArgs], yaml_file: str) -> dict[str, str]:
     """Where the stack's user wrote each component field: stack keys, prefect.yaml paths, overrides."""
-    places = {field: stack_key(field) for field in StackConfig.model_fields}
+    places = dict(_KEYS)
     places |= {"prefect_api_key": API_KEY_KEY, "prefect_api_auth_string": AUTH_STRING_KEY}
     overrides = model.deployment_overrides
     for index, deployment in enumerate(deployments):
@@ -297,7 +200,7 @@ def _places(model: StackConfig, deployments: Sequence[DeploymentArgs], yaml_file
     return places
 
 
-def load_stack_config(component_name: str = "data") -> tuple[StackConfig, PrefectEcsPlatformArgs]:
+def load_stack_config(component_name: str = "data") -> tuple[StackModel, PrefectEcsPlatformArgs]:
     """Load the current stack's config and build the args of the component named `component_name`.
 
     Every stage (the stack file, the prefect.yaml it names, the component's rules) runs, and their problems

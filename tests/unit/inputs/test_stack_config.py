@@ -7,13 +7,14 @@ import yaml
 
 from prefect_ecs_platform.inputs.problems import InvalidInputError, raise_if_any
 from prefect_ecs_platform.inputs.stack_config import SECRET_KEYS, StackConfig, parse_stack_config_partially
+from prefect_ecs_platform.inputs.stack_model import StackModel
 from tests.support import ROOT
 
 DECLARED = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
 URL = "https://prefect.example.com/api"
 
 
-def parse_stack_config(raw: dict[str, str]) -> StackConfig:
+def parse_stack_config(raw: dict[str, str]) -> StackModel:
     """The model as the program parses it, raising the problems the program raises."""
     model, problems, _ = parse_stack_config_partially(raw)
     raise_if_any(problems)
