@@ -16,8 +16,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def last_json_line(code: str) -> Any:
+def last_json_line(code: str, *argv: str) -> Any:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    command = [sys.executable, "-c", code, *argv]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -16,14 +16,16 @@ pytestmark = pytest.mark.subprocess
 
 _EVALUATE_200 = """
 import gc, json, sys, tempfile
-# The process a test runs in has pytest loaded; without it the program makes one full collection, not none.
-import pytest
 from pathlib import Path
 from tests.support.generated_project import STACK, make_project
 from prefect_ecs_platform.render.evaluate import evaluate
 from prefect_ecs_platform.render.project_files import load_stack_files
 from tests.support.pulumi_mocks import RecordingMocks
+import prefect_ecs_platform.collector
 
+if sys.argv[1:] == ["untuned"]:
+    # As if the program had never tuned the collector: the call becomes a no-op.
+    prefect_ecs_platform.collector._tuned[0] = True
 files = load_stack_files(make_project(Path(tempfile.mkdtemp()), 200, "http://127.0.0.1:9/api"), STACK)
 before = [generation["collections"] for generation in gc.get_stats()]
 mocks = RecordingMocks()
@@ -47,13 +49,19 @@ print(json.dumps({"threshold": gc.get_threshold(), "first": first, "second": gc.
 
 
 def test_registering_200_deployments_walks_the_whole_heap_not_once() -> None:
-    # With Python's default settings this program made five full collections, each a walk of the
-    # roughly 200,000 objects the imports leave.
     result = last_json_line(_EVALUATE_200)
     assert result["deployments"] == 200
     young, _, full = result["collections"]
     assert full == 0
     assert young > 0  # the collector still runs: cyclic garbage is still freed
+
+
+def test_the_same_program_untuned_walks_the_whole_heap_several_times() -> None:
+    """What the tuning saves: with Python's default settings each full collection walks the roughly 200,000
+    objects the imports leave."""
+    result = last_json_line(_EVALUATE_200, "untuned")
+    assert result["deployments"] == 200
+    assert result["collections"][2] >= 2
 
 
 def test_a_programs_own_higher_thresholds_are_kept_and_a_second_call_freezes_nothing_more() -> None:
