@@ -60,7 +60,7 @@ def _default(declaration: Declaration) -> str:
         return "required"
     if special(declaration.field).derived_default:
         return f"`{special(declaration.field).derived_default}`"
-    if declaration.default in ("", [], {}):
+    if declaration.default in ("", [], {}, None):
         return "none"
     value = declaration.default
     return f"`{str(value).lower() if isinstance(value, bool) else value}`"

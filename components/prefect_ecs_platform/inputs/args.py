@@ -15,6 +15,7 @@ from typing import Any, Literal
 import pulumi
 
 from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs
+from prefect_ecs_platform.inputs.server_args import PrefectServerArgs
 from prefect_ecs_platform.inputs.stack_usage import WORKER, in_stack
 
 Mode = Literal["push", "worker"]
@@ -29,11 +30,19 @@ _ECR = f"{_ACCOUNT}.dkr.ecr.<region>.amazonaws.com"
 
 @dataclass(kw_only=True)
 class PrefectEcsPlatformArgs:
-    """Inputs of `PrefectEcsPlatform`. Only `prefect_api_url` and `work_pool_name` are required."""
+    """Inputs of `PrefectEcsPlatform`. `work_pool_name` is required, and `prefect_api_url` unless the stack hosts
+    its own server (`prefect_server`)."""
 
-    prefect_api_url: str = field(metadata=in_stack("https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>"))
+    prefect_api_url: str = field(
+        default="", metadata=in_stack("https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>")
+    )
     """Prefect Cloud workspace API URL (https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>) or a
-    self-hosted server URL ending in /api."""
+    self-hosted server URL ending in /api. Required unless prefectServer hosts the server."""
+
+    prefect_server: PrefectServerArgs | None = field(default=None, metadata=in_stack("{enabled: true}", WORKER))
+    """A Prefect server this stack hosts on ECS Fargate with RDS for PostgreSQL (docs/hosted-server.md): a map
+    of enabled, cpu, memory, databaseInstanceClass, databaseStorageGib, backupRetentionDays, multiAz,
+    deletionProtection, finalSnapshot and databaseSubnetIds."""
 
     prefect_api_key: pulumi.Input[str] | None = field(default=None, metadata=in_stack("pnu_..."))
     """A Prefect API key for the workspace (a secret: `pulumi config set --secret`, or PREFECT_API_KEY in the

@@ -160,16 +160,22 @@ def _shape(hint: Any) -> tuple[Kind, tuple[str, ...], bool]:
         return "string", tuple(typing.get_args(first)), optional
     if origin in (Sequence, list, tuple):
         return "array", (), optional
-    if origin in (Mapping, dict):
+    if origin in (Mapping, dict) or dataclasses.is_dataclass(first):
         return "map", (), optional
     if str in members:
         return "string", (), optional
     raise TypeError(f"no stack kind for {hint!r}")
 
 
-def _stack_default(default: Any, kind: Kind, field: str) -> Any:
+def _is_dataclass_hint(hint: Any) -> bool:
+    return any(dataclasses.is_dataclass(member) for member in (*typing.get_args(hint), hint))
+
+
+def _stack_default(default: Any, kind: Kind, field: str, model_type: Any) -> Any:
     if special(field).stack_default is not _UNSET:
         return special(field).stack_default
+    if model_type is not None:
+        return default
     if default is None or default == ():
         return [] if kind == "array" else ""
     return default
@@ -186,6 +192,8 @@ def _argument_declarations() -> tuple[Declaration, ...]:
                 raise TypeError(f"PrefectEcsPlatformArgs.{item.name}: no in_stack(...) and not python_only")
             continue
         kind, choices, optional = _shape(hints[item.name])
+        # A dataclass is read from its map by pydantic, which validates stdlib dataclasses as models.
+        model_type = hints[item.name] if _is_dataclass_hint(hints[item.name]) else None
         if item.default is not dataclasses.MISSING:
             default = item.default
         elif item.default_factory is not dataclasses.MISSING:
@@ -194,8 +202,8 @@ def _argument_declarations() -> tuple[Declaration, ...]:
             default = REQUIRED
         declared.append(
             Declaration(
-                item.name, kind, _stack_default(default, kind, item.name), usage.example, usage.modes, choices,
-                optional,
+                item.name, kind, _stack_default(default, kind, item.name, model_type), usage.example, usage.modes,
+                choices, optional, model_type,
             )
         )  # fmt: skip
     return tuple(declared)
