@@ -130,11 +130,38 @@ TYPO_ANNOTATION = (
 )
 WORKER = "worker mode; the stack's mode is push"
 
+#: A stack that hosts its Prefect server: worker mode, no URL, no key.
+HOSTED: dict[str, Any] = {
+    "prefectApiUrl": None,
+    "prefectApiKey": None,
+    "mode": "worker",
+    "prefectServer": {"enabled": True},
+}
+
 MISTAKES: list[Mistake] = [
     # The stack file: every key.
-    Mistake("no API URL", "prefectApiUrl", "prefectApiUrl is required; set it with `pulumi config set prefectApiUrl "
-            "https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>` (or a self-hosted server URL ending in /api)",
+    Mistake("no API URL", "prefectApiUrl", "prefectApiUrl is required; a Prefect API URL (a Prefect Cloud "
+            "workspace's, or your server's ending in /api), or a server the stack hosts: prefectServer: {enabled: "
+            "true} with mode: worker (prefect_server=PrefectServerArgs(enabled=True) in Python)",
             {"prefectApiUrl": None}),
+    Mistake("a hosted server in push mode", "prefectServer", "prefectServer: {enabled: true} is not allowed; it "
+            "applies only with mode: worker (this stack's mode is push); remove it, or set mode to worker",
+            {**HOSTED, "mode": None}),
+    Mistake("a hosted server and an API URL", "prefectServer", f"prefectApiUrl: '{CLOUD_URL}' is not allowed; none: "
+            "the stack hosts the Prefect server (prefectServer.enabled is true) and gives its URL",
+            {**HOSTED, "prefectApiUrl": CLOUD_URL}),
+    Mistake("a misspelt field of the hosted server", "prefectServer", "prefectServer.multiAZ: true is not allowed; "
+            "not a field of prefectServer, which takes enabled, cpu, memory, databaseInstanceClass, "
+            "databaseStorageGib, backupRetentionDays, multiAz, deletionProtection, finalSnapshot, databaseSubnetIds; "
+            "did you mean multiAz?", {**HOSTED, "prefectServer": {"enabled": True, "multiAZ": True}}),
+    Mistake("a server size Fargate does not run", "prefectServer", "prefectServer.memory: 1024 is not allowed; with "
+            "cpu=2048 Fargate accepts memory (MiB) 4096 to 16384 in steps of 1024",
+            {**HOSTED, "prefectServer": {"enabled": True, "cpu": 2048, "memory": 1024}}),
+    Mistake("too little database storage", "prefectServer", "prefectServer.databaseStorageGib: 5 is not allowed; a "
+            "whole number from 20 to 1000", {**HOSTED, "prefectServer": {"enabled": True, "databaseStorageGib": 5}}),
+    Mistake("a brought VPC without database subnets", "prefectServer", "prefectServer.databaseSubnetIds is "
+            "required; at least two subnets of vpcId in different availability zones, with no route to the "
+            "internet (RDS needs two zones)", {**HOSTED, "vpcId": "vpc-0a1b2c3d", "subnetIds": ["subnet-0a1b2c3d"]}),
     Mistake("plain http to Prefect Cloud", "prefectApiUrl",
             f"prefectApiUrl: '{CLOUD_URL.replace('https://', 'http://')}' is not allowed; Prefect Cloud is served over "
             f"https only: {CLOUD_URL}", {"prefectApiUrl": CLOUD_URL.replace("https://", "http://")}),

@@ -1,7 +1,8 @@
 """`PrefectServerArgs`: a Prefect server the stack hosts itself, on ECS Fargate with RDS for PostgreSQL.
 
 The stack file writes it as one map, `prefectServer: {enabled: true, cpu: 2048, databaseInstanceClass: ...}`,
-with the fields in camelCase; pydantic reads the map into this dataclass (`__pydantic_config__`).
+with the fields in camelCase; pydantic reads the map into this dataclass (`__pydantic_config__`). The map arrives
+as JSON, so `true` is a boolean and `1024` a number: the fields are strict, and "yes" or "1024" is a mistake.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool, StrictInt
 from pydantic.alias_generators import to_camel
 
 #: The PostgreSQL major version RDS runs: Prefect needs 14.9 or newer; RDS picks the latest minor of it.
@@ -22,33 +23,33 @@ class PrefectServerArgs:
 
     __pydantic_config__ = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
-    enabled: bool = False
+    enabled: StrictBool = False
     """Host the Prefect server in this stack; the work pool, deployments, worker and flow runs then use it, with
     no prefectApiUrl, API key or auth string to give (the auth string is generated and kept in Secrets
     Manager). Needs mode: worker, since push pools run only on Prefect Cloud."""
 
-    cpu: int = 1024
+    cpu: StrictInt = 1024
     """CPU units of the server's one task (1024 = 1 vCPU); with memory a pair Fargate accepts."""
 
-    memory: int = 2048
+    memory: StrictInt = 2048
     """Memory (MiB) of the server's task."""
 
     database_instance_class: str = "db.t4g.micro"
     """The RDS instance class of the server's PostgreSQL database (db.t4g.micro is the smallest)."""
 
-    database_storage_gib: int = 20
+    database_storage_gib: StrictInt = 20
     """Allocated gp3 storage of the database in GiB, 20 to 1000; RDS grows it up to ten times on its own."""
 
-    backup_retention_days: int = 1
+    backup_retention_days: StrictInt = 1
     """Days of automated database backups, 0 (none) to 35."""
 
-    multi_az: bool = False
+    multi_az: StrictBool = False
     """A standby database in a second availability zone that RDS fails over to (doubles the database's cost)."""
 
-    deletion_protection: bool = False
+    deletion_protection: StrictBool = False
     """RDS refuses to delete the database while on; `scripts/destroy` lifts it first (docs/hosted-server.md)."""
 
-    final_snapshot: bool = False
+    final_snapshot: StrictBool = False
     """Take a snapshot of the database when it is deleted, named after the stack and the time of the deletion."""
 
     database_subnet_ids: Sequence[str] = ()

@@ -7,9 +7,11 @@ Pulumi hands every value to the program as a string (JSON for lists and maps); p
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
+import typing
 from collections.abc import Mapping, Sequence
 from difflib import get_close_matches
 from pathlib import Path
@@ -91,7 +93,19 @@ _EXPECTED_BY_ERROR = (
     ("list_", "a list, e.g. {key}: [a, b]"),
     ("tuple_", "a list, e.g. {key}: [a, b]"),
     ("string_", "text"),
+    ("dataclass_", "a map of its fields, e.g. {key}: {{enabled: true}}"),
 )
+
+
+def _field_names(model_type: Any) -> list[str]:
+    """The fields of the dataclass a map key is read into; none for a plain map."""
+    found = [t for t in (*typing.get_args(model_type), model_type) if dataclasses.is_dataclass(t)]
+    return [f.name for f in dataclasses.fields(found[0])] if found else []
+
+
+def _map_fields(key: str) -> list[str]:
+    """The fields a map key's dataclass takes, as the stack file writes them."""
+    return [to_camel(name) for name in _field_names(next(d.model_type for d in MODEL_KEYS if d.key == key))]
 
 
 def _expected(item: Any, key: str) -> str:
@@ -99,6 +113,11 @@ def _expected(item: Any, key: str) -> str:
     kind = item["type"]
     if kind == "literal_error":
         return f"one of {item['ctx']['expected']}"
+    if kind in ("extra_forbidden", "unexpected_keyword_argument") and len(item["loc"]) == 2:
+        fields = _map_fields(key)
+        close = get_close_matches(str(item["loc"][1]), fields, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        return f"not a field of {key}, which takes {', '.join(fields)}{hint}"
     if kind == "extra_forbidden":
         close = get_close_matches(key, [stack_key(f) for f in StackConfig.model_fields], n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
@@ -133,9 +152,26 @@ def parse_stack_config_partially(raw: dict[str, str]) -> tuple[StackModel, list[
         return StackConfig.model_validate(values), [], set()
     except ValidationError as error:
         problems, keys = _model_problems(error)
+        bad_fields = _bad_fields(error)
     kept = {key: value for key, value in values.items() if key not in keys}
-    kept.setdefault(stack_key("prefect_api_url"), "")
-    return StackConfig.model_validate(kept), problems, keys
+    # A map read into a dataclass keeps its good fields: a misspelt field must not switch hosting off.
+    for key, bad in bad_fields.items():
+        if isinstance(values.get(key), dict):
+            kept[key] = {name: value for name, value in values[key].items() if name not in bad}
+    try:
+        return StackConfig.model_validate(kept), problems, keys
+    except ValidationError:
+        kept = {key: value for key, value in kept.items() if key not in keys}
+        return StackConfig.model_validate(kept), problems, keys
+
+
+def _bad_fields(error: ValidationError) -> dict[str, set[str]]:
+    """The fields of a map key that failed, by key, for errors inside a map's fields only."""
+    bad: dict[str, set[str]] = {}
+    for item in error.errors():
+        if len(item["loc"]) == 2 and isinstance(item["loc"][1], str):
+            bad.setdefault(str(item["loc"][0]), set()).add(item["loc"][1])
+    return bad
 
 
 def _other_mode_problems(model: StackModel) -> list[Problem]:
@@ -145,12 +181,24 @@ def _other_mode_problems(model: StackModel) -> list[Problem]:
     return [
         Problem(
             stack_key(field),
-            getattr(model, field),
+            _as_written(getattr(model, field)),
             "it applies only with mode: worker (this stack's mode is push); remove it, or set mode to worker",
         )
         for field in WORKER_ONLY
         if getattr(model, field) != defaults[field].get_default(call_default_factory=True)
     ]
+
+
+def _as_written(value: object) -> object:
+    """A value as the stack file writes it: a dataclass as the map of its fields that differ from the defaults."""
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return value
+    default = type(value)()
+    return {
+        to_camel(f.name): getattr(value, f.name)
+        for f in dataclasses.fields(value)
+        if getattr(value, f.name) != getattr(default, f.name)
+    }
 
 
 def _suffix_problems(suffix: str) -> list[Problem]:
@@ -183,6 +231,9 @@ def _warn_about_keys(keys: Mapping[str, str], namespace: str) -> None:
 def _places(model: StackModel, deployments: Sequence[DeploymentArgs], yaml_file: str) -> dict[str, str]:
     """Where the stack's user wrote each component field: stack keys, prefect.yaml paths, overrides."""
     places = dict(_KEYS)
+    for d in MODEL_KEYS:
+        if d.model_type is not None and d.kind == "map" and d.component:
+            places |= {f"{d.field}.{name}": f"{d.key}.{to_camel(name)}" for name in _field_names(d.model_type)}
     places |= {"prefect_api_key": API_KEY_KEY, "prefect_api_auth_string": AUTH_STRING_KEY}
     overrides = model.deployment_overrides
     for index, deployment in enumerate(deployments):

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from prefect_ecs_platform.inputs.args_validation import args_problems
+from prefect_ecs_platform.inputs.declarations import MODEL_KEYS
 from prefect_ecs_platform.inputs.problems import InvalidInputError, raise_if_any
+from prefect_ecs_platform.inputs.server_args import PrefectServerArgs
 from prefect_ecs_platform.inputs.stack_config import SECRET_KEYS, StackConfig, parse_stack_config_partially
 from prefect_ecs_platform.inputs.stack_model import StackModel
 from tests.support import ROOT
@@ -24,13 +27,13 @@ def parse_stack_config(raw: dict[str, str]) -> StackModel:
 def test_every_model_key_is_declared_or_explained() -> None:
     """Each key the program reads is declared in Pulumi.yaml, except those it explains (tags, secrets)."""
     model_keys = {field.alias for field in StackConfig.model_fields.values()}
-    assert set(DECLARED) == model_keys - {"tags", "deploymentOverrides"}
+    assert set(DECLARED) == model_keys - {d.key for d in MODEL_KEYS if d.kind == "map"}
     assert not set(SECRET_KEYS) & set(DECLARED)
 
 
 def test_declared_defaults_equal_the_model_defaults() -> None:
     """Pulumi.yaml and the model agree, so the CLI and the tests see the same defaults."""
-    model = StackConfig.model_validate({"prefectApiUrl": URL})
+    model = StackConfig.model_validate({})
     for key, declaration in DECLARED.items():
         if "default" in declaration:
             field = next(name for name, f in StackConfig.model_fields.items() if f.alias == key)
@@ -75,15 +78,25 @@ def test_typo_and_bad_type_name_the_config_key() -> None:
     ]
 
 
-def test_missing_api_url_is_required_with_how_to_set_it() -> None:
-    """prefectApiUrl is the one required key: "is required", never "None is not allowed"."""
+def test_a_missing_api_url_names_both_ways_out() -> None:
+    """No URL is a stack the component's rule refuses, naming Prefect's URL and the hosted server."""
+    args = parse_stack_config({}).to_args(stack="dev", prefect_api_key=None)
+    [problem] = [p for p in args_problems("data", args) if p.field == "prefect_api_url"]
+    assert problem.render({"prefect_api_url": "prefectApiUrl"}).startswith("prefectApiUrl is required; a Prefect API")
+    assert "prefectServer: {enabled: true}" in problem.allowed
+
+
+def test_a_hosted_server_map_is_read_into_its_dataclass_strictly() -> None:
+    model = parse_stack_config({"prefectServer": '{"enabled": true, "cpu": 2048, "multiAz": true}'})
+    assert model.prefect_server == PrefectServerArgs(enabled=True, cpu=2048, multi_az=True)
     with pytest.raises(InvalidInputError) as raised:
-        parse_stack_config({})
-    [problem] = raised.value.problems
-    assert problem.render() == (
-        "prefectApiUrl is required; set it with `pulumi config set prefectApiUrl "
-        "https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>` (or a self-hosted server URL ending in /api)"
-    )
+        parse_stack_config({"prefectServer": '{"enabled": "yes", "cpus": 1}'})
+    assert sorted(p.render() for p in raised.value.problems) == [
+        "prefectServer.cpus: 1 is not allowed; not a field of prefectServer, which takes enabled, cpu, memory, "
+        "databaseInstanceClass, databaseStorageGib, backupRetentionDays, multiAz, deletionProtection, "
+        "finalSnapshot, databaseSubnetIds; did you mean cpu?",
+        "prefectServer.enabled: 'yes' is not allowed; true or false",
+    ]
 
 
 def test_renamed_key_says_what_replaced_it() -> None:
