@@ -23,12 +23,18 @@ from prefect_ecs_platform.aws.network import create_network
 from prefect_ecs_platform.aws.secrets import create_prefect_credentials
 from prefect_ecs_platform.aws.task_drain import alias_names, register_drain_hooks
 from prefect_ecs_platform.aws.worker_service import create_worker_service
+from prefect_ecs_platform.inputs.api_access import PrefectApiAccess
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.args_validation import args_problems
 from prefect_ecs_platform.inputs.flow_container import flow_log_stream_prefix
 from prefect_ecs_platform.inputs.problems import raise_if_any
 from prefect_ecs_platform.prefect_api.job_template import JobTemplateSettings, build_base_job_template
-from prefect_ecs_platform.resources.platform_objects import create_credentials_block, create_prefect_objects
+from prefect_ecs_platform.resources.platform_objects import (
+    AccessKey,
+    FlowRunSetup,
+    create_credentials_block,
+    create_prefect_objects,
+)
 
 TYPE_TOKEN = "prefect-ecs-platform:index:PrefectEcsPlatform"
 
@@ -142,7 +148,10 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         if not args.prefect_registers_task_definitions:
             task_definition_arn = create_flow_task_definition(name, args, infrastructure, child).arn
 
-        access_key_id, secret_access_key, credentials_block_id = _push_credentials(name, args, infrastructure, child)
+        api = PrefectApiAccess.given(args)
+        access_key_id, secret_access_key, credentials_block_id = _push_credentials(
+            name, args, api, infrastructure, child
+        )
 
         self.cluster_arn = cluster.arn
         self.cluster_name = cluster.name
@@ -168,10 +177,13 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         prefect = create_prefect_objects(
             name,
             args,
-            base_job_template=self.base_job_template,
-            image_uri=image.image_uri,
-            task_definition_arn=task_definition_arn,
-            runs_ready=infrastructure.ready,
+            api=api,
+            runs=FlowRunSetup(
+                base_job_template=self.base_job_template,
+                image_uri=image.image_uri,
+                task_definition_arn=task_definition_arn,
+                ready=infrastructure.ready,
+            ),
             opts=child,
         )
         self.work_pool_name = prefect.work_pool_name
@@ -182,7 +194,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         events_queue_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if args.mode == "worker":
             worker = create_worker_service(
-                name, args, infrastructure, work_pool=prefect.work_pool, hook_auth=hook_auth, opts=child
+                name, args, infrastructure, api=api, work_pool=prefect.work_pool, hook_auth=hook_auth, opts=child
             )
             worker_service_name, events_queue_name = worker.service_name, worker.events_queue_name
 
@@ -231,7 +243,11 @@ def _base_job_template(
 
 
 def _push_credentials(
-    name: str, args: PrefectEcsPlatformArgs, infrastructure: FlowRunInfrastructure, opts: pulumi.ResourceOptions
+    name: str,
+    args: PrefectEcsPlatformArgs,
+    api: PrefectApiAccess,
+    infrastructure: FlowRunInfrastructure,
+    opts: pulumi.ResourceOptions,
 ) -> tuple[pulumi.Output[str | None], pulumi.Output[str | None], pulumi.Output[str | None]]:
     """Push mode's IAM user and the credentials block holding its key: (key id, secret key, block id)."""
     if args.mode != "push":
@@ -252,10 +268,9 @@ def _push_credentials(
     block = create_credentials_block(
         name,
         args,
-        access_key_id=user.access_key_id,
-        secret_access_key=user.secret_access_key,
+        api=api,
+        key=AccessKey(user.access_key_id, user.secret_access_key, ready=[user.policy]),
         region=infrastructure.region,
-        key_ready=[user.policy],
         opts=opts,
     )
     return user.access_key_id, user.secret_access_key, block.id

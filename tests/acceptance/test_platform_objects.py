@@ -9,11 +9,12 @@ import pulumi
 import pytest
 
 from prefect_ecs_platform import PrefectEcsPlatformArgs
+from prefect_ecs_platform.inputs.api_access import PrefectApiAccess
 from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
 from prefect_ecs_platform.prefect_api import PrefectApi
 from prefect_ecs_platform.prefect_api.job_template import JobTemplateSettings, build_base_job_template
 from prefect_ecs_platform.resources import DeploymentProvider, WorkPoolProvider
-from prefect_ecs_platform.resources.platform_objects import create_prefect_objects
+from prefect_ecs_platform.resources.platform_objects import FlowRunSetup, create_prefect_objects
 from tests.support.engine_values import as_grpc
 from tests.support.pulumi_mocks import PulumiHarness, Recorded
 
@@ -66,10 +67,13 @@ def registered_objects(
             "ids": create_prefect_objects(
                 "data",
                 args,
-                base_job_template=pulumi.Output.from_input(component_template()),
-                image_uri=pulumi.Output.from_input(IMAGE),
-                task_definition_arn=pulumi.Output.from_input(None),
-                runs_ready=[],
+                api=PrefectApiAccess.given(args),
+                runs=FlowRunSetup(
+                    base_job_template=pulumi.Output.from_input(component_template()),
+                    image_uri=pulumi.Output.from_input(IMAGE),
+                    task_definition_arn=pulumi.Output.from_input(None),
+                    ready=[],
+                ),
                 opts=pulumi.ResourceOptions(),
             ).deployment_ids
         }

@@ -23,6 +23,7 @@ from prefect_ecs_platform.aws.iam_roles import create_execution_role, ecs_tasks_
 from prefect_ecs_platform.aws.secrets import credential_secrets
 from prefect_ecs_platform.aws.task_definitions import TaskDefinitionSpec, fargate_task_definition
 from prefect_ecs_platform.aws.worker_rollout import rollout_hooks
+from prefect_ecs_platform.inputs.api_access import PrefectApiAccess
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.flow_container import family_safe
 
@@ -126,6 +127,7 @@ def create_worker_service(
     args: PrefectEcsPlatformArgs,
     infrastructure: FlowRunInfrastructure,
     *,
+    api: PrefectApiAccess,
     work_pool: pulumi.Resource,
     hook_auth: ProviderAuth,
     opts: pulumi.ResourceOptions,
@@ -238,11 +240,12 @@ def create_worker_service(
         infrastructure.region,
         credentials.api_key_arn,
         credentials.auth_string_arn,
+        api.url,
     ).apply(
         lambda v: worker_container(
             image=v[0],
             command=worker_command(args.work_pool_name, list(args.work_queue_names)),
-            prefect_api_url=args.prefect_api_url,
+            prefect_api_url=v[6],
             events_queue_name=v[1],
             log_group_name=v[2],
             region=v[3],
@@ -293,7 +296,7 @@ def create_worker_service(
         opts=pulumi.ResourceOptions.merge(
             opts,
             pulumi.ResourceOptions(
-                depends_on=[execution_role.policy, worker_policy, *infrastructure.ready, work_pool],
+                depends_on=[execution_role.policy, worker_policy, *infrastructure.ready, *api.ready, work_pool],
                 hooks=pulumi.ResourceHookBinding(
                     before_update=[rollout_baseline],
                     after_create=[check_rollout],

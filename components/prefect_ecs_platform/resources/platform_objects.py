@@ -9,6 +9,7 @@ from typing import Any
 
 import pulumi
 
+from prefect_ecs_platform.inputs.api_access import PrefectApiAccess
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs
 from prefect_ecs_platform.inputs.flow_source import read_flow_source
@@ -29,6 +30,27 @@ class PrefectObjects:
     deployment_ids: pulumi.Output[dict[str, str]]
 
 
+@dataclass(frozen=True)
+class FlowRunSetup:
+    """What the pool and deployments hand to flow runs, and what a run needs on AWS before it starts."""
+
+    base_job_template: pulumi.Output[dict[str, Any]]
+    image_uri: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str | None]
+    #: The cluster's capacity providers, the roles' policies, the secrets' values: a pool or a deployment can
+    #: start runs the moment it exists.
+    ready: list[pulumi.Resource]
+
+
+@dataclass(frozen=True)
+class AccessKey:
+    """An AWS access key for the credentials block, and what makes it usable (its user's policy)."""
+
+    access_key_id: pulumi.Output[str]
+    secret_access_key: pulumi.Output[str]
+    ready: list[pulumi.Resource]
+
+
 def credentials_block_name(work_pool_name: str) -> str:
     """A block name Prefect accepts (lowercase letters, digits, dashes) derived from the pool's name."""
     slug = re.sub(r"[^a-z0-9]+", "-", work_pool_name.lower()).strip("-")
@@ -39,18 +61,16 @@ def create_credentials_block(
     name: str,
     args: PrefectEcsPlatformArgs,
     *,
-    access_key_id: pulumi.Output[str],
-    secret_access_key: pulumi.Output[str],
+    api: PrefectApiAccess,
+    key: AccessKey,
     region: pulumi.Output[str],
-    key_ready: list[pulumi.Resource],
     opts: pulumi.ResourceOptions,
 ) -> BlockDocument:
     """The aws-credentials block Prefect Cloud uses to start this stack's flow runs (push mode).
 
-    `key_ready` is what makes the key usable (the user's policy): Prefect Cloud may submit as soon as the
-    block exists.
+    It waits for what makes the key usable: Prefect Cloud may submit as soon as the block exists.
     """
-    body = pulumi.Output.all(access_key_id, secret_access_key, region).apply(
+    body = pulumi.Output.all(key.access_key_id, key.secret_access_key, region).apply(
         lambda v: aws_credentials_block_body(credentials_block_name(args.work_pool_name), v[0], v[1], v[2])
     )
     return BlockDocument(
@@ -58,10 +78,8 @@ def create_credentials_block(
         name=credentials_block_name(args.work_pool_name),
         block_type_slug="aws-credentials",
         data=body.apply(lambda b: b["data"]),
-        api_url=args.prefect_api_url,
-        api_key=args.prefect_api_key,
-        api_auth_string=args.prefect_api_auth_string,
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=key_ready)),
+        **api.resource_inputs(),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[*key.ready, *api.ready])),
     )
 
 
@@ -88,18 +106,13 @@ def create_prefect_objects(
     name: str,
     args: PrefectEcsPlatformArgs,
     *,
-    base_job_template: pulumi.Output[dict[str, Any]],
-    image_uri: pulumi.Output[str],
-    task_definition_arn: pulumi.Output[str | None],
-    runs_ready: list[pulumi.Resource],
+    api: PrefectApiAccess,
+    runs: FlowRunSetup,
     opts: pulumi.ResourceOptions,
 ) -> PrefectObjects:
-    """Create the work pool and, on it, one Prefect deployment per `args.deployments`.
-
-    `runs_ready` is what a flow run needs on AWS before it starts (the cluster's capacity providers, the
-    roles' policies, the secrets' values): a pool or a deployment can start runs the moment it exists.
-    """
-    opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=runs_ready))
+    """Create the work pool and, on it, one Prefect deployment per `args.deployments`, through `api` once it
+    answers and once what flow runs need exists."""
+    opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[*runs.ready, *api.ready]))
     pool_type = "ecs:push" if args.mode == "push" else "ecs"
     pool_body = work_pool_body(
         args.work_pool_name, pool_type, {}, description=f"ECS Fargate flow runs of the {name} platform ({pool_type})"
@@ -109,10 +122,8 @@ def create_prefect_objects(
         name=pool_body["name"],
         type=pool_body["type"],
         description=pool_body["description"],
-        base_job_template=base_job_template,
-        api_url=args.prefect_api_url,
-        api_key=args.prefect_api_key,
-        api_auth_string=args.prefect_api_auth_string,
+        base_job_template=runs.base_job_template,
+        **api.resource_inputs(),
         opts=opts,
     )
     pool_name: pulumi.Output[str] = pool.name
@@ -133,10 +144,8 @@ def create_prefect_objects(
         fields["work_pool_id"] = pool.id
         created = Deployment(
             f"{name}-deployment-{deployment.name}",
-            api_url=args.prefect_api_url,
-            api_key=args.prefect_api_key,
-            api_auth_string=args.prefect_api_auth_string,
-            job_variables=_job_variables(deployment, image_uri, task_definition_arn),
+            **api.resource_inputs(),
+            job_variables=_job_variables(deployment, runs.image_uri, runs.task_definition_arn),
             **fields,
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(ignore_changes=ui_owned_paths(deployment))),
         )
