@@ -95,8 +95,18 @@ login_backend() {
   fi
 }
 
+# Whether the stack sets the config key $2 to a non-empty value (Pulumi.yaml's defaults are empty).
+has_config() {
+  [ -n "$(pulumi config get "$2" --stack "$1" 2>/dev/null)" ]
+}
+
+# Whether the stack hosts its own Prefect server (prefectServer: {enabled: true}), which needs no API URL.
+hosts_prefect_server() {
+  pulumi config get prefectServer --stack "$1" 2>/dev/null | grep -Eq '"enabled": *true'
+}
+
 # Selects (or creates, with PULUMI_SECRETS_PROVIDER when set) the stack; a stack file without the Prefect API
-# URL takes PREFECT_API_URL (CI: a variable of the stack's GitHub environment).
+# URL takes PREFECT_API_URL (CI: a variable of the stack's GitHub environment), unless it hosts its server.
 select_stack() {
   local stack="$1"
   local create=(--create)
@@ -104,14 +114,19 @@ select_stack() {
     create+=(--secrets-provider "$PULUMI_SECRETS_PROVIDER")
   fi
   pulumi stack select "${create[@]}" "$stack"
-  if ! pulumi config get prefectApiUrl --stack "$stack" >/dev/null 2>&1 && [ -n "${PREFECT_API_URL:-}" ]; then
+  if hosts_prefect_server "$stack"; then
+    return
+  fi
+  if ! has_config "$stack" prefectApiUrl && [ -n "${PREFECT_API_URL:-}" ]; then
     pulumi config set prefectApiUrl "$PREFECT_API_URL" --stack "$stack"
   fi
-  if ! pulumi config get prefectApiUrl --stack "$stack" >/dev/null 2>&1; then
+  if ! has_config "$stack" prefectApiUrl; then
     cat >&2 <<MSG
 Stack $stack has no Prefect API URL. Set it (and the API key, kept encrypted), then run this again:
   pulumi config set prefectApiUrl https://api.prefect.cloud/api/accounts/<account-id>/workspaces/<workspace-id> --stack $stack
   pulumi config set --secret prefectApiKey <your Prefect API key> --stack $stack     # or export PREFECT_API_KEY
+Or let the stack host its own Prefect server (docs/hosted-server.md):
+  pulumi config set --path prefectServer.enabled true --stack $stack && pulumi config set mode worker --stack $stack
 MSG
     exit 2
   fi

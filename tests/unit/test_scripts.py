@@ -40,7 +40,8 @@ def test_up_without_pulumi_cli_says_how_to_install_it(tmp_path: Path) -> None:
 
 FAKE_PULUMI = """#!/usr/bin/env bash
 # Stands in for the Pulumi CLI: logged in; records each call. `version` prints FAKE_VERSION (a current
-# release unless set). A stack has a Prefect API URL unless FAKE_NO_URL is set and none was set.
+# release unless set). A stack has a Prefect API URL unless FAKE_NO_URL is set and none was set, and hosts its
+# Prefect server when FAKE_HOSTED is set.
 # `stack export --file F` writes the state FAKE_EXPORTS names: the first export gets the first file's
 # resources, later exports the second's.
 echo "$*" >> "$PULUMI_CALLS"
@@ -48,7 +49,11 @@ case "$*" in
   version)
     echo "${FAKE_VERSION-v3.272.0}" ;;
   "config get prefectApiUrl"*)
-    [ -z "${FAKE_NO_URL:-}" ] || grep -q "^config set prefectApiUrl" "$PULUMI_CALLS" ;;
+    if [ -z "${FAKE_NO_URL:-}" ] || grep -q "^config set prefectApiUrl" "$PULUMI_CALLS"; then
+      echo "http://prefect.internal:4200/api"
+    fi ;;
+  "config get prefectServer"*)
+    if [ -n "${FAKE_HOSTED:-}" ]; then echo '{"enabled": true}'; fi ;;
   "stack export"*)
     file="${!#}"
     source="${FAKE_EXPORTS:-}"
@@ -62,7 +67,7 @@ def _project_copy(tmp_path: Path) -> Path:
     """The scripts and the files that pin the install, with a virtualenv already installed from them."""
     project = tmp_path / "project"
     for relative in ("scripts/up", "scripts/destroy", "scripts/select", "scripts/lib/stack.sh",
-                     "scripts/lib/removed.py", "requirements.txt", "requirements/constraints.txt",
+                     "scripts/lib/removed.py", "scripts/lib/database_protection.py", "requirements.txt", "requirements/constraints.txt",
                      "pyproject.toml"):  # fmt: skip
         target = project / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -170,6 +175,13 @@ def test_a_stack_without_an_api_url_stops_before_any_update(tmp_path: Path) -> N
     assert result.returncode == 2
     assert "Stack dev has no Prefect API URL" in result.stderr
     assert not any(c.startswith("up") for c in calls)
+
+
+def test_a_stack_that_hosts_its_server_needs_no_api_url(tmp_path: Path) -> None:
+    result, calls = _run_script(tmp_path, "up", "dev", FAKE_NO_URL="1", FAKE_HOSTED="1")
+    assert result.returncode == 0, result.stderr
+    assert any(c.startswith("up") for c in calls)
+    assert not any(c.startswith("config set prefectApiUrl") for c in calls)
 
 
 def _minimum_in_scripts() -> str:
