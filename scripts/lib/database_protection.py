@@ -50,7 +50,8 @@ def databases(export: dict[str, Any]) -> list[Database]:
 
 
 def _set_protection(database: Database, on: bool) -> None:
-    import boto3  # the project's environment has it (prefect-aws); imported here so the listing needs none
+    # The project's environment has boto3 (prefect-aws); `protected` runs without it, on the system's Python.
+    import boto3  # noqa: PLC0415
 
     rds = boto3.client("rds", region_name=database.region)
     rds.modify_db_instance(DBInstanceIdentifier=database.identifier, DeletionProtection=on, ApplyImmediately=True)
@@ -75,7 +76,7 @@ def restore(export: dict[str, Any]) -> list[str]:
         if database.deletion_protection:
             try:
                 _set_protection(database, on=True)
-            except Exception as error:  # noqa: BLE001 -- a deleted database has nothing to protect
+            except Exception as error:  # a deleted database has nothing to protect
                 if "DBInstanceNotFound" not in repr(error):
                     raise
                 continue

@@ -67,7 +67,8 @@ def _project_copy(tmp_path: Path) -> Path:
     """The scripts and the files that pin the install, with a virtualenv already installed from them."""
     project = tmp_path / "project"
     for relative in ("scripts/up", "scripts/destroy", "scripts/select", "scripts/lib/stack.sh",
-                     "scripts/lib/removed.py", "scripts/lib/database_protection.py", "requirements.txt", "requirements/constraints.txt",
+                     "scripts/lib/removed.py", "scripts/lib/database_protection.py",
+                     "requirements.txt", "requirements/constraints.txt",
                      "pyproject.toml"):  # fmt: skip
         target = project / relative
         target.parent.mkdir(parents=True, exist_ok=True)
