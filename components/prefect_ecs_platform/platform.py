@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pulumi
@@ -12,6 +13,7 @@ from prefect_ecs_platform.aws.flow_image import create_flow_image
 from prefect_ecs_platform.aws.flow_run_infrastructure import FlowRunInfrastructure
 from prefect_ecs_platform.aws.flow_task_definition import create_flow_task_definition
 from prefect_ecs_platform.aws.hook_session import inherited_aws_provider, provider_auth
+from prefect_ecs_platform.aws.hosted_server import create_hosted_server, create_server_auth_string
 from prefect_ecs_platform.aws.iam_roles import (
     create_flow_run_roles,
     create_push_user,
@@ -28,6 +30,7 @@ from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.args_validation import args_problems
 from prefect_ecs_platform.inputs.flow_container import flow_log_stream_prefix
 from prefect_ecs_platform.inputs.problems import raise_if_any
+from prefect_ecs_platform.inputs.server_validation import hosts_server
 from prefect_ecs_platform.prefect_api.job_template import JobTemplateSettings, build_base_job_template
 from prefect_ecs_platform.resources.platform_objects import (
     AccessKey,
@@ -60,6 +63,10 @@ OUTPUT_NAMES = (
     "events_queue_name",
     "work_pool_name",
     "deployment_ids",
+    "prefect_api_url",
+    "prefect_server_service_name",
+    "database_identifier",
+    "database_final_snapshot",
 )
 
 
@@ -93,62 +100,43 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
     events_queue_name: pulumi.Output[str | None]
     work_pool_name: pulumi.Output[str]
     deployment_ids: pulumi.Output[dict[str, str]]
+    #: The API the stack's objects, worker and flow runs use: the given URL, or the hosted server's.
+    prefect_api_url: pulumi.Output[str]
+    prefect_server_service_name: pulumi.Output[str | None]
+    #: The hosted server's RDS instance, and the snapshot RDS takes when it deletes it (None: none is taken).
+    database_identifier: pulumi.Output[str | None]
+    database_final_snapshot: pulumi.Output[str | None]
 
     def __init__(self, name: str, args: PrefectEcsPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # Before registering anything, so bad input leaves nothing behind, not even this component.
         raise_if_any(args_problems(name, args))
         super().__init__(TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = resource_tags(name, dict(args.tags))
-
-        invoke = pulumi.InvokeOutputOptions(parent=self)
-        identity = aws.get_caller_identity_output(opts=invoke)
-        region = aws.get_region_output(opts=invoke).region
-        partition = aws.get_partition_output(opts=invoke).partition
 
         # The hooks call AWS as the provider the children are created with, and the drain hook is registered in
         # every configuration under every name the stack's state can hold (aws/task_drain.py).
         hook_auth = provider_auth(inherited_aws_provider(self))
         drain = register_drain_hooks(name, alias_names(opts.aliases if opts else None), hook_auth)
-        network = create_network(name, args, tags, child, drain=drain)
-        cluster = create_cluster(
-            name, args, network_held_by_tasks=network.held_by_tasks, drain=drain, tags=tags, opts=child
-        )
-        image = create_flow_image(name, args, partition=partition, tags=tags, opts=child)
-        log_group = create_log_group(name, args, tags, child)
-
-        credentials = create_prefect_credentials(name, args, tags=tags, opts=child)
-        cpu_architecture = "ARM64" if args.image_platform == "linux/arm64" else "X86_64"
-        roles = create_flow_run_roles(
-            name,
-            args,
-            account_id=identity.account_id,
-            execution_policy=execution_policy_json(
-                repository_arn=image.repository_arn, log_group_arn=log_group.arn, secret_arns=credentials.arns
-            ),
-            tags=tags,
-            opts=child,
-        )
+        hosting = hosts_server(args)
+        if hosting:
+            # Generated once and kept (a secret) in state; stored like a given auth string, so the server, the
+            # worker and the flow runs all read the one Secrets Manager secret.
+            args = dataclasses.replace(args, prefect_api_auth_string=create_server_auth_string(name, child))
         # Whatever starts a flow-run task (the worker service, the pool, a deployment) waits for its `ready`.
-        infrastructure = FlowRunInfrastructure(
-            cluster=cluster,
-            network=network,
-            roles=roles,
-            log_group=log_group,
-            image=image,
-            credentials=credentials,
-            region=region,
-            partition=partition,
-            account_id=identity.account_id,
-            cpu_architecture=cpu_architecture,
-            tags=tags,
-        )
+        infrastructure = _flow_run_infrastructure(name, args, self, drain)
+        cluster, network, roles = infrastructure.cluster, infrastructure.network, infrastructure.roles
+        image, log_group, credentials = infrastructure.image, infrastructure.log_group, infrastructure.credentials
 
         task_definition_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if not args.prefect_registers_task_definitions:
             task_definition_arn = create_flow_task_definition(name, args, infrastructure, child).arn
 
-        api = PrefectApiAccess.given(args)
+        server = create_hosted_server(name, args, infrastructure, hook_auth=hook_auth, opts=child) if hosting else None
+        api = (
+            PrefectApiAccess(url=server.api_url, auth_string=args.prefect_api_auth_string, ready=tuple(server.ready))
+            if server
+            else PrefectApiAccess.given(args)
+        )
         access_key_id, secret_access_key, credentials_block_id = _push_credentials(
             name, args, api, infrastructure, child
         )
@@ -200,7 +188,57 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
 
         self.worker_service_name = worker_service_name
         self.events_queue_name = events_queue_name
+        none: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        self.prefect_api_url = pulumi.Output.from_input(api.url)
+        self.prefect_server_service_name = server.service_name if server else none
+        self.database_identifier = server.database_identifier if server else none
+        self.database_final_snapshot = server.final_snapshot_name if server else none
         self.register_outputs({output: getattr(self, output) for output in OUTPUT_NAMES})
+
+
+def _flow_run_infrastructure(
+    name: str, args: PrefectEcsPlatformArgs, component: pulumi.ComponentResource, drain: pulumi.ResourceHook
+) -> FlowRunInfrastructure:
+    """The AWS resources flow runs (and the worker, and a hosted server) run on, as one bundle."""
+    child = pulumi.ResourceOptions(parent=component)
+    tags = resource_tags(name, dict(args.tags))
+    invoke = pulumi.InvokeOutputOptions(parent=component)
+    identity = aws.get_caller_identity_output(opts=invoke)
+    region = aws.get_region_output(opts=invoke).region
+    partition = aws.get_partition_output(opts=invoke).partition
+
+    network = create_network(name, args, tags, child, drain=drain)
+    cluster = create_cluster(
+        name, args, network_held_by_tasks=network.held_by_tasks, drain=drain, tags=tags, opts=child
+    )
+    image = create_flow_image(name, args, partition=partition, tags=tags, opts=child)
+    log_group = create_log_group(name, args, tags, child)
+
+    credentials = create_prefect_credentials(name, args, tags=tags, opts=child)
+    cpu_architecture = "ARM64" if args.image_platform == "linux/arm64" else "X86_64"
+    roles = create_flow_run_roles(
+        name,
+        args,
+        account_id=identity.account_id,
+        execution_policy=execution_policy_json(
+            repository_arn=image.repository_arn, log_group_arn=log_group.arn, secret_arns=credentials.arns
+        ),
+        tags=tags,
+        opts=child,
+    )
+    return FlowRunInfrastructure(
+        cluster=cluster,
+        network=network,
+        roles=roles,
+        log_group=log_group,
+        image=image,
+        credentials=credentials,
+        region=region,
+        partition=partition,
+        account_id=identity.account_id,
+        cpu_architecture=cpu_architecture,
+        tags=tags,
+    )
 
 
 def _base_job_template(
