@@ -3,12 +3,15 @@ behind an internal load balancer, and traffic that flows only tasks -> load bala
 
 from __future__ import annotations
 
+import ast
 import json
 from typing import Any
 
 import pytest
 
 from prefect_ecs_platform.aws.server_container import SERVER_CONTAINER_NAME
+from prefect_ecs_platform.aws.server_database import snapshot_name_prefix
+from prefect_ecs_platform.aws.server_rotation import HANDLER_FILE
 from prefect_ecs_platform.aws.subnet_plan import database_cidrs
 from prefect_ecs_platform.inputs.server_args import PrefectServerArgs
 from tests.support.hosted_server import deploy_hosted_server
@@ -324,3 +327,30 @@ def test_rotation_restarts_only_this_service(pulumi_harness: PulumiHarness) -> N
     assert statements["RedeployThePrefectServer"]["Resource"] == (
         f"arn:aws:ecs:eu-west-1:123456789012:service/data-cluster/{out['service_name']}"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "prefix"),
+    [("data", "prefect-data-final-"), ("Data_Prod--EU", "prefect-data-prod-eu-final-"), ("__", "prefect-final-")],
+)
+def test_final_snapshot_names_are_valid_rds_identifiers(name: str, prefix: str) -> None:
+    """A letter first, then lowercase letters, digits and single hyphens, whatever the component's name."""
+    assert snapshot_name_prefix(name) == prefix
+
+
+def test_rotation_handler_runs_alone_in_lambda(pulumi_harness: PulumiHarness) -> None:
+    """Lambda gets the handler file alone, as index.py: it imports only the standard library and boto3."""
+    deploy_hosted_server(pulumi_harness, DEV)
+    function = pulumi_harness.one("aws:lambda/function:Function").inputs
+    assert function["handler"] == "index.handler"
+    [(file_name, asset)] = function["code"].assets.items()
+    assert (file_name, asset.path) == ("index.py", str(HANDLER_FILE))
+    tree = ast.parse(HANDLER_FILE.read_text())
+    imported = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert imported <= {"__future__", "os", "typing", "boto3"}
+    assert "def handler(" in HANDLER_FILE.read_text()
