@@ -208,8 +208,8 @@ def test_one_server_task_at_a_time_behind_the_load_balancer(pulumi_harness: Pulu
     assert service["forceNewDeployment"] is True
     assert service["triggers"] == {"PREFECT_SERVER_API_AUTH_STRING": out["auth_string_version"]}
     hooks = pulumi_harness.registration(*SERVICE).hooks
-    assert hooks["after_create"] == hooks["after_update"] == ("data-server-worker-rollout",)
-    assert hooks["before_update"] == ("data-server-worker-rollout-baseline",)
+    assert hooks["after_create"] == hooks["after_update"] == ("data-server-rollout",)
+    assert hooks["before_update"] == ("data-server-rollout-baseline",)
     assert out["service_name"] == "data-server"
     assert out["ready"] == [pulumi_harness.registration(*SERVICE).urn]
 
