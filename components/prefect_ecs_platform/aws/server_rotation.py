@@ -5,6 +5,8 @@ when a task starts, so a running server would keep the old password. Secrets Man
 rotation to EventBridge through CloudTrail, as a service event `RotationSucceeded` with the secret's ARN in
 `additionalEventData.SecretId`; a rule on exactly that secret invokes a small Lambda
 (`server_rotation_handler.py`) that starts a new deployment of the server's service, which may do nothing else.
+With one task at a time the API is down while the new task starts: a minute or two a week, against a server
+that would otherwise fail every new database connection until someone restarts it.
 """
 
 from __future__ import annotations

@@ -354,3 +354,15 @@ def test_rotation_handler_runs_alone_in_lambda(pulumi_harness: PulumiHarness) ->
     }
     assert imported <= {"__future__", "os", "typing", "boto3"}
     assert "def handler(" in HANDLER_FILE.read_text()
+
+
+def test_hosted_server_in_the_china_partition(china_pulumi_harness: PulumiHarness) -> None:
+    """The rotation function's grant and the API's host are the partition's, not the commercial one's."""
+    out = deploy_hosted_server(china_pulumi_harness, DEV)
+    assert out["api_url"].endswith(".cn-north-1.elb.amazonaws.com.cn/api")
+    assert out["database_secret_arn"].startswith("arn:aws-cn:secretsmanager:cn-north-1:")
+    policy = json.loads(
+        china_pulumi_harness.named("aws:iam/rolePolicy:RolePolicy", "data-server-rotation").inputs["policy"]
+    )
+    redeploy = {s["Sid"]: s for s in policy["Statement"]}["RedeployThePrefectServer"]
+    assert redeploy["Resource"] == "arn:aws-cn:ecs:cn-north-1:123456789012:service/data-cluster/data-server"
