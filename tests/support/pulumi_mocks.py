@@ -14,7 +14,13 @@ from google.protobuf import json_format
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
-from prefect_ecs_platform.render.plan_mocks import AwsSide, RepositoryReferenceMonitor, aws_answer
+from prefect_ecs_platform.render.plan_mocks import (
+    AVAILABILITY_ZONES,
+    AwsSide,
+    RepositoryReferenceMonitor,
+    availability_zone_names,
+    aws_answer,
+)
 from prefect_ecs_platform.render.plan_mocks import Registered as Recorded
 from tests.support.private_loop import run_in_private_loop
 
@@ -85,6 +91,8 @@ class RecordingMocks(pulumi.runtime.Mocks, AwsSide):
         if args.token == "aws:index/getPartition:getPartition":
             dns_suffix = "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
             return {"partition": self.partition, "dnsSuffix": dns_suffix, "id": self.partition}
+        if args.token == AVAILABILITY_ZONES:
+            return {"names": availability_zone_names(self), "id": self.region}
         raise NotImplementedError(f"no mock for call {args.token}")
 
 

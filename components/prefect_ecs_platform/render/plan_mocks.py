@@ -88,6 +88,9 @@ class AwsSide:
         raise NotImplementedError
 
 
+#: The data source the hosted server's database subnets take their zones from.
+AVAILABILITY_ZONES = "aws:index/getAvailabilityZones:getAvailabilityZones"
+
 Answer = tuple[str | None, dict[str, Any]]
 """The id AWS gives a resource (None for the mocks' default) and its outputs beyond the inputs."""
 
@@ -146,6 +149,44 @@ def _path_arn(side: AwsSide, kind: str, inputs: dict[str, Any]) -> Callable[[str
     return lambda physical: side.arn("iam", f"{kind}{inputs.get('path', '/')}{physical}", regional=False)
 
 
+def _database(side: AwsSide, name: str, inputs: dict[str, Any]) -> Answer:
+    """An RDS instance: its endpoint under a random part of the account's, and the secret RDS keeps its password in."""
+    identifier = str(inputs.get("identifier") or side.physical_name({}, name)).lower()
+    host = f"{identifier}.{side.picked('endpoint part', 'c0ffee123456')}.{side.region}.rds.{side.dns_suffix}"
+    port = int(inputs.get("port", 5432))
+    resource_id = side.picked("database resource id", "db-ABCDEFGHIJKLMNOPQRSTUVWXY0")
+    secret_name = f"rds!db-{side.picked('database secret uuid', '11111111-2222-3333-4444-555555555555')}"
+    secret_arn = side.arn("secretsmanager", f"secret:{secret_name}-{side.picked('6 characters', 'AbCdEf')}")
+    managed = inputs.get("manageMasterUserPassword") is True
+    return None, {
+        "identifier": identifier,
+        "arn": side.arn("rds", f"db:{identifier}"),
+        "resourceId": resource_id,
+        "address": host,
+        "endpoint": f"{host}:{port}",
+        "port": port,
+        "masterUserSecrets": [{"secretArn": secret_arn, "secretStatus": "active", "kmsKeyId": ""}] if managed else [],
+    }
+
+
+def _elb_arn(side: AwsSide, resource: str) -> str:
+    return side.arn("elasticloadbalancing", f"{resource}/{side.picked('16 hex digits', '0123456789abcdef')}")
+
+
+def _load_balancer(side: AwsSide, name: str, inputs: dict[str, Any]) -> Answer:
+    physical = side.physical_name(inputs, name)
+    scheme = "internal-" if inputs.get("internal") else ""
+    host = f"{scheme}{physical}-{side.picked('load balancer number', '1234567890')}.{side.region}.elb.{side.dns_suffix}"
+    return None, {"name": physical, "arn": _elb_arn(side, f"loadbalancer/app/{physical}"), "dnsName": host}
+
+
+def availability_zone_names(side: AwsSide) -> list[str]:
+    """The region's available zones, in the order AWS lists them."""
+    return [
+        side.picked(f"availability zone {index + 1}", f"{side.region}{letter}") for index, letter in enumerate("abc")
+    ]
+
+
 AWS_ANSWERS: dict[str, Callable[[AwsSide, str, dict[str, Any]], Answer]] = {
     "awsx:ec2:Vpc": _vpc,
     "aws:ec2/securityGroup:SecurityGroup": lambda side, name, inputs: (side.picked(f"{name} id", f"sg-{name}"), {}),
@@ -186,6 +227,34 @@ AWS_ANSWERS: dict[str, Callable[[AwsSide, str, dict[str, Any]], Answer]] = {
     ),
     "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
     "aws:ecs/service:Service": lambda side, name, inputs: _named(side, inputs, name),
+    "aws:ec2/subnet:Subnet": lambda side, name, inputs: (side.picked(f"{name} id", f"subnet-{name}"), {}),
+    "aws:ec2/routeTable:RouteTable": lambda side, name, inputs: (side.picked(f"{name} id", f"rtb-{name}"), {}),
+    "aws:rds/subnetGroup:SubnetGroup": lambda side, name, inputs: _named(
+        side, inputs, name, arn=lambda n: side.arn("rds", f"subgrp:{n}")
+    ),
+    "aws:rds/parameterGroup:ParameterGroup": lambda side, name, inputs: _named(
+        side, inputs, name, arn=lambda n: side.arn("rds", f"pg:{n}")
+    ),
+    "aws:rds/instance:Instance": _database,
+    "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "aws:lb/targetGroup:TargetGroup": lambda side, name, inputs: _named(
+        side, inputs, name, arn=lambda n: _elb_arn(side, f"targetgroup/{n}")
+    ),
+    "aws:lb/listener:Listener": lambda side, name, inputs: (
+        None,
+        {"arn": _elb_arn(side, f"listener/app/{name}")},
+    ),
+    "aws:lambda/function:Function": lambda side, name, inputs: _named(
+        side, inputs, name, arn=lambda n: side.arn("lambda", f"function:{n}")
+    ),
+    "random:index/randomPassword:RandomPassword": lambda side, name, inputs: (
+        None,
+        {"result": side.secret(f"{name}'s generated password", "mockedGeneratedPassword0123456789")},
+    ),
+    "random:index/randomId:RandomId": lambda side, name, inputs: (
+        None,
+        {"hex": side.picked(f"{name}'s random hex", "0a1b2c3d")},
+    ),
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda side, name, inputs: (
         None,
         {"arn": side.arn("iam", f"oidc-provider/{inputs['url'].removeprefix('https://')}", regional=False)},
@@ -245,6 +314,8 @@ class PlanMocks(pulumi.runtime.Mocks, AwsSide):
             return {"name": self.region, "region": self.region, "id": self.region}
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": self.partition, "dnsSuffix": self.dns_suffix, "id": self.partition}
+        if args.token == AVAILABILITY_ZONES:
+            return {"names": availability_zone_names(self), "id": self.region}
         raise NotImplementedError(f"render has no answer for the data source {args.token}")
 
 

@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from prefect_ecs_platform.aws.subnet_plan import MAX_ZONES, subnet_cidrs
+from prefect_ecs_platform.aws.subnet_plan import MAX_ZONES, database_cidrs, subnet_cidrs
 
 
 def test_public_subnets_are_the_same_in_both_layouts() -> None:
@@ -45,3 +45,20 @@ def test_more_zones_than_planned_is_an_error() -> None:
     """The plan has room for six zones; a seventh is refused, not silently overlapped."""
     with pytest.raises(ValueError, match="zones must be from 1 to 6"):
         subnet_cidrs("10.0.0.0/16", 7, private=True)
+
+
+@pytest.mark.parametrize("block", ["10.0.0.0/16", "172.16.0.0/20", "192.168.10.0/24"])
+def test_database_subnets_take_the_two_free_slots(block: str) -> None:
+    """The database's two subnets lie in the block and overlap no subnet of any layout or zone count."""
+    database = [ipaddress.IPv4Network(cidr) for cidr in database_cidrs(block)]
+    assert len(database) == 2
+    assert not database[0].overlaps(database[1])
+    assert all(network.subnet_of(ipaddress.IPv4Network(block)) for network in database)
+    plan = subnet_cidrs(block, MAX_ZONES, private=True)
+    taken = [ipaddress.IPv4Network(cidr) for cidrs in plan.values() for cidr in cidrs]
+    assert not any(d.overlaps(t) for d in database for t in taken)
+
+
+def test_database_subnets_are_slots_six_and_seven() -> None:
+    """Fixed slots: in a /16, the /20s right before the private half."""
+    assert database_cidrs("10.0.0.0/16") == ["10.0.96.0/20", "10.0.112.0/20"]
