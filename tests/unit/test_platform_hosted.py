@@ -1,0 +1,100 @@
+"""The component with `prefect_server` enabled: the server, its database and network in the graph, and the
+worker, flow runs and Prefect objects pointed at it with the generated auth string and no user input."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from prefect_ecs_platform import PrefectEcsPlatformArgs
+from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
+from prefect_ecs_platform.inputs.server_args import PrefectServerArgs
+from tests.support import ROOT
+from tests.support.deployed_platform import deploy_platform
+from tests.support.pulumi_mocks import PulumiHarness, unsecret
+
+SERVICE = "aws:ecs/service:Service"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+SERVER_SERVICE = (SERVICE, "data-server")
+WORKER_SERVICE = (SERVICE, "data-worker")
+DATABASE = ("aws:rds/instance:Instance", "data-database")
+POOL = ("pulumi-python:dynamic/prefect:WorkPool", "data-work-pool")
+DEPLOYMENT = "pulumi-python:dynamic/prefect:Deployment"
+AUTH_SECRET = ("aws:secretsmanager/secret:Secret", "data-prefect-auth-string")
+
+
+def hosted_args(**overrides: Any) -> PrefectEcsPlatformArgs:
+    values: dict[str, Any] = {
+        "work_pool_name": "ecs-dev",
+        "mode": "worker",
+        "prefect_server": PrefectServerArgs(enabled=True),
+        "deployments": load_prefect_yaml(ROOT / "flows" / "prefect.yaml"),
+        "project_root": str(ROOT),
+    }
+    return PrefectEcsPlatformArgs(**{**values, **overrides})
+
+
+def container(harness: PulumiHarness, family_resource: str) -> dict[str, Any]:
+    [definition] = json.loads(harness.named(TASK_DEFINITION, family_resource).inputs["containerDefinitions"])
+    return definition
+
+
+def environment(definition: dict[str, Any]) -> dict[str, str]:
+    return {item["name"]: item["value"] for item in definition["environment"]}
+
+
+def secrets(definition: dict[str, Any]) -> dict[str, str]:
+    return {item["name"]: item["valueFrom"] for item in definition["secrets"]}
+
+
+def test_everything_uses_the_hosted_servers_url_and_generated_auth_string(pulumi_harness: PulumiHarness) -> None:
+    outputs = deploy_platform(pulumi_harness, hosted_args())
+    url = outputs["prefect_api_url"]
+    load_balancer = pulumi_harness.one("aws:lb/loadBalancer:LoadBalancer")
+    assert url == f"http://{load_balancer.outputs['dnsName']}/api"
+    assert outputs["database_identifier"]
+    assert outputs["prefect_server_service_name"]
+
+    worker = container(pulumi_harness, "data-worker")
+    auth_arn = pulumi_harness.named(*AUTH_SECRET).outputs["arn"]
+    assert environment(worker)["PREFECT_API_URL"] == url
+    assert secrets(worker) == {"PREFECT_API_AUTH_STRING": auth_arn}
+    assert secrets(container(pulumi_harness, "data-server"))["PREFECT_SERVER_API_AUTH_STRING"] == auth_arn
+    assert (
+        outputs["base_job_template"]["variables"]["properties"]["prefect_api_auth_string_secret_arn"]["default"]
+        == auth_arn
+    )
+
+    generated = unsecret(pulumi_harness.named("random:index/randomPassword:RandomPassword", "data-server-auth").outputs)
+    stored = pulumi_harness.named("aws:secretsmanager/secretVersion:SecretVersion", "data-prefect-auth-string")
+    assert unsecret(stored.inputs["secretString"]) == f"prefect:{generated['result']}"
+    for prefect_object in [pulumi_harness.named(*POOL), *pulumi_harness.of_type(DEPLOYMENT)]:
+        assert prefect_object.inputs["api_url"] == url
+        assert unsecret(prefect_object.inputs["api_auth_string"]) == f"prefect:{generated['result']}"
+        assert prefect_object.inputs.get("api_key") is None
+
+
+def test_no_server_database_or_load_balancer_without_hosting(pulumi_harness: PulumiHarness) -> None:
+    outputs = deploy_platform(
+        pulumi_harness, hosted_args(prefect_server=None, prefect_api_url="https://prefect.example/api")
+    )
+    assert outputs["prefect_api_url"] == "https://prefect.example/api"
+    assert outputs["database_identifier"] is None
+    for typ in (
+        "aws:rds/instance:Instance",
+        "aws:lb/loadBalancer:LoadBalancer",
+        "random:index/randomPassword:RandomPassword",
+    ):
+        assert pulumi_harness.of_type(typ) == [], typ
+    assert [r.name for r in pulumi_harness.of_type(SERVICE)] == ["data-worker"]
+
+
+def test_the_worker_and_the_prefect_objects_wait_for_the_server_and_the_server_for_its_database(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    deploy_platform(pulumi_harness, hosted_args())
+    starters = [WORKER_SERVICE, POOL, *((DEPLOYMENT, r.name) for r in pulumi_harness.of_type(DEPLOYMENT))]
+    for starter in starters:
+        assert pulumi_harness.waits_for(starter, SERVER_SERVICE), starter
+    assert pulumi_harness.waits_for(SERVER_SERVICE, DATABASE)
+    assert not pulumi_harness.waits_for(SERVER_SERVICE, POOL)
