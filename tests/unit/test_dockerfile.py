@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from prefect_ecs_platform.aws.server_container import RDS_CA_FILE
 from prefect_ecs_platform.inputs.flow_source import split_entrypoint
 from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
 from prefect_ecs_platform.prefect_api.request_bodies import (
@@ -111,6 +112,15 @@ def test_image_holds_only_code_and_requirements() -> None:
 
     assert names.isdisjoint({"Dockerfile", ".dockerignore", "prefect.yaml"})
     assert {"etl.py", "healthcheck.py"} <= names
+
+
+def test_the_image_holds_the_rds_ca_bundle_where_a_hosted_server_reads_it() -> None:
+    """A hosted server runs this image and verifies its database's certificate with the bundle it names."""
+    added = [shlex.split(args) for ins, args in instructions(DOCKERFILE) if ins == "ADD"]
+    destinations = {words[-1]: words[-2] for words in added}
+    assert destinations.get(RDS_CA_FILE, "").startswith("https://truststore.pki.rds.amazonaws.com/")
+    # Readable by the image's user, who runs the server.
+    assert any("--chmod=644" in words and words[-1] == RDS_CA_FILE for words in added)
 
 
 def test_base_image_is_pinned_slim_python() -> None:
