@@ -159,9 +159,14 @@ MISTAKES: list[Mistake] = [
             {**HOSTED, "prefectServer": {"enabled": True, "cpu": 2048, "memory": 1024}}),
     Mistake("too little database storage", "prefectServer", "prefectServer.databaseStorageGib: 5 is not allowed; a "
             "whole number from 20 to 1000", {**HOSTED, "prefectServer": {"enabled": True, "databaseStorageGib": 5}}),
+    Mistake("one brought subnet for the server's load balancer", "prefectServer", "subnetIds: ['subnet-0a1b2c3d'] is "
+            "not allowed; at least two subnets in different availability zones: the hosted server's load balancer "
+            "needs two", {**HOSTED, "vpcId": "vpc-0a1b2c3d", "subnetIds": ["subnet-0a1b2c3d"], "prefectServer": {
+                "enabled": True, "databaseSubnetIds": ["subnet-0d1b2c3d", "subnet-0e1b2c3d"]}}),
     Mistake("a brought VPC without database subnets", "prefectServer", "prefectServer.databaseSubnetIds is "
             "required; at least two subnets of vpcId in different availability zones, with no route to the "
-            "internet (RDS needs two zones)", {**HOSTED, "vpcId": "vpc-0a1b2c3d", "subnetIds": ["subnet-0a1b2c3d"]}),
+            "internet (RDS needs two zones)", {**HOSTED, "vpcId": "vpc-0a1b2c3d",
+                                              "subnetIds": ["subnet-0a1b2c3d", "subnet-0b1b2c3d"]}),
     Mistake("plain http to Prefect Cloud", "prefectApiUrl",
             f"prefectApiUrl: '{CLOUD_URL.replace('https://', 'http://')}' is not allowed; Prefect Cloud is served over "
             f"https only: {CLOUD_URL}", {"prefectApiUrl": CLOUD_URL.replace("https://", "http://")}),

@@ -53,7 +53,7 @@ def _log_hint(ecs: Any, task_definition: str, container_name: str) -> str:
         return "The container has no awslogs configuration."
     stream_prefix = f"{prefix}/{container['name']}/" if prefix else ""
     return (
-        f"The worker's logs: CloudWatch log group {group}, streams {stream_prefix}<task id> "
+        f"The {container['name']} container's logs: CloudWatch log group {group}, streams {stream_prefix}<task id> "
         f"(`aws logs tail {group} --log-stream-name-prefix {stream_prefix} --since 1h`)."
     )
 
@@ -63,7 +63,8 @@ def _failure(ecs: Any, service: Mapping[str, Any], task_definition: str, contain
     primary = next((d for d in service["deployments"] if d["status"] == "PRIMARY"), None)
     now_running = primary["taskDefinition"] if primary else "nothing"
     return (
-        f"The Prefect worker service {service['serviceName']} did not roll out {task_definition}: {why}. "
+        # The hosted server's service is checked the same way: name the service by its container.
+        f"The ECS service {service['serviceName']} ({container_name}) did not roll out {task_definition}: {why}. "
         f"ECS now runs {now_running}. {_log_hint(ecs, task_definition, container_name)} "
         f"Recent service events: {events}. Pulumi state records the new task definition; after fixing the cause, "
         "run `pulumi up --refresh` so the rolled-back service is deployed again."

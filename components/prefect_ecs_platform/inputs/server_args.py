@@ -50,7 +50,8 @@ class PrefectServerArgs:
     """RDS refuses to delete the database while on; `scripts/destroy` lifts it first (docs/hosted-server.md)."""
 
     final_snapshot: StrictBool = False
-    """Take a snapshot of the database when it is deleted, named after the stack and the time of the deletion."""
+    """Take a snapshot of the database when it is deleted (pulumi destroy, or a replacement), named
+    prefect-<component>-final-<random suffix fixed when this is turned on>; scripts/destroy prints the name."""
 
     database_subnet_ids: Sequence[str] = ()
     """A brought VPC only: subnets in at least two availability zones with no route to the internet, for the

@@ -72,7 +72,22 @@ def server_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
             )
         )
     problems += _database_subnet_problems(args, server)
+    problems += _load_balancer_subnet_problems(args)
     return problems
+
+
+def _load_balancer_subnet_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
+    # A new VPC has at least two zones; brought subnets are the user's to spread.
+    subnets = list(args.subnet_ids or [])
+    if args.vpc_id is None or len(set(map(str, subnets))) >= 2 or not subnets:
+        return []
+    return [
+        Problem(
+            "subnet_ids",
+            subnets,
+            "at least two subnets in different availability zones: the hosted server's load balancer needs two",
+        )
+    ]
 
 
 def _sizes(server: PrefectServerArgs) -> list[Problem]:
