@@ -83,18 +83,14 @@ def _pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, pkcs8, serialization.NoEncryption())
 
 
-def _certificates(directory: Path) -> tuple[Path, Path, Path]:
-    """A throwaway CA and a server certificate it signed for 127.0.0.1; returns (ca, certificate, key) files."""
-    now = datetime.datetime.now(datetime.UTC)
-    # Backdated: a clock a little behind on either side must not make the certificate "not yet valid".
-    start, end = now - datetime.timedelta(hours=1), now + datetime.timedelta(days=1)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "prefect-ecs-platform test CA")])
-    ca = (
+def _ca(start: datetime.datetime, end: datetime.datetime) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "prefect-ecs-platform test CA")])
+    certificate = (
         x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
         .not_valid_after(end)
@@ -113,9 +109,30 @@ def _certificates(directory: Path) -> tuple[Path, Path, Path]:
             ),
             critical=True,
         )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
     )
+    return certificate, key
+
+
+def _validity() -> tuple[datetime.datetime, datetime.datetime]:
+    now = datetime.datetime.now(datetime.UTC)
+    # Backdated: a clock a little behind on either side must not make the certificate "not yet valid".
+    return now - datetime.timedelta(hours=1), now + datetime.timedelta(days=1)
+
+
+def unrelated_ca(path: Path) -> Path:
+    """Write another CA, with the same name as the cluster's but not the one that signed it, to `path`."""
+    certificate, _ = _ca(*_validity())
+    path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+def _certificates(directory: Path) -> tuple[Path, Path, Path]:
+    """A throwaway CA and a server certificate it signed for 127.0.0.1; returns (ca, certificate, key) files."""
+    start, end = _validity()
+    ca, ca_key = _ca(start, end)
+    ca_name = ca.subject
     server_key = ec.generate_private_key(ec.SECP256R1())
     server = (
         x509.CertificateBuilder()
