@@ -2,8 +2,8 @@
 
 The definition's command, environment and secrets run on loopback (tests/support/ecs_container.py) with the
 database login and the auth string read from stand-ins for their Secrets Manager secrets; the test repoints only
-the database's address and the CA bundle (the image's RDS bundle would not verify the test cluster) and the
-port. So a misspelt or missing setting shows here: without the driver Prefect quietly keeps SQLite, without the
+the database's address, the CA bundle (the image's RDS bundle would not verify the test cluster), the UI's
+directory (off the machine's shared /tmp) and the port. So a misspelt or missing setting shows here: without the driver Prefect quietly keeps SQLite, without the
 CA file asyncpg would not verify the server, without the auth string the API is open.
 """
 
@@ -23,6 +23,7 @@ from prefect_ecs_platform.aws.server_container import UI_STATIC_DIRECTORY
 from tests.support import postgres as test_postgres
 from tests.support.hosted_server import (
     DATABASE_SECRET_ARN,
+    UI_DIRECTORY_VARIABLE,
     HostedServer,
     basic_auth,
     hosted_server,
@@ -79,14 +80,16 @@ def test_prefect_runs_on_the_postgres_it_is_pointed_at(server: HostedServer, dat
 
 
 def test_the_ui_is_served_from_the_directory_the_definition_names(server: HostedServer) -> None:
-    """GET / in a browser ends on Prefect's UI, copied into the writable directory the definition names,
-    and the UI calls the API where it was loaded from."""
+    """GET / in a browser ends on Prefect's UI, copied into the directory the definition names (moved off the
+    shared /tmp, see hosted_server), and the UI calls the API where it was loaded from."""
+    variables = {entry["name"]: entry["value"] for entry in server_definition()["environment"]}
+    assert variables[UI_DIRECTORY_VARIABLE] == UI_STATIC_DIRECTORY
     root = server.api_url.removesuffix("/api")
     page = httpx.get(f"{root}/", headers={"Accept": "text/html"}, follow_redirects=True)
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
-    served = {index.read_text() for index in Path(UI_STATIC_DIRECTORY).glob("*/index.html")}
-    assert page.text in served
+    copied = {index.read_text() for index in server.ui_directory.glob("*/index.html")}
+    assert page.text in copied
     assert "<title>Prefect" in page.text
     settings = httpx.get(f"{root}/ui-settings").json()
     assert settings["api_url"] == "/api"

@@ -7,8 +7,9 @@ task before the container runs, so it raises here rather than starting a process
 
 What the harness cannot reproduce it refuses rather than approximating: an environment file, a working
 directory inside the image, a secret version, a variable set twice. The only changes a test may make are the
-`overrides` of variables the definition already sets (the database's address, the CA bundle the image holds)
-and the port, which the command names; so a setting the definition misspells or lacks stays wrong here.
+`overrides` of variables the definition already sets (the database's address, the CA bundle the image holds, a
+path in the container's own /tmp) and the port, which the command names; so a setting the definition misspells
+or lacks stays wrong here.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from tests.support.prefect_server import free_port
 DATABASE_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-5b0e8a8e-6f7d-AbCdEf"
 AUTH_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prefect-server-auth-GhIjKl"
 READY_TIMEOUT_SECONDS = 90.0
+UI_DIRECTORY_VARIABLE = "PREFECT_SERVER_UI_STATIC_DIRECTORY"
 
 
 def server_definition() -> dict[str, Any]:
@@ -54,6 +55,8 @@ class HostedServer:
     #: The server's PREFECT_HOME, where Prefect would put a SQLite database.
     home: Path
     log: Path
+    #: Where the definition's UI directory is on this machine (see `hosted_server`).
+    ui_directory: Path
 
     @property
     def headers(self) -> dict[str, str]:
@@ -106,12 +109,16 @@ def hosted_server(
 ) -> Iterator[HostedServer | None]:
     """The container running on a free loopback port with its own home; yields None if it never became ready.
 
-    Its output is in `work / "server.log"`.
+    Its output is in `work / "server.log"`. The UI directory the definition names is in the container's own
+    /tmp; here /tmp is shared by every server a test run starts at once (each copies the UI there on start), so
+    it moves under `work`, the one repointing the harness adds to a test's.
     """
     home = work / "home"
     home.mkdir(parents=True)
     port = free_port()
     log = work / "server.log"
+    ui_directory = work / "ui"
+    overrides = {**overrides, UI_DIRECTORY_VARIABLE: str(ui_directory)}
     # What the image gives the process: Prefect on PATH and its user's home (Prefect's default PREFECT_HOME).
     image_environment = {"PATH": image_path(), "HOME": str(home), "PREFECT_HOME": str(home / ".prefect")}
     with running_container(
@@ -125,7 +132,7 @@ def hosted_server(
     ) as process:
         api_url = f"http://127.0.0.1:{port}/api"
         ready = wait_until_ready(process, api_url, ready_timeout)
-        yield HostedServer(api_url, auth_string, home, log) if ready else None
+        yield HostedServer(api_url, auth_string, home, log, ui_directory) if ready else None
 
 
 def query(database: Postgres, sql: str, *args: object) -> list[asyncpg.Record]:
