@@ -3,8 +3,9 @@
 The definition's command, environment and secrets run on loopback (tests/support/ecs_container.py) with the
 database login and the auth string read from stand-ins for their Secrets Manager secrets; the test repoints only
 the database's address, the CA bundle (the image's RDS bundle would not verify the test cluster), the UI's
-directory (off the machine's shared /tmp) and the port. So a misspelt or missing setting shows here: without the driver Prefect quietly keeps SQLite, without the
-CA file asyncpg would not verify the server, without the auth string the API is open.
+directory (off the machine's shared /tmp) and the port. So a misspelt or missing setting shows here: without the
+driver Prefect quietly keeps SQLite, without the CA file asyncpg would not verify the server, without the auth
+string the API is open.
 """
 
 from __future__ import annotations
