@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import subprocess
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -22,6 +23,7 @@ import pytest
 
 from prefect_ecs_platform.aws.server_container import UI_STATIC_DIRECTORY
 from tests.support import postgres as test_postgres
+from tests.support.ecs_container import image_path, loopback_health_check
 from tests.support.hosted_server import (
     DATABASE_SECRET_ARN,
     UI_DIRECTORY_VARIABLE,
@@ -104,6 +106,22 @@ def test_the_api_takes_only_requests_carrying_the_auth_string(server: HostedServ
     assert httpx.get(version, headers=basic_auth("prefect:not-the-secret")).status_code == 401
     answer = httpx.get(version, headers=basic_auth(server.auth_string))
     assert answer.status_code == 200, answer.text
+
+
+def test_the_health_check_ecs_runs_passes_without_the_auth_string(server: HostedServer, tmp_path: Path) -> None:
+    """The definition's health check, run as ECS runs it (the image's python, no credentials), succeeds on the
+    ready server: a check that needed the auth string would have ECS replace every task it starts."""
+    port = httpx.URL(server.api_url).port
+    assert port is not None
+    check = subprocess.run(
+        loopback_health_check(server_definition(), port),
+        env={"PATH": image_path(), "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr
 
 
 def _without(definition: Mapping[str, Any], name: str) -> dict[str, Any]:

@@ -124,6 +124,23 @@ def loopback_command(definition: Mapping[str, Any], port: int) -> list[str]:
     return rewritten
 
 
+def loopback_health_check(definition: Mapping[str, Any], port: int) -> list[str]:
+    """The definition's health check command (CMD form), its container port replaced by `port`.
+
+    ECS runs the check inside the container's network namespace, where the server listens on the container
+    port; here the server listens on `port`, so each `:<container port>/` in the command is rewritten, and a
+    command naming the port nowhere is refused rather than run unchanged against whatever listens there.
+    """
+    kind, *command = definition["healthCheck"]["command"]
+    if kind != "CMD":
+        raise ValueError(f"{kind}: only the exec form (CMD) is run here, not a shell")
+    (mapping,) = definition["portMappings"]
+    needle = f":{mapping['containerPort']}/"
+    if not any(needle in argument for argument in command):
+        raise ValueError(f"{command}: names no {needle}")
+    return [argument.replace(needle, f":{port}/") for argument in command]
+
+
 def image_path() -> str:
     """PATH with this virtualenv's scripts first, as the image has Prefect's `prefect` on its PATH."""
     return ":".join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"])

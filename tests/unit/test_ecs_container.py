@@ -17,6 +17,7 @@ from tests.support.ecs_container import (
     TaskCannotStart,
     container_environment,
     loopback_command,
+    loopback_health_check,
     resolve_secret,
 )
 
@@ -138,3 +139,18 @@ def test_the_command_is_repointed_at_a_loopback_port_only_where_it_names_the_con
         loopback_command({**definition, "command": ["prefect", "server", "start", "--host", "0.0.0.0"]}, 50123)
     entry = {**definition, "entryPoint": ["tini", "--"]}
     assert loopback_command(entry, 50123)[:3] == ["tini", "--", "prefect"]
+
+
+def test_the_health_check_is_repointed_at_the_loopback_port_and_must_name_the_container_port() -> None:
+    """The exec-form check runs with its container port replaced; a shell form or a check elsewhere is refused."""
+    definition = _definition()
+    command = loopback_health_check(definition, 50123)
+    assert command[:2] == ["python", "-c"]
+    assert "127.0.0.1:50123/api/health" in command[2]
+    assert ":4200/" not in command[2]
+    shell = {**definition, "healthCheck": {"command": ["CMD-SHELL", "curl -f http://127.0.0.1:4200/api/health"]}}
+    with pytest.raises(ValueError, match="only the exec form"):
+        loopback_health_check(shell, 50123)
+    elsewhere = {**definition, "healthCheck": {"command": ["CMD", "curl", "-f", "http://127.0.0.1:8080/api/health"]}}
+    with pytest.raises(ValueError, match="names no :4200/"):
+        loopback_health_check(elsewhere, 50123)
