@@ -157,15 +157,26 @@ def test_without_the_driver_setting_the_checks_see_sqlite(database: test_postgre
         assert list(running.home.rglob("*.db"))
 
 
+def _ready_against_another_ca(definition: Mapping[str, Any], database: test_postgres.Postgres, work: Path) -> bool:
+    """Whether the server becomes ready with its CA file repointed at a CA that did not sign the database's."""
+    other_ca = test_postgres.unrelated_ca(work / "other-ca.pem")
+    overrides = {**repointed(database), "PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TLS_CA_FILE": str(other_ca)}
+    auth_string = "prefect:irrelevant"
+    stored = stored_secrets(database, auth_string)
+    with hosted_server(definition, stored, overrides, auth_string, work, ready_timeout=45) as running:
+        return running is not None
+
+
 def test_a_ca_that_did_not_sign_the_database_certificate_is_refused(
     database: test_postgres.Postgres, tmp_path: Path
 ) -> None:
     """The CA file setting is what verifies the server: against another CA of the same name the connection fails."""
-    other_ca = test_postgres.unrelated_ca(tmp_path / "other-ca.pem")
-    overrides = {**repointed(database), "PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TLS_CA_FILE": str(other_ca)}
-    auth_string = "prefect:irrelevant"
-    with hosted_server(
-        server_definition(), stored_secrets(database, auth_string), overrides, auth_string, tmp_path, ready_timeout=45
-    ) as running:
-        assert running is None
+    assert not _ready_against_another_ca(server_definition(), database, tmp_path)
     assert "CERTIFICATE_VERIFY_FAILED" in (tmp_path / "server.log").read_text()
+
+
+def test_without_the_tls_setting_the_other_ca_goes_unnoticed(database: test_postgres.Postgres, tmp_path: Path) -> None:
+    """Without TLS_ENABLED asyncpg still encrypts (its default prefers TLS) but verifies nothing, so only the
+    check above, not a connection's success, shows the setting is missing."""
+    definition = _without(server_definition(), "PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TLS_ENABLED")
+    assert _ready_against_another_ca(definition, database, tmp_path), (tmp_path / "server.log").read_text()[-4000:]
