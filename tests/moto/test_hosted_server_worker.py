@@ -97,6 +97,9 @@ def objects(server: HostedServer, aws: boto3.Session) -> Objects:
     The host is configured with the auth string as the stack's secret config, as `pulumi up` configures it.
     """
     cluster_arn = aws.client("ecs").create_cluster(clusterName=CLUSTER)["cluster"]["clusterArn"]
+    # prefect-aws's own template, not the platform's: this test is about the server. With it the worker copies
+    # its auth string into the run's RunTask overrides in the clear; the platform's template names the string's
+    # secret instead (tests/moto/test_job_template_in_moto.py).
     template = copy.deepcopy(ECSWorker.get_default_base_job_template())
     template["variables"]["properties"]["cluster"]["default"] = cluster_arn
     with running_provider_host() as host:
