@@ -42,8 +42,6 @@ pytestmark = pytest.mark.server
 @pytest.fixture(scope="module")
 def database() -> Iterator[test_postgres.Postgres]:
     """One TLS PostgreSQL for the module's servers."""
-    if not test_postgres.available():
-        pytest.fail("PostgreSQL is not installed: `apt-get install postgresql` (scripts/test installs it)")
     with test_postgres.running_postgres() as running:
         yield running
 

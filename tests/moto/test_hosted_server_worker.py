@@ -53,14 +53,14 @@ SUBMIT_TIMEOUT_SECONDS = 60.0
 
 @pytest.fixture(scope="module")
 def database() -> Iterator[test_postgres.Postgres]:
-    if not test_postgres.available():
-        pytest.fail("PostgreSQL is not installed: `apt-get install postgresql` (scripts/test installs it)")
+    """The module's TLS PostgreSQL."""
     with test_postgres.running_postgres() as running:
         yield running
 
 
 @pytest.fixture(scope="module")
 def server(database: test_postgres.Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostedServer]:
+    """The hosted server from its definition, with a fresh auth string."""
     auth_string = f"prefect:{secrets.token_urlsafe(24)}"
     work = tmp_path_factory.mktemp("hosted-server-worker")
     with hosted_server(

@@ -164,6 +164,8 @@ def _certificates(directory: Path) -> tuple[Path, Path, Path]:
 @contextlib.contextmanager
 def running_postgres() -> Iterator[Postgres]:
     """Start a throwaway cluster with TLS and a password login that owns database `prefect`; stop it after."""
+    if not available():
+        raise RuntimeError("PostgreSQL is not installed: `apt-get install postgresql` (scripts/test installs it)")
     # Its own directory under the system's temporary one, which the postgres user can reach.
     with tempfile.TemporaryDirectory(prefix="test-postgres-") as name:
         yield from _cluster(Path(name))
