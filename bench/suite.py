@@ -28,12 +28,12 @@ import pulumi
 import pulumi.dynamic
 
 import prefect_ecs_platform.platform  # noqa: F401  # imported before timing: import time is its own row
-from bench import postgres
 from bench.methods import delete_all, prefect_deploy, prefect_deploy_cli, raw_posts
 from prefect_ecs_platform.prefect_api.client import PARALLEL_WRITES_ENV_VAR
 from prefect_ecs_platform.render.evaluate import evaluate
 from prefect_ecs_platform.render.project_files import load_stack_files
 from prefect_ecs_platform.resources.deployment import DeploymentProvider
+from tests.support import postgres
 from tests.support.engine import Engine
 from tests.support.generated_project import ROOT, STACK, deployment, make_project, write_prefect_yaml
 from tests.support.prefect_server import running_prefect_server
@@ -284,7 +284,7 @@ def main() -> None:
             with (
                 postgres.running_postgres() as database,
                 running_prefect_server(
-                    work / "postgres", {"PREFECT_SERVER_DATABASE_CONNECTION_URL": database}
+                    work / "postgres", {"PREFECT_SERVER_DATABASE_CONNECTION_URL": database.url}
                 ) as api_url,
             ):
                 cloud_like = Server(

@@ -22,7 +22,9 @@ from prefect_ecs_platform.aws.logs import create_log_group
 from prefect_ecs_platform.aws.network import create_network
 from prefect_ecs_platform.aws.provider_auth import AwsAuth
 from prefect_ecs_platform.aws.secrets import create_prefect_credentials
+from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
 from prefect_ecs_platform.inputs.server_args import PrefectServerArgs
+from tests.support import ROOT
 from tests.support.pulumi_mocks import ACCOUNT, REGION, PulumiHarness
 
 NAME = "data"
@@ -91,3 +93,15 @@ def deploy_hosted_server(harness: PulumiHarness, server: PrefectServerArgs, **ov
         }
 
     return harness.run(program)
+
+
+def hosted_args(**overrides: Any) -> PrefectEcsPlatformArgs:
+    """The component's args of a stack that hosts its server: worker mode, no URL, no key, the project's flows."""
+    values: dict[str, Any] = {
+        "work_pool_name": "ecs-dev",
+        "mode": "worker",
+        "prefect_server": PrefectServerArgs(enabled=True),
+        "deployments": load_prefect_yaml(ROOT / "flows" / "prefect.yaml"),
+        "project_root": str(ROOT),
+    }
+    return PrefectEcsPlatformArgs(**{**values, **overrides})

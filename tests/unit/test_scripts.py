@@ -229,3 +229,61 @@ def test_the_readme_and_the_sdk_pin_state_the_minimum_the_scripts_enforce() -> N
     assert minimum == "3.238.0"
     assert f"The Pulumi CLI ({minimum} or newer)" in (ROOT / "README.md").read_text()
     assert f'"pulumi>={minimum},<4"' in (ROOT / "pyproject.toml").read_text()
+
+
+def _ensure_postgres(tmp_path: Path, *, uid: int, sudo_works: bool, installed: bool) -> tuple[int, str, list[str]]:
+    """Run scripts/lib/postgres.sh's ensure_postgres with fakes of id, sudo and apt-get first on PATH; return its
+    exit code, stderr and the apt-get calls (each with the DEBIAN_FRONTEND it saw)."""
+    bin_dir, libdir, calls = tmp_path / "bin", tmp_path / "lib-postgresql", tmp_path / "calls"
+    bin_dir.mkdir(parents=True)
+    if installed:
+        (libdir / "16" / "bin").mkdir(parents=True)
+        (libdir / "16" / "bin" / "initdb").touch(mode=0o755)
+    refuse = "" if sudo_works else "exit 1\n"
+    fakes = {
+        "id": f'#!/bin/sh\n[ "$1" = -u ] && echo {uid}\n',
+        "sudo": f'#!/bin/sh\n[ "$1" = -n ] && shift\n{refuse}echo sudo >> "{calls}"\nexec "$@"\n',
+        "apt-get": f'#!/bin/sh\necho "apt-get $* DEBIAN_FRONTEND=${{DEBIAN_FRONTEND:-}}" >> "{calls}"\n',
+    }
+    for name, text in fakes.items():
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    # A PATH without initdb (some machines link it into /usr/local/bin), with the fakes first.
+    path = os.pathsep.join([str(bin_dir), "/usr/bin", "/bin"])
+    result = subprocess.run(
+        ["bash", "-c", f'set -euo pipefail; source scripts/lib/postgres.sh; ensure_postgres "{libdir}"'],
+        cwd=ROOT,
+        env={"PATH": path, "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return result.returncode, result.stderr, calls.read_text().splitlines() if calls.exists() else []
+
+
+def test_scripts_test_installs_postgresql_with_apt_as_root_where_initdb_is_missing(tmp_path: Path) -> None:
+    """As CI runs it (root, a fresh machine): apt-get update, then a noninteractive install of `postgresql`."""
+    if shutil.which("initdb", path="/usr/bin:/bin"):
+        pytest.skip("initdb is on /usr/bin here: the fake PATH cannot hide it")
+    code, stderr, calls = _ensure_postgres(tmp_path, uid=0, sudo_works=False, installed=False)
+    assert code == 0, stderr
+    assert calls == [
+        "apt-get update -qq DEBIAN_FRONTEND=",
+        "apt-get install -y -qq --no-install-recommends postgresql DEBIAN_FRONTEND=noninteractive",
+    ]
+
+
+def test_scripts_test_uses_sudo_or_says_what_to_install_and_skips_an_installed_postgresql(tmp_path: Path) -> None:
+    """Not root: through sudo when it needs no password, else stop naming the package; installed: nothing."""
+    if shutil.which("initdb", path="/usr/bin:/bin"):
+        pytest.skip("initdb is on /usr/bin here: the fake PATH cannot hide it")
+    code, stderr, calls = _ensure_postgres(tmp_path / "sudo", uid=1000, sudo_works=True, installed=False)
+    assert code == 0, stderr
+    assert calls[0] == "sudo"
+    assert calls[-1] == "apt-get install -y -qq --no-install-recommends postgresql DEBIAN_FRONTEND=noninteractive"
+    code, stderr, calls = _ensure_postgres(tmp_path / "no-sudo", uid=1000, sudo_works=False, installed=False)
+    assert (code, calls) == (1, [])
+    assert "apt-get install postgresql" in stderr
+    code, stderr, calls = _ensure_postgres(tmp_path / "installed", uid=0, sudo_works=False, installed=True)
+    assert (code, calls) == (0, [])
