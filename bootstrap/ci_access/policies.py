@@ -214,6 +214,15 @@ PREVIEW_ACTIONS = (
     "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
     "iam:GetUser", "iam:ListAttachedUserPolicies", "iam:ListAccessKeys", "iam:GetPolicy",
     "iam:GetPolicyVersion", "iam:ListPolicyVersions",
+    # A hosted server's database, load balancer and rotation function (the reads of their providers' Read).
+    "rds:DescribeDBInstances", "rds:DescribeDBSubnetGroups", "rds:DescribeDBParameterGroups",
+    "rds:DescribeDBParameters", "rds:ListTagsForResource",
+    "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancerAttributes",
+    "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeListenerAttributes",
+    "elasticloadbalancing:DescribeTags",
+    "lambda:GetFunction", "lambda:ListTags", "lambda:ListVersionsByFunction", "lambda:GetFunctionCodeSigningConfig",
+    "lambda:GetPolicy",
 )  # fmt: skip
 
 
