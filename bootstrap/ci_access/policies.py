@@ -75,6 +75,9 @@ DEPLOY_ACTIONS = {
         "rds:CreateDBParameterGroup", "rds:DeleteDBParameterGroup", "rds:ModifyDBParameterGroup",
         "rds:ResetDBParameterGroup", "rds:DescribeDBParameterGroups", "rds:DescribeDBParameters",
         "rds:CreateDBSnapshot", "rds:DescribeDBSnapshots",
+        # Read-only: Terraform users report it needed to check an instance's engine_version (the instance here
+        # names the major version only); not confirmed in the provider's source.
+        "rds:DescribeDBEngineVersions",
         "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:ListTagsForResource",
     ),
     # A hosted server's internal Application Load Balancer, target group and listener.
