@@ -582,3 +582,31 @@ def test_parliament_finds_nothing_but_the_deliberate_wildcard_resources(name: st
     any other finding fails."""
     policy = parliament.analyze_policy_string(json.dumps(documents()[name]), include_community_auditors=False)
     assert {finding.issue for finding in policy.findings} <= {"RESOURCE_STAR"}
+
+
+#: IAM quotas ("IAM and AWS STS quotas", IAM user guide), in characters other than whitespace: a role's inline
+#: policies together, and a managed policy (the boundary).
+ROLE_INLINE_POLICIES_QUOTA = 10_240
+MANAGED_POLICY_QUOTA = 6_144
+
+
+def _size(document: dict[str, Any]) -> int:
+    return len("".join(json.dumps(document).split()))
+
+
+def test_the_documents_fit_iams_size_quotas() -> None:
+    """The deploy role's one inline policy grew with the hosted server; with bootstrap's three protected ARNs,
+    long random-suffixed names, a state bucket and a secrets key it still fits, and so do the others."""
+    suffix = "-a1b2c3d"
+    boundary = f"arn:aws:iam::{ACCOUNT}:policy/prefect-ecs-platform-ci-platform-boundary{suffix}"
+    roles = [f"arn:aws:iam::{ACCOUNT}:role/prefect-ecs-platform-ci-{kind}{suffix}" for kind in ("deploy", "preview")]
+    deploy = deploy_policy(
+        boundary_arn=boundary,
+        protected_arns=[boundary, *roles],
+        state_bucket_arn=f"arn:aws:s3:::{'s' * 63}",
+        secrets_key_arn=f"arn:aws:kms:ap-southeast-2:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    )
+    preview = preview_policy(state_bucket_arn=f"arn:aws:s3:::{'s' * 63}")
+    assert _size(deploy) <= ROLE_INLINE_POLICIES_QUOTA, _size(deploy)
+    assert _size(preview) <= ROLE_INLINE_POLICIES_QUOTA, _size(preview)
+    assert _size(boundary_policy(flow_actions=["s3:GetObject", "s3:PutObject"])) <= MANAGED_POLICY_QUOTA
