@@ -17,8 +17,9 @@ GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_AUDIENCE = "sts.amazonaws.com"
 VERSION = "2012-10-17"
 
-#: What the platform's own principals do (flow-run execution role, push user, worker roles): pull the
-#: image, write logs, read the Prefect secrets, run and watch flow-run tasks, read crash events.
+#: What the platform's own principals do (flow-run execution role, push user, worker roles, and a hosted server's
+#: execution role and rotation function): pull the image, write logs, read the Prefect secrets (and the database's),
+#: run and watch flow-run tasks, read crash events, start a new deployment of the server after a password rotation.
 PLATFORM_PRINCIPAL_ACTIONS = (
     "ecr:GetAuthorizationToken",
     "ecr:BatchCheckLayerAvailability",
@@ -35,6 +36,8 @@ PLATFORM_PRINCIPAL_ACTIONS = (
     "ecs:RegisterTaskDefinition",
     "ecs:DeregisterTaskDefinition",
     "ecs:TagResource",
+    # The rotation function's one call (aws/server_rotation.py), on the server's service only.
+    "ecs:UpdateService",
     "ec2:DescribeVpcs",
     "ec2:DescribeSubnets",
     "sqs:GetQueueUrl",
@@ -58,7 +61,46 @@ DEPLOY_ACTIONS = {
         "ec2:CreateNatGateway", "ec2:DeleteNatGateway",
         "ec2:CreateSecurityGroup", "ec2:DeleteSecurityGroup",
         "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
+        # A hosted server's rules are resources of their own (aws.vpc.SecurityGroupIngressRule/EgressRule): created
+        # with Authorize*, changed in place with ModifySecurityGroupRules.
+        "ec2:AuthorizeSecurityGroupIngress", "ec2:ModifySecurityGroupRules",
         "ec2:CreateTags", "ec2:DeleteTags",
+    ),
+    # A hosted server's database (aws/server_database.py): the instance, its subnet and parameter groups, the final
+    # snapshot RDS takes on delete (authorised as rds:CreateDBSnapshot), and ModifyDBInstance, which
+    # scripts/destroy also uses to lift deletion protection (scripts/lib/database_protection.py).
+    "rds": (
+        "rds:CreateDBInstance", "rds:DeleteDBInstance", "rds:ModifyDBInstance", "rds:DescribeDBInstances",
+        "rds:CreateDBSubnetGroup", "rds:DeleteDBSubnetGroup", "rds:ModifyDBSubnetGroup", "rds:DescribeDBSubnetGroups",
+        "rds:CreateDBParameterGroup", "rds:DeleteDBParameterGroup", "rds:ModifyDBParameterGroup",
+        "rds:ResetDBParameterGroup", "rds:DescribeDBParameterGroups", "rds:DescribeDBParameters",
+        "rds:CreateDBSnapshot", "rds:DescribeDBSnapshots",
+        # Read-only: Terraform users report it needed to check an instance's engine_version (the instance here
+        # names the major version only); not confirmed in the provider's source.
+        "rds:DescribeDBEngineVersions",
+        "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:ListTagsForResource",
+    ),
+    # A hosted server's internal Application Load Balancer, target group and listener.
+    "elasticloadbalancing": (
+        "elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:DeleteLoadBalancer",
+        "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancerAttributes",
+        "elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:SetSecurityGroups",
+        "elasticloadbalancing:SetSubnets",
+        "elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:DeleteTargetGroup",
+        "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetGroupAttributes",
+        "elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroupAttributes",
+        "elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener",
+        "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeListenerAttributes",
+        "elasticloadbalancing:ModifyListener",
+        "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags", "elasticloadbalancing:DescribeTags",
+    ),
+    # A hosted server's rotation function (aws/server_rotation.py) and the permission that lets its rule invoke it.
+    "lambda": (
+        "lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction", "lambda:GetFunctionConfiguration",
+        "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:ListVersionsByFunction",
+        "lambda:GetFunctionCodeSigningConfig",
+        "lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy",
+        "lambda:TagResource", "lambda:UntagResource", "lambda:ListTags",
     ),
     "ecs": (
         "ecs:CreateCluster", "ecs:DeleteCluster", "ecs:UpdateCluster", "ecs:UpdateClusterSettings",
@@ -121,6 +163,35 @@ DEPLOY_ACTIONS = {
 #: AWSServiceRoleForECS, in any partition and account (the deploy role's own account is the only one it acts in).
 ECS_SERVICE_LINKED_ROLE = "arn:*:iam::*:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS"
 
+#: Service -> its service-linked role, which the service creates with the caller's iam:CreateServiceLinkedRole on
+#: the first use in an account: ECS (CreateCluster, CreateService), RDS (CreateDBInstance: "Using service-linked
+#: roles for Amazon RDS", RDS user guide) and Elastic Load Balancing (CreateLoadBalancer: "Service-linked role for
+#: Elastic Load Balancing", ELB user guide). Roles only those services can assume, with policies AWS owns.
+SERVICE_LINKED_ROLES = {
+    "ecs.amazonaws.com": ECS_SERVICE_LINKED_ROLE,
+    "rds.amazonaws.com": "arn:*:iam::*:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS",
+    "elasticloadbalancing.amazonaws.com": (
+        "arn:*:iam::*:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing"
+    ),
+}
+
+#: The services the deploy role passes roles to: ECS tasks (execution and task roles) and Lambda (a hosted server's
+#: rotation function). The boundary's principals pass roles to ECS tasks only.
+DEPLOY_PASSED_TO_SERVICES = ("ecs-tasks.amazonaws.com", "lambda.amazonaws.com")
+
+#: The secret RDS creates for a managed master password, with the caller's permissions ("Permissions required for
+#: Secrets Manager integration", RDS user guide): created, tagged and put on RDS's rotation; always named `rds!...`.
+RDS_MANAGED_SECRET = "arn:*:secretsmanager:*:*:secret:rds!*"
+RDS_MANAGED_SECRET_ACTIONS = (
+    "secretsmanager:CreateSecret",
+    "secretsmanager:TagResource",
+    "secretsmanager:RotateSecret",
+)
+#: The KMS key of that secret (Secrets Manager's aws/secretsmanager key unless one is given), used by Secrets Manager
+#: on the caller's behalf: allowed only through it (kms:ViaService). On `"*"`: the key is whichever the account's
+#: Secrets Manager uses, and `arn:*:kms:*:*:key/*` would be as wide (parliament: RESOURCE_EFFECTIVELY_STAR).
+RDS_MANAGED_SECRET_KEY_ACTIONS = ("kms:DescribeKey", "kms:Decrypt", "kms:GenerateDataKey")
+
 #: Creating a principal, or changing its boundary: allowed only with the platform boundary attached.
 BOUNDED_ACTIONS = (
     "iam:CreateRole",
@@ -146,6 +217,15 @@ PREVIEW_ACTIONS = (
     "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
     "iam:GetUser", "iam:ListAttachedUserPolicies", "iam:ListAccessKeys", "iam:GetPolicy",
     "iam:GetPolicyVersion", "iam:ListPolicyVersions",
+    # A hosted server's database, load balancer and rotation function (the reads of their providers' Read).
+    "rds:DescribeDBInstances", "rds:DescribeDBSubnetGroups", "rds:DescribeDBParameterGroups",
+    "rds:DescribeDBParameters", "rds:ListTagsForResource",
+    "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancerAttributes",
+    "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeListenerAttributes",
+    "elasticloadbalancing:DescribeTags",
+    "lambda:GetFunction", "lambda:ListTags", "lambda:ListVersionsByFunction", "lambda:GetFunctionCodeSigningConfig",
+    "lambda:GetPolicy",
 )  # fmt: skip
 
 
@@ -193,6 +273,11 @@ def secrets_key_statements(key_arn: str | None) -> list[dict[str, Any]]:
     return [{"Sid": "UseTheSecretsKey", "Effect": "Allow", "Action": actions, "Resource": key_arn}]
 
 
+def _service_sid(service: str) -> str:
+    """`Ecs`, `Rds`, `Elasticloadbalancing`: a statement id's part for a service principal."""
+    return service.split(".", 1)[0].capitalize()
+
+
 def deploy_policy(
     *,
     boundary_arn: str,
@@ -220,22 +305,38 @@ def deploy_policy(
                 "Condition": {"ArnEquals": {"iam:PermissionsBoundary": boundary_arn}},
             },
             {
-                "Sid": "PassRolesOnlyToEcsTasks",
+                "Sid": "PassRolesOnlyToEcsTasksAndLambda",
                 "Effect": "Allow",
                 "Action": "iam:PassRole",
                 "Resource": "*",
-                "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                "Condition": {"StringEquals": {"iam:PassedToService": list(DEPLOY_PASSED_TO_SERVICES)}},
             },
             {
-                # ECS creates its service-linked role on the first CreateCluster or CreateService of an account
-                # that never used ECS, with the caller's permission (Amazon ECS developer guide, "Using
-                # service-linked roles for Amazon ECS"). A role only ECS can assume, with a policy AWS owns.
-                "Sid": "LetEcsCreateItsServiceLinkedRole",
+                # The managed master password of a hosted server's database: RDS creates the secret as the caller.
+                "Sid": "LetRdsManageTheDatabasePasswordSecret",
                 "Effect": "Allow",
-                "Action": "iam:CreateServiceLinkedRole",
-                "Resource": ECS_SERVICE_LINKED_ROLE,
-                "Condition": {"StringEquals": {"iam:AWSServiceName": "ecs.amazonaws.com"}},
+                "Action": list(RDS_MANAGED_SECRET_ACTIONS),
+                "Resource": RDS_MANAGED_SECRET,
             },
+            {
+                "Sid": "UseKeysOnlyThroughSecretsManager",
+                "Effect": "Allow",
+                "Action": list(RDS_MANAGED_SECRET_KEY_ACTIONS),
+                "Resource": "*",
+                "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},
+            },
+            *(
+                {
+                    # ECS, RDS and ELB create their service-linked role on the first use in an account, with the
+                    # caller's permission (see SERVICE_LINKED_ROLES).
+                    "Sid": f"Let{_service_sid(service)}CreateItsServiceLinkedRole",
+                    "Effect": "Allow",
+                    "Action": "iam:CreateServiceLinkedRole",
+                    "Resource": role,
+                    "Condition": {"StringEquals": {"iam:AWSServiceName": service}},
+                }
+                for service, role in SERVICE_LINKED_ROLES.items()
+            ),
             {
                 "Sid": "NeverLiftABoundary",
                 "Effect": "Deny",

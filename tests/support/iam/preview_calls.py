@@ -14,6 +14,12 @@ Two sources, because they travel differently:
 An invoke token or an awsx type with no entry here fails, so a call the program starts making cannot pass
 unevaluated. Hooks are not listed: the component registers them without `on_dry_run`, so none runs in a
 preview (tests/iam/test_preview_calls.py checks the registrations).
+
+A third source is for `pulumi refresh` (and `pulumi preview --refresh`), which reads every resource of the stack
+through its provider's Read: `REFRESH_READS` lists, for the resource types a hosted Prefect server adds, the calls
+terraform-provider-aws's read function makes (its resources' files under internal/service/, read at a recent
+commit of the v6 line; tags read by the tags interceptor of a resource annotated `@Tags`). The types the platform
+had before are read by the PREVIEW_ACTIONS their services always had and are not derived here.
 """
 
 from __future__ import annotations
@@ -33,6 +39,10 @@ def _no_request(_: Mapping[str, Any]) -> Iterator[Authorization]:
     yield from ()
 
 
+def _zones(_: Mapping[str, Any]) -> Iterator[Authorization]:
+    yield Authorization("ec2:DescribeAvailabilityZones", "*", why="aws.get_availability_zones: database subnets")
+
+
 #: Invoke token -> what AWS authorises for it.
 INVOKES: dict[str, InvokeMapping] = {
     # internal/service/sts/caller_identity_data_source.go calls sts:GetCallerIdentity, which needs no permission:
@@ -42,6 +52,9 @@ INVOKES: dict[str, InvokeMapping] = {
     "aws:index/getRegion:getRegion": _no_request,
     # internal/service/meta/partition_data_source.go: read from the provider's own configuration.
     "aws:index/getPartition:getPartition": _no_request,
+    # A hosted server's database subnets follow awsx's zones (aws/server_network.py):
+    # internal/service/ec2/ec2_availability_zones_data_source.go calls ec2:DescribeAvailabilityZones.
+    "aws:index/getAvailabilityZones:getAvailabilityZones": _zones,
 }
 
 
@@ -102,4 +115,88 @@ def preview_authorizations(
                     f"{resource.typ} has no entry in tests/support/iam/preview_calls.py: list its calls from awsx"
                 )
             found += AWSX_COMPONENTS[resource.typ](resource, partition)
+    return found
+
+
+#: A read on the resource's own ARN (the action has a resource type), or on "*" (it has none).
+ON_RESOURCE, ON_ANY = True, False
+
+#: Resource type -> what its provider's Read asks of AWS: (action, on the resource's ARN?). The types a hosted
+#: Prefect server adds (aws/server_*.py); pulumi-random's resources are read locally, by no AWS call.
+REFRESH_READS: dict[str, tuple[tuple[str, bool], ...]] = {
+    # internal/service/rds/instance.go, resourceInstanceRead: findDBInstanceByID (DescribeDBInstances); tags by
+    # the interceptor (ListTagsForResource on the ARN).
+    "aws:rds/instance:Instance": (("rds:DescribeDBInstances", ON_RESOURCE), ("rds:ListTagsForResource", ON_RESOURCE)),
+    # internal/service/rds/subnet_group.go: DescribeDBSubnetGroups; tags likewise.
+    "aws:rds/subnetGroup:SubnetGroup": (
+        ("rds:DescribeDBSubnetGroups", ON_RESOURCE),
+        ("rds:ListTagsForResource", ON_RESOURCE),
+    ),
+    # internal/service/rds/parameter_group.go: DescribeDBParameterGroups, then the user-set parameters with
+    # DescribeDBParameters; tags likewise.
+    "aws:rds/parameterGroup:ParameterGroup": (
+        ("rds:DescribeDBParameterGroups", ON_RESOURCE),
+        ("rds:DescribeDBParameters", ON_RESOURCE),
+        ("rds:ListTagsForResource", ON_RESOURCE),
+    ),
+    # internal/service/elbv2/load_balancer.go: DescribeLoadBalancers and DescribeLoadBalancerAttributes;
+    # target_group.go: DescribeTargetGroups and DescribeTargetGroupAttributes; listener.go: DescribeListeners and
+    # (for all but TLS listeners) DescribeListenerAttributes; each one's tags with DescribeTags. None of these has a
+    # resource type in the Service Authorization Reference: they are authorised on "*".
+    "aws:lb/loadBalancer:LoadBalancer": (
+        ("elasticloadbalancing:DescribeLoadBalancers", ON_ANY),
+        ("elasticloadbalancing:DescribeLoadBalancerAttributes", ON_ANY),
+        ("elasticloadbalancing:DescribeTags", ON_ANY),
+    ),
+    "aws:lb/targetGroup:TargetGroup": (
+        ("elasticloadbalancing:DescribeTargetGroups", ON_ANY),
+        ("elasticloadbalancing:DescribeTargetGroupAttributes", ON_ANY),
+        ("elasticloadbalancing:DescribeTags", ON_ANY),
+    ),
+    "aws:lb/listener:Listener": (
+        ("elasticloadbalancing:DescribeListeners", ON_ANY),
+        ("elasticloadbalancing:DescribeListenerAttributes", ON_ANY),
+        ("elasticloadbalancing:DescribeTags", ON_ANY),
+    ),
+    # internal/service/lambda/function.go, resourceFunctionRead: GetFunction (its tags too; the Lambda developer
+    # guide, "Using tags on Lambda functions": a tagged function's GetFunction needs lambda:ListTags),
+    # ListVersionsByFunction for the latest version, and GetFunctionCodeSigningConfig for a zip package in the
+    # commercial partition.
+    "aws:lambda/function:Function": (
+        ("lambda:GetFunction", ON_RESOURCE),
+        ("lambda:ListTags", ON_RESOURCE),
+        ("lambda:ListVersionsByFunction", ON_RESOURCE),
+        ("lambda:GetFunctionCodeSigningConfig", ON_RESOURCE),
+    ),
+    # internal/service/lambda/permission.go: the statement found in the function's policy (GetPolicy).
+    "aws:lambda/permission:Permission": (("lambda:GetPolicy", ON_RESOURCE),),
+    # internal/service/ec2/vpc_subnet.go, vpc_route_table.go (the association too: it is read from its table) and
+    # vpc_security_group_ingress_rule.go (both rule kinds: DescribeSecurityGroupRules, tags in its answer).
+    "aws:ec2/subnet:Subnet": (("ec2:DescribeSubnets", ON_ANY),),
+    "aws:ec2/routeTable:RouteTable": (("ec2:DescribeRouteTables", ON_ANY),),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": (("ec2:DescribeRouteTables", ON_ANY),),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (("ec2:DescribeSecurityGroupRules", ON_ANY),),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (("ec2:DescribeSecurityGroupRules", ON_ANY),),
+    "random:index/randomPassword:RandomPassword": (),
+    "random:index/randomId:RandomId": (),
+}
+
+
+def _read_arn(resource: Registered, region: str, account: str) -> str:
+    if resource.typ == "aws:lambda/permission:Permission":
+        return f"arn:aws:lambda:{region}:{account}:function:{resource.inputs['function']}"
+    return str(resource.outputs["arn"])
+
+
+def refresh_authorizations(resources: Iterable[Registered], *, region: str, account: str) -> list[Authorization]:
+    """What a refresh of `resources` reads, each of a type in REFRESH_READS; another type fails."""
+    found: list[Authorization] = []
+    for resource in resources:
+        if resource.typ not in REFRESH_READS:
+            raise KeyError(
+                f"{resource.typ} has no entry in REFRESH_READS (tests/support/iam/preview_calls.py): list its Read"
+            )
+        for action, on_resource in REFRESH_READS[resource.typ]:
+            arn = _read_arn(resource, region, account) if on_resource else "*"
+            found.append(Authorization(action, arn, why=f"refresh {resource.typ} {resource.name}"))
     return found

@@ -1,6 +1,7 @@
 // Evaluates IAM requests against identity policies with @cloud-copilot/iam-simulate, offline.
 // stdin: {"module": "<path of the package's ESM entry>", "policies": [{"name", "policy"}],
 //         "resourcePolicy": <the resource's own policy, a role's trust policy say, or null>,
+//         "boundary": <the principal's permissions boundary policy, or null>,
 //         "requests": [{"principal", "action", "resource", "accountId", "context"}]}
 // stdout: [{"result": "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied" | "Error", "errors": ...}], in order.
 // An unknown action, resource type or condition key is an "Error", never a deny.
@@ -37,6 +38,7 @@ for (const request of input.requests) {
       },
       identityPolicies: input.policies,
       resourcePolicy: input.resourcePolicy ?? undefined,
+      permissionBoundaryPolicies: input.boundary ? [{ name: "boundary", policy: input.boundary }] : undefined,
       serviceControlPolicies: [],
       resourceControlPolicies: [],
     },

