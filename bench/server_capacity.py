@@ -45,6 +45,7 @@ from tests.support.task_server import (
     LOCAL_OVERRIDES_WHY,
     allowed_cores,
     auth_headers,
+    core_ticks,
     cpu_seconds,
     pinned,
     running_task_server,
@@ -62,6 +63,9 @@ class Size:
     def cores(self) -> int:
         return self.cpu // 1024
 
+
+#: Flow runs in flight at once: enough to keep one core's server busy (its CPU near 1.0 in the report).
+CONCURRENCY = 16
 
 #: The stack's default server task (PrefectServerArgs.cpu) and the size prod runs (2 vCPU).
 SIZES = (Size("default", PrefectServerArgs().cpu), Size("prod", 2048))
@@ -85,6 +89,8 @@ class Measurement:
     #: Cores' worth of CPU the server's processes, and the generator, used in the window.
     server_load: float = 0.0
     generator_load: float = 0.0
+    #: How busy the generator's cores were in the window, by anything (PostgreSQL, other users): 0 to 1.
+    generator_cores_busy: float = 0.0
     #: Flow runs PostgreSQL holds as COMPLETED at the end (warm-up and window and after).
     stored_completed: int = 0
 
@@ -101,9 +107,12 @@ class Drive:
     #: CPU seconds used in the window by the server's processes and by this process (the generator).
     server_cpu: float
     generator_cpu: float
+    generator_cores_busy: float
 
 
-async def drive(api_url: str, server_pid: int, concurrency: int, warmup: float, seconds: float) -> Drive:
+async def drive(
+    api_url: str, server_pid: int, generator_cores: Sequence[int], concurrency: int, warmup: float, seconds: float
+) -> Drive:
     """Run `concurrency` flow-run lanes for `warmup + seconds`; return the record of the measured window."""
     limits = httpx.Limits(max_connections=concurrency + 2, max_keepalive_connections=concurrency + 2)
     async with httpx.AsyncClient(base_url=api_url, headers=auth_headers(), limits=limits, timeout=120) as client:
@@ -124,16 +133,24 @@ async def drive(api_url: str, server_pid: int, concurrency: int, warmup: float, 
                     outcome = type(exc).__name__
                 recorder.outcomes[outcome] += 1
 
-        cpu: list[tuple[float, float]] = []
+        cpu: list[tuple[float, float, tuple[int, int]]] = []
 
         async def sample() -> None:
             for at in (start, end):
                 await asyncio.sleep(max(0.0, at - time.monotonic()))
-                cpu.append((cpu_seconds(server_pid), time.process_time()))
+                cpu.append((cpu_seconds(server_pid), time.process_time(), core_ticks(generator_cores)))
 
         await asyncio.gather(sample(), worker_traffic(client, recorder, end), *(lane() for _ in range(concurrency)))
-        (server_before, generator_before), (server_after, generator_after) = cpu
-        return Drive(recorder, start, end, server_after - server_before, generator_after - generator_before)
+        (server_before, generator_before, ticks_before), (server_after, generator_after, ticks_after) = cpu
+        busy, total = ticks_after[0] - ticks_before[0], ticks_after[1] - ticks_before[1]
+        return Drive(
+            recorder,
+            start,
+            end,
+            server_after - server_before,
+            generator_after - generator_before,
+            busy / total if total else 0.0,
+        )
 
 
 def measure(size: Size, work: Path, seconds: float, warmup: float, concurrency: int) -> Measurement:
@@ -148,7 +165,7 @@ def measure(size: Size, work: Path, seconds: float, warmup: float, concurrency: 
         running_task_server(database, home, server_cores) as (api_url, pid),
     ):
         allowed = allowed_cores(pid)
-        run = asyncio.run(drive(api_url, pid, concurrency, warmup, seconds))
+        run = asyncio.run(drive(api_url, pid, generator_cores, concurrency, warmup, seconds))
         allowed |= allowed_cores(pid)
         stored = asyncio.run(completed_in_database(database))
     recorder, start, end = run.recorder, run.start, run.end
@@ -168,6 +185,7 @@ def measure(size: Size, work: Path, seconds: float, warmup: float, concurrency: 
         server_allowed=allowed,
         server_load=run.server_cpu / window,
         generator_load=run.generator_cpu / window,
+        generator_cores_busy=run.generator_cores_busy,
         stored_completed=stored,
     )
 
@@ -192,8 +210,8 @@ def render(measurements: Sequence[Measurement], skipped: Sequence[Size] = ()) ->
         "",
         "| size | server on cores | generator and PostgreSQL on cores | runs in flight | flow runs / minute "
         "| flow runs / hour | completed in window | state call p50 / p95 ms | create flow run p50 / p95 ms "
-        "| requests / s | server CPU (cores) | generator CPU (cores) | outcomes (all runs) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| requests / s | server CPU (cores) | generator CPU (cores) | generator's cores busy | outcomes (all runs) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for m in measurements:
         generator = ",".join(map(str, m.generator_cores)) + (" (shared with the server)" if m.shared else "")
@@ -205,7 +223,7 @@ def render(measurements: Sequence[Measurement], skipped: Sequence[Size] = ()) ->
             f"| {m.completed} in {m.window:.0f} s "
             f"| {_ms(percentile(m.state_calls, 50))} / {_ms(percentile(m.state_calls, 95))} "
             f"| {_ms(percentile(m.creates, 50))} / {_ms(percentile(m.creates, 95))} | {m.requests / m.window:.0f} "
-            f"| {m.server_load:.2f} | {m.generator_load:.2f} | {outcomes} |"
+            f"| {m.server_load:.2f} | {m.generator_load:.2f} | {m.generator_cores_busy:.0%} | {outcomes} |"
         )
     lines += [
         "",
@@ -236,7 +254,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the measured window")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds of load before the window")
-    parser.add_argument("--concurrency", type=int, default=16, help="flow runs in flight at once")
+    parser.add_argument("--concurrency", type=int, default=CONCURRENCY, help="flow runs in flight at once")
     parser.add_argument("--sizes", default=",".join(s.label for s in SIZES), help="which of: default, prod")
     args = parser.parse_args()
     if not postgres.available():

@@ -115,6 +115,19 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def core_ticks(cores: Sequence[int], stat: str | None = None) -> tuple[int, int]:
+    """Busy and total clock ticks of `cores` so far, from /proc/stat (busy: all but idle and iowait)."""
+    busy = total = 0
+    wanted = {f"cpu{core}" for core in cores}
+    for line in (stat if stat is not None else Path("/proc/stat").read_text()).splitlines():
+        name, *values = line.split()
+        if name in wanted:
+            ticks = [int(v) for v in values]
+            total += sum(ticks[:8])  # user nice system idle iowait irq softirq steal (guest is in user)
+            busy += sum(ticks[:8]) - ticks[3] - ticks[4]
+    return busy, total
+
+
 def allowed_cores(pid: int) -> set[int]:
     """Cores any thread of `pid` or of its descendants may run on."""
     cores: set[int] = set()

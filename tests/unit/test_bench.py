@@ -259,3 +259,9 @@ def test_the_server_gets_its_cores_and_the_generator_the_rest() -> None:
     assert task_server.split_cores([0, 1, 2, 3], 2) == ([0, 1], [2, 3])
     with pytest.raises(ValueError, match="3 cores"):
         task_server.split_cores([0, 1], 3)
+
+
+def test_core_ticks_count_the_given_cores_busy_time_from_proc_stat() -> None:
+    stat = "cpu  30 0 10 100 5 0 0 0 0 0\ncpu0 10 0 5 50 5 0 0 0 0 0\ncpu1 20 1 5 50 0 1 1 2 7 0\nintr 123\n"
+    assert task_server.core_ticks([1], stat) == (30, 80)
+    assert task_server.core_ticks([0, 1], stat) == (45, 150)
