@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import collections
 import contextlib
+import itertools
 import os
 import shutil
 import subprocess
@@ -91,12 +92,20 @@ def split_cores(available: Sequence[int], server_cores: int) -> tuple[list[int],
     return server, rest or cores
 
 
-def _descendants(pid: int) -> list[int]:
+PROC = Path("/proc")
+
+
+def _stat_fields(process: Path) -> list[str]:
+    """/proc/<pid>/stat's fields from the third (state) on: the command name may hold spaces and parentheses."""
+    return (process / "stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _descendants(pid: int, proc: Path = PROC) -> list[int]:
     children: dict[int, list[int]] = collections.defaultdict(list)
-    for entry in Path("/proc").iterdir():
+    for entry in proc.iterdir():
         if entry.name.isdigit():
             with contextlib.suppress(OSError, IndexError, ValueError):
-                children[int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])].append(int(entry.name))
+                children[int(_stat_fields(entry)[1])].append(int(entry.name))
     found, queue = [], [pid]
     while queue:
         current = queue.pop()
@@ -105,14 +114,31 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user and system) used so far by `pid` and its live descendants."""
+def cpu_seconds(pid: int, proc: Path = PROC) -> float:
+    """CPU time (user and system) used so far by `pid` and its descendants, the exited ones included.
+
+    A live process's own time, plus the time of the children each has reaped (cutime, cstime): a backend or a
+    service process that exits moves its time into its parent's, so the sum never goes backwards.
+    """
     ticks = 0
-    for process in _descendants(pid):
+    for process in _descendants(pid, proc):
         with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = (Path("/proc") / str(process) / "stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])
+            fields = _stat_fields(proc / str(process))
+            ticks += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postmaster_pid(port: int) -> int | None:
+    """The PostgreSQL server listening on `port` (its `-p` argument), to count its and its backends' CPU."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+                if argv[0].endswith(b"postgres") and any(
+                    a == b"-p" and b == str(port).encode() for a, b in itertools.pairwise(argv)
+                ):
+                    return int(entry.name)
+    return None
 
 
 def core_ticks(cores: Sequence[int], stat: str | None = None) -> tuple[int, int]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import http.server
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -265,3 +266,19 @@ def test_core_ticks_count_the_given_cores_busy_time_from_proc_stat() -> None:
     stat = "cpu  30 0 10 100 5 0 0 0 0 0\ncpu0 10 0 5 50 5 0 0 0 0 0\ncpu1 20 1 5 50 0 1 1 2 7 0\nintr 123\n"
     assert task_server.core_ticks([1], stat) == (30, 80)
     assert task_server.core_ticks([0, 1], stat) == (45, 150)
+
+
+def test_cpu_seconds_sum_a_process_tree_and_the_children_it_reaped(tmp_path: Path) -> None:
+    def process(pid: int, parent: int, utime: int, stime: int, cutime: int, cstime: int) -> None:
+        (tmp_path / str(pid)).mkdir()
+        rest = " ".join(["S", str(parent), *["0"] * 9, str(utime), str(stime), str(cutime), str(cstime), "20"])
+        (tmp_path / str(pid) / "stat").write_text(f"{pid} (python -m (x)) {rest}\n")
+
+    process(10, 1, 100, 50, 30, 20)  # 30 + 20 from children that exited
+    process(11, 10, 7, 3, 0, 0)
+    process(12, 11, 1, 1, 0, 0)
+    process(13, 1, 1000, 1000, 0, 0)  # not in the tree
+    (tmp_path / "self").mkdir()
+    ticks = os.sysconf("SC_CLK_TCK")
+    assert task_server.cpu_seconds(10, tmp_path) == pytest.approx(212 / ticks)
+    assert task_server.cpu_seconds(11, tmp_path) == pytest.approx(12 / ticks)
