@@ -32,6 +32,9 @@ WORKER_HEARTBEAT_SECONDS = 30.0
 POOL = "capacity-bench"
 FLOW = "capacity-bench"
 DEPLOYMENT = "capacity"
+#: Deployments the runs are spread over, round robin: a stack has many, and runs of one deployment would all
+#: touch the same deployment row.
+DEPLOYMENTS = 10
 LOG_LINES = 3
 
 
@@ -178,8 +181,8 @@ async def flow_run_lifecycle(client: httpx.AsyncClient, plan: Plan, recorder: Re
     return state
 
 
-async def set_up(client: httpx.AsyncClient) -> Plan:
-    """The flow, an ECS work pool with the platform's base job template, and a deployment on it."""
+async def set_up(client: httpx.AsyncClient, deployments: int = DEPLOYMENTS) -> list[Plan]:
+    """The flow, an ECS work pool with the platform's base job template, and `deployments` deployments on it."""
     template = build_base_job_template(
         JobTemplateSettings(
             cluster_arn="arn:aws:ecs:eu-west-1:123456789012:cluster/bench",
@@ -201,16 +204,19 @@ async def set_up(client: httpx.AsyncClient) -> Plan:
     pool = await client.post("/work_pools/", json={"name": POOL, "type": "ecs", "base_job_template": template})
     if pool.status_code != 409:
         pool.raise_for_status()
-    body = {
-        "name": DEPLOYMENT,
-        "flow_id": flow["id"],
-        "work_pool_name": POOL,
-        "entrypoint": "flows/bench.py:bench",
-        "parameters": {},
-        "job_variables": {"cpu": 1024, "memory": 2048},
-    }
-    deployment = (await client.post("/deployments/", json=body)).raise_for_status().json()
-    return Plan(str(deployment["id"]), str(flow["id"]))
+    plans = []
+    for index in range(deployments):
+        body = {
+            "name": f"{DEPLOYMENT}-{index:03d}",
+            "flow_id": flow["id"],
+            "work_pool_name": POOL,
+            "entrypoint": "flows/bench.py:bench",
+            "parameters": {},
+            "job_variables": {"cpu": 1024, "memory": 2048},
+        }
+        deployment = (await client.post("/deployments/", json=body)).raise_for_status().json()
+        plans.append(Plan(str(deployment["id"]), str(flow["id"])))
+    return plans
 
 
 async def worker_traffic(client: httpx.AsyncClient, recorder: Recorder, until: float) -> None:
