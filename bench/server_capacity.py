@@ -6,11 +6,11 @@ values, on a throwaway PostgreSQL. Only what must point at this machine is chang
 the host and the port). The server's process is pinned to as many cores as the task has vCPUs (`SIZES`); the
 load generator and PostgreSQL (RDS's stand-in) run on the other cores, or share them when there are none.
 
-The load: one deployment on an ECS work pool with the platform's base job template, and `--concurrency`
-flow runs at a time, each created from the deployment and moved as a worker and a flow run move it
-(`flow_run_lifecycle`). Every state proposal honours the orchestration's answer, as Prefect's
-`propose_state` does: WAIT sleeps and proposes again, REJECT takes the server's state, ABORT stops. One
-simulated worker polls the pool and sends its heartbeat at Prefect's default intervals. After a warm-up,
+The load (tests/support/flow_run_load.py): 10 deployments on an ECS work pool with the platform's base job
+template, and `--concurrency` flow runs at a time, each created from the next deployment and moved as a worker
+and a flow run move it (`flow_run_lifecycle`). Every state proposal honours the orchestration's answer, as
+Prefect's `propose_state` does: WAIT sleeps and proposes again, REJECT takes the server's state, ABORT stops.
+One simulated worker polls the pool and sends its heartbeat at Prefect's default intervals. After a warm-up,
 completed flow runs are counted over a fixed window, with the latency of every state call.
 """
 
@@ -68,8 +68,8 @@ class Size:
         return self.cpu // 1024
 
 
-#: Flow runs in flight at once, measured one after the other on the same server: 4 already keep a one-core
-#: server's CPU busy in trials; 16 shows what queueing adds to the latency at the same rate.
+#: Flow runs in flight at once, measured one after the other on the same server: in short trials 4 already
+#: kept a one-core server's CPU busy; 16 shows what more runs in flight do to the rate and the latency.
 CONCURRENCIES = (4, 16)
 
 #: The stack's default server task (PrefectServerArgs.cpu) and the size prod runs (2 vCPU).

@@ -32,8 +32,7 @@ WORKER_HEARTBEAT_SECONDS = 30.0
 POOL = "capacity-bench"
 FLOW = "capacity-bench"
 DEPLOYMENT = "capacity"
-#: Deployments the runs are spread over, round robin: a stack has many, and runs of one deployment would all
-#: touch the same deployment row.
+#: Deployments the runs are spread over, round robin, as a stack's runs come from many.
 DEPLOYMENTS = 10
 LOG_LINES = 3
 
@@ -101,7 +100,7 @@ async def propose(
             continue
         if status == "ABORT":
             raise Aborted(str(reply["details"].get("reason")))
-        return str(reply["state"]["type"])
+        return str((reply.get("state") or {}).get("type"))
 
 
 @dataclass(frozen=True)
