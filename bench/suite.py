@@ -301,10 +301,10 @@ def main() -> None:
                 )
                 run_server(report, cloud_like, work)
             # After the other servers have stopped: this one is pinned to the task's cores and wants them alone.
-            measured, skipped = server_capacity.measure_all(
+            capacity, skipped = server_capacity.measure_all(
                 work / "capacity", CAPACITY_SECONDS, CAPACITY_WARMUP_SECONDS
             )
-            report.sections.append(server_capacity.render(measured, skipped))
+            report.sections.append(server_capacity.render(capacity, skipped))
     print(render(report, started, time.perf_counter() - start))
 
 
