@@ -4,6 +4,8 @@ Run from the project root with the test extras installed: `python -m bench [--co
 a local Prefect server on SQLite, and a local Prefect server on PostgreSQL (Debian's `postgresql`
 package; those rows are left out when it is not installed) behind a proxy that adds 50 ms to every
 request, standing for Prefect Cloud's round trip. Requests are counted by the proxy in front of each.
+With PostgreSQL, the hosted server's capacity too (bench/server_capacity.py): the server started as its
+ECS task starts it, pinned to the task's cores, moving flow runs through their states.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import pulumi
 import pulumi.dynamic
 
 import prefect_ecs_platform.platform  # noqa: F401  # imported before timing: import time is its own row
+from bench import server_capacity
 from bench.methods import delete_all, prefect_deploy, prefect_deploy_cli, raw_posts
 from prefect_ecs_platform.prefect_api.client import PARALLEL_WRITES_ENV_VAR
 from prefect_ecs_platform.render.evaluate import evaluate
@@ -43,6 +46,9 @@ from tests.support.wire_proxy import WireProxy, wire_proxy
 
 PARALLEL = 8
 CLOUD_LIKE_DELAY = 0.05
+#: The hosted server's capacity: the measured window and the warm-up before it, per size.
+CAPACITY_SECONDS = 60.0
+CAPACITY_WARMUP_SECONDS = 10.0
 
 
 @dataclass
@@ -73,6 +79,8 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     operations: list[Row] = field(default_factory=list)
     notes: dict[str, str] = field(default_factory=dict)
+    #: Whole sections rendered after the tables: the hosted server's capacity.
+    sections: list[list[str]] = field(default_factory=list)
 
 
 def measured(proxy: WireProxy, action: Callable[[], Any]) -> tuple[float, int]:
@@ -254,6 +262,8 @@ def render(report: Report, started: str, elapsed: float) -> str:
     lines += [f"| {r.server} | {r.method} | {r.seconds:.1f} | {r.requests} |" for r in report.operations]
     lines += ["", "### The program and the package", "", "| measure | value |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in report.notes.items()]
+    for section in report.sections:
+        lines += ["", *section]
     return "\n".join(lines)
 
 
@@ -291,6 +301,11 @@ def main() -> None:
                     "PostgreSQL, +50 ms per request", api_url.removesuffix("/api"), CLOUD_LIKE_DELAY, True
                 )
                 run_server(report, cloud_like, work)
+            # After the other servers have stopped: this one is pinned to the task's cores and wants them alone.
+            capacity, skipped = server_capacity.measure_all(
+                work / "capacity", CAPACITY_SECONDS, CAPACITY_WARMUP_SECONDS
+            )
+            report.sections.append(server_capacity.render(capacity, skipped))
     print(render(report, started, time.perf_counter() - start))
 
 
