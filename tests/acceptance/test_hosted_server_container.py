@@ -22,7 +22,10 @@ import pytest
 
 from prefect_ecs_platform.aws.server_container import UI_STATIC_DIRECTORY
 from tests.support import postgres as test_postgres
+from tests.support.deployed_platform import deploy_platform
 from tests.support.ecs_container import image_path, loopback_health_check
+from tests.support.hosted_server import hosted_args
+from tests.support.pulumi_mocks import RecordingMocks, mocked_pulumi
 from tests.support.server_process import (
     UI_DIRECTORY_VARIABLE,
     HostedServer,
@@ -94,6 +97,16 @@ def test_the_ui_is_served_from_the_directory_the_definition_names(server: Hosted
     settings = httpx.get(f"{root}/ui-settings").json()
     assert settings["api_url"] == "/api"
     assert settings["auth"] == "BASIC"
+
+
+def test_the_load_balancers_readiness_check_passes_without_the_auth_string(server: HostedServer) -> None:
+    """The target group asks the path the component registered, sending no credentials, and expects 200."""
+    with mocked_pulumi(RecordingMocks()) as harness:
+        deploy_platform(harness, hosted_args())
+        check = harness.one("aws:lb/targetGroup:TargetGroup").inputs["healthCheck"]
+    root = server.api_url.removesuffix("/api")
+    answer = httpx.get(f"{root}{check['path']}")
+    assert str(answer.status_code) == check["matcher"], answer.text
 
 
 def test_the_api_takes_only_requests_carrying_the_auth_string(server: HostedServer) -> None:

@@ -30,7 +30,9 @@ from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.flow_container import family_safe
 from prefect_ecs_platform.inputs.server_args import PrefectServerArgs
 
-HEALTH_PATH = "/api/health"
+#: The load balancer's readiness check: 200 only while the server reaches its database (Prefect's /ready), so
+#: traffic goes to a server that can serve it; the container's own check (/api/health) says only that it lives.
+READY_PATH = "/api/ready"
 #: How long the load balancer's verdict is ignored after a task starts: a first start or an upgrade migrates the
 #: database before the API answers.
 HEALTH_CHECK_GRACE_SECONDS = 600
@@ -95,9 +97,9 @@ def _load_balancer(
         protocol="HTTP",
         target_type="ip",
         vpc_id=infrastructure.network.vpc_id,
-        # /api/health answers without the auth string.
+        # /api/ready answers without the auth string, as /api/health does.
         health_check=aws.lb.TargetGroupHealthCheckArgs(
-            path=HEALTH_PATH, port="traffic-port", matcher="200", interval=30, timeout=5
+            path=READY_PATH, port="traffic-port", matcher="200", interval=30, timeout=5
         ),
         # One task at a time: the old one has stopped taking requests by the time ECS stops it.
         deregistration_delay=30,

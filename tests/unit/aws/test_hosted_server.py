@@ -166,7 +166,7 @@ def test_load_balancer_admits_only_the_stacks_tasks(pulumi_harness: PulumiHarnes
 
 
 def test_internal_load_balancer_checks_the_servers_health(pulumi_harness: PulumiHarness) -> None:
-    """An internal ALB in the stack's subnets forwards port 80 to the server's ip targets, checked on /api/health."""
+    """An internal ALB in the stack's subnets forwards port 80 to the server's ip targets, checked on /api/ready."""
     out = deploy_hosted_server(pulumi_harness, DEV)
     balancer = pulumi_harness.one("aws:lb/loadBalancer:LoadBalancer")
     assert balancer.inputs["internal"] is True
@@ -175,7 +175,7 @@ def test_internal_load_balancer_checks_the_servers_health(pulumi_harness: Pulumi
     assert balancer.inputs["securityGroups"] == [group_id(pulumi_harness, "data-server-lb")]
     targets = pulumi_harness.one("aws:lb/targetGroup:TargetGroup")
     assert (targets.inputs["targetType"], targets.inputs["port"], targets.inputs["protocol"]) == ("ip", 4200, "HTTP")
-    assert targets.inputs["healthCheck"]["path"] == "/api/health"
+    assert targets.inputs["healthCheck"]["path"] == "/api/ready"
     listener = pulumi_harness.one("aws:lb/listener:Listener").inputs
     assert (listener["port"], listener["protocol"], listener["loadBalancerArn"]) == (
         80,
