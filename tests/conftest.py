@@ -1,4 +1,5 @@
-"""Fixtures every test may use: Pulumi's runtime on recording mocks, and no ambient Prefect credentials."""
+"""Fixtures every test may use: Pulumi's runtime on recording mocks, no ambient Prefect credentials, and a
+throwaway PostgreSQL per module that asks for one."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from prefect_ecs_platform.resources import credentials
+from tests.support.postgres import Postgres, running_postgres
 from tests.support.pulumi_mocks import PulumiHarness, RecordingMocks, mocked_pulumi
 
 pytest_plugins = ["tests.support.lanes"]
@@ -34,3 +36,10 @@ def no_ambient_prefect_credentials(monkeypatch: pytest.MonkeyPatch) -> Iterator[
     credentials.forget_configuration()
     yield
     credentials.forget_configuration()
+
+
+@pytest.fixture(scope="module")
+def database() -> Iterator[Postgres]:
+    """One throwaway PostgreSQL (TLS, a password login) for the module's servers."""
+    with running_postgres() as running:
+        yield running

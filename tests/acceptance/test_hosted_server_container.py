@@ -33,6 +33,7 @@ from tests.support.server_process import (
     hosted_server,
     query,
     registered_server,
+    registered_server_running,
     repointed,
     server_definition,
     stored_secrets,
@@ -42,22 +43,9 @@ pytestmark = pytest.mark.server
 
 
 @pytest.fixture(scope="module")
-def database() -> Iterator[test_postgres.Postgres]:
-    """One TLS PostgreSQL for the module's servers."""
-    with test_postgres.running_postgres() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def server(database: test_postgres.Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostedServer]:
     """The definition the component registers, its secrets as the stack stored them, on the module's PostgreSQL."""
-    auth_string = registered_server().auth_string
-    work = tmp_path_factory.mktemp("hosted-server")
-    with hosted_server(
-        server_definition(), stored_secrets(database, auth_string), repointed(database), auth_string, work
-    ) as running:
-        if running is None:
-            pytest.fail(f"the server never became ready:\n{(work / 'server.log').read_text()[-6000:]}")
+    with registered_server_running(database, tmp_path_factory.mktemp("hosted-server")) as running:
         yield running
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import secrets
 import time
 import uuid
 from collections.abc import Iterator
@@ -35,11 +34,8 @@ from tests.support.moto.moto_patches import RunTaskRequests
 from tests.support.provider_host import from_struct, running_provider_host, to_struct
 from tests.support.server_process import (
     HostedServer,
-    hosted_server,
     query,
-    repointed,
-    server_definition,
-    stored_secrets,
+    registered_server_running,
 )
 
 pytestmark = pytest.mark.moto
@@ -52,22 +48,9 @@ SUBMIT_TIMEOUT_SECONDS = 60.0
 
 
 @pytest.fixture(scope="module")
-def database() -> Iterator[test_postgres.Postgres]:
-    """The module's TLS PostgreSQL."""
-    with test_postgres.running_postgres() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def server(database: test_postgres.Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostedServer]:
-    """The hosted server from its definition, with a fresh auth string."""
-    auth_string = f"prefect:{secrets.token_urlsafe(24)}"
-    work = tmp_path_factory.mktemp("hosted-server-worker")
-    with hosted_server(
-        server_definition(), stored_secrets(database, auth_string), repointed(database), auth_string, work
-    ) as running:
-        if running is None:
-            pytest.fail(f"the server never became ready:\n{(work / 'server.log').read_text()[-6000:]}")
+    """The definition the component registers, its secrets as the stack stored them, on the module's PostgreSQL."""
+    with registered_server_running(database, tmp_path_factory.mktemp("hosted-server")) as running:
         yield running
 
 

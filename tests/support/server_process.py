@@ -23,6 +23,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 
 from tests.support.deployed_platform import deploy_platform
 from tests.support.ecs_container import image_path, running_container
@@ -178,3 +179,16 @@ def query(database: Postgres, sql: str, *args: object) -> list[asyncpg.Record]:
             await connection.close()
 
     return asyncio.run(fetch())
+
+
+@contextlib.contextmanager
+def registered_server_running(database: Postgres, work: Path) -> Iterator[HostedServer]:
+    """The server the component registers, its secrets as the stack stored them, on `database`; a server that
+    never becomes ready fails the test with its log."""
+    auth_string = registered_server().auth_string
+    with hosted_server(
+        server_definition(), stored_secrets(database, auth_string), repointed(database), auth_string, work
+    ) as running:
+        if running is None:
+            pytest.fail(f"the server never became ready:\n{(work / 'server.log').read_text()[-6000:]}")
+        yield running
