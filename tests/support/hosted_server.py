@@ -22,7 +22,9 @@ from prefect_ecs_platform.aws.logs import create_log_group
 from prefect_ecs_platform.aws.network import create_network
 from prefect_ecs_platform.aws.provider_auth import AwsAuth
 from prefect_ecs_platform.aws.secrets import create_prefect_credentials
+from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
 from prefect_ecs_platform.inputs.server_args import PrefectServerArgs
+from tests.support import ROOT
 from tests.support.pulumi_mocks import ACCOUNT, REGION, PulumiHarness
 
 NAME = "data"
@@ -30,6 +32,18 @@ TAGS = {"managed-by": "pulumi", "prefect-ecs-platform": NAME}
 FLOW_IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/flows@sha256:" + "a" * 64
 #: The hooks would act as a provider configured by the environment; under mocks they never run.
 HOOK_AUTH = ProviderAuth(AwsAuth(source="the test's environment"))
+
+
+def hosted_args(**overrides: Any) -> PrefectEcsPlatformArgs:
+    """A worker-mode stack that hosts its server, with the example project's deployments; `overrides` on top."""
+    values: dict[str, Any] = {
+        "work_pool_name": "ecs-dev",
+        "mode": "worker",
+        "prefect_server": PrefectServerArgs(enabled=True),
+        "deployments": load_prefect_yaml(ROOT / "flows" / "prefect.yaml"),
+        "project_root": str(ROOT),
+    }
+    return PrefectEcsPlatformArgs(**{**values, **overrides})
 
 
 async def _no_drain(args: pulumi.ResourceHookArgs) -> None:

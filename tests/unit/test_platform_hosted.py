@@ -6,11 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from prefect_ecs_platform import PrefectEcsPlatformArgs
-from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
-from prefect_ecs_platform.inputs.server_args import PrefectServerArgs
-from tests.support import ROOT
 from tests.support.deployed_platform import deploy_platform
+from tests.support.hosted_server import hosted_args
 from tests.support.pulumi_mocks import PulumiHarness, unsecret
 
 SERVICE = "aws:ecs/service:Service"
@@ -21,17 +18,6 @@ DATABASE = ("aws:rds/instance:Instance", "data-database")
 POOL = ("pulumi-python:dynamic/prefect:WorkPool", "data-work-pool")
 DEPLOYMENT = "pulumi-python:dynamic/prefect:Deployment"
 AUTH_SECRET = ("aws:secretsmanager/secret:Secret", "data-prefect-auth-string")
-
-
-def hosted_args(**overrides: Any) -> PrefectEcsPlatformArgs:
-    values: dict[str, Any] = {
-        "work_pool_name": "ecs-dev",
-        "mode": "worker",
-        "prefect_server": PrefectServerArgs(enabled=True),
-        "deployments": load_prefect_yaml(ROOT / "flows" / "prefect.yaml"),
-        "project_root": str(ROOT),
-    }
-    return PrefectEcsPlatformArgs(**{**values, **overrides})
 
 
 def container(harness: PulumiHarness, family_resource: str) -> dict[str, Any]:
