@@ -24,7 +24,9 @@ import boto3
 import pulumi
 
 from prefect_ecs_platform import PrefectEcsPlatformArgs
+from prefect_ecs_platform.render.plan_mocks import AVAILABILITY_ZONES
 from tests.support.deployed_platform import deploy_platform
+from tests.support.moto.hosted_in_moto import HostedServerInMoto, autoname
 from tests.support.pulumi_mocks import Recorded, RecordingMocks, mocked_pulumi, unsecret
 
 Mode = Literal["push", "worker"]
@@ -41,7 +43,7 @@ def _ecs_tags(inputs: dict[str, Any]) -> list[dict[str, str]]:
     return [{"key": key, "value": value} for key, value in (inputs.get("tags") or {}).items()]
 
 
-class MotoMocks(RecordingMocks):
+class MotoMocks(RecordingMocks, HostedServerInMoto):
     """Mocks that create every AWS resource the component registers in moto, through `session`."""
 
     def __init__(self, session: boto3.Session) -> None:
@@ -50,7 +52,10 @@ class MotoMocks(RecordingMocks):
         # is not safe to make clients from concurrently (the clients themselves are).
         self.clients = {
             service: session.client(service)
-            for service in ("ec2", "ecs", "ecr", "iam", "logs", "secretsmanager", "sqs", "events", "sts")
+            for service in (
+                *("ec2", "ecs", "ecr", "iam", "logs", "secretsmanager", "sqs", "events", "sts"),
+                *("rds", "elbv2", "lambda"),
+            )
         }
         self.account = self.clients["sts"].get_caller_identity()["Account"]
         self._lock = threading.Lock()
@@ -77,6 +82,7 @@ class MotoMocks(RecordingMocks):
             "aws:cloudwatch/eventTarget:EventTarget": self._event_target,
             "aws:ecs/taskDefinition:TaskDefinition": self._task_definition,
             "aws:ecs/service:Service": self._service,
+            **self.hosted_creators(),
         }
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -101,6 +107,8 @@ class MotoMocks(RecordingMocks):
             return {"name": self.region, "region": self.region, "id": self.region}
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if args.token == AVAILABILITY_ZONES:
+            return self.availability_zones(dict(args.args))
         raise NotImplementedError(f"no mock for call {args.token}")
 
     # Network and cluster
@@ -129,8 +137,15 @@ class MotoMocks(RecordingMocks):
         group_id = ec2.create_security_group(
             GroupName=inputs.get("name", name), Description=inputs["description"], VpcId=inputs["vpcId"]
         )["GroupId"]
+        # The provider revokes the allow-all egress EC2 gives a new VPC group, so the inline and `aws.vpc` rules
+        # are the group's only ones (terraform-provider-aws, `resourceSecurityGroupCreate`).
+        ec2.revoke_security_group_egress(
+            GroupId=group_id, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+        )
         for rule in inputs.get("ingress", []):
             ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[_permission(rule)])
+        for rule in inputs.get("egress", []):
+            ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=[_permission(rule)])
         return group_id, {"arn": f"arn:aws:ec2:{self.region}:{self.account}:security-group/{group_id}"}
 
     def _cluster(self, name: str, inputs: dict[str, Any]) -> Created:
@@ -188,8 +203,10 @@ class MotoMocks(RecordingMocks):
     # Secrets
 
     def _secret(self, name: str, inputs: dict[str, Any]) -> Created:
+        # Autonamed as the provider names it: a stack that swaps one credential for another and back makes a new
+        # secret each time, and Secrets Manager keeps a deleted one's name through its recovery window.
         arn = self.clients["secretsmanager"].create_secret(
-            Name=inputs.get("name", name), Description=inputs.get("description", ""), Tags=_tags(inputs)
+            Name=autoname(inputs, name), Description=inputs.get("description", ""), Tags=_tags(inputs)
         )["ARN"]
         return arn, {"arn": arn}
 
@@ -220,9 +237,19 @@ class MotoMocks(RecordingMocks):
 
     def delete_resource(self, entry: Any) -> None:
         """The AWS provider's Delete, for the types whose deletion a test observes (tests/support/engine.py)."""
+        inputs = unsecret(entry.inputs)
         if entry.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
-            inputs = unsecret(entry.inputs)
             self.clients["iam"].detach_role_policy(RoleName=inputs["role"], PolicyArn=inputs["policyArn"])
+        elif entry.type == "aws:ecs/service:Service":
+            self._delete_service(entry.id, inputs)
+        else:
+            self.delete_hosted(entry.type, entry.id, inputs, unsecret(entry.outputs))
+
+    def _delete_service(self, arn: str, inputs: dict[str, Any]) -> None:
+        # The provider's Delete: scaled to zero first (ECS refuses to delete a service above 0 unless forced).
+        ecs = self.clients["ecs"]
+        ecs.update_service(cluster=inputs["cluster"], service=arn, desiredCount=0)
+        ecs.delete_service(cluster=inputs["cluster"], service=arn)
 
     def _role_policy_attachment(self, name: str, inputs: dict[str, Any]) -> Created:
         self.clients["iam"].attach_role_policy(RoleName=inputs["role"], PolicyArn=inputs["policyArn"])
@@ -328,10 +355,41 @@ class MotoMocks(RecordingMocks):
                     "assignPublicIp": "ENABLED" if network["assignPublicIp"] else "DISABLED",
                 }
             },
+            **_service_extras(inputs),
             propagateTags=inputs.get("propagateTags", "NONE"),
             tags=_ecs_tags(inputs),
         )["service"]
         return service["serviceArn"], {"name": service["serviceName"]}
+
+
+def _service_extras(inputs: dict[str, Any]) -> dict[str, Any]:
+    """CreateService's fields for the load balancers, the deployment settings and the managed tags, when given."""
+    extras: dict[str, Any] = {}
+    if inputs.get("loadBalancers"):
+        extras["loadBalancers"] = [
+            {
+                "targetGroupArn": balancer["targetGroupArn"],
+                "containerName": balancer["containerName"],
+                "containerPort": int(balancer["containerPort"]),
+            }
+            for balancer in inputs["loadBalancers"]
+        ]
+    if "healthCheckGracePeriodSeconds" in inputs:
+        extras["healthCheckGracePeriodSeconds"] = int(inputs["healthCheckGracePeriodSeconds"])
+    deployment: dict[str, Any] = {}
+    if inputs.get("deploymentCircuitBreaker"):
+        deployment["deploymentCircuitBreaker"] = inputs["deploymentCircuitBreaker"]
+    for key, field in (
+        ("deploymentMinimumHealthyPercent", "minimumHealthyPercent"),
+        ("deploymentMaximumPercent", "maximumPercent"),
+    ):
+        if key in inputs:
+            deployment[field] = int(inputs[key])
+    if deployment:
+        extras["deploymentConfiguration"] = deployment
+    if "enableEcsManagedTags" in inputs:
+        extras["enableECSManagedTags"] = bool(inputs["enableEcsManagedTags"])
+    return extras
 
 
 def _strategies(strategies: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -353,6 +411,7 @@ def _permission(rule: dict[str, Any]) -> dict[str, Any]:
         "FromPort": int(rule["fromPort"]),
         "ToPort": int(rule["toPort"]),
         "IpRanges": [{"CidrIp": cidr} for cidr in rule.get("cidrBlocks", [])],
+        "Ipv6Ranges": [{"CidrIpv6": cidr} for cidr in rule.get("ipv6CidrBlocks", [])],
     }
 
 
