@@ -2,8 +2,9 @@
 
 `MotoMocks` answers every AWS registration by making the resource in moto from the inputs the component
 registered (trust and permission policies, the cluster's settings and capacity providers, the log group's
-retention, the queues, queue policy, event rule and target, task definitions, the service) and answers
-with moto's ids and ARNs, as the AWS provider would. Everything downstream (the pool's base job template,
+retention, the queues, queue policy, event rule and target, task definitions, the service, and a hosted
+server's resources, tests/support/moto/hosted_in_moto.py) and answers with moto's ids and ARNs, as the AWS
+provider would. Everything downstream (the pool's base job template,
 the push user's access key, the worker's environment) is then the component's own wiring of moto's values.
 
 Two things the mocks stand in for, because no mock can run them: awsx's VPC (made here from the subnet
