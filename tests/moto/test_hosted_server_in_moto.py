@@ -3,7 +3,8 @@
 tests/support/engine.py's `StackEngine` runs the component with mocks that create each resource in moto
 (tests/support/moto/component_in_moto.py): the database subnets, RDS instance, load balancer and the server's
 service are moto's, the rollout checks after the services' creates call moto's ECS, and the drain hooks run
-before the deletes. moto completes a service deployment at once when `MOTO_ECS_SERVICE_RUNNING` tasks run.
+before the deletes. moto completes a service deployment at once when `MOTO_ECS_SERVICE_RUNNING` tasks run, and,
+patched, starts one on an update as ECS does, so the checks after an update follow the new revision.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from tests.support.engine import StackEngine, StateEntry, Steps
 from tests.support.hosted_server import hosted_args
 from tests.support.moto.aws_calls import recording_aws_calls
 from tests.support.moto.component_in_moto import MotoMocks
-from tests.support.moto.moto_patches import fargate_containers_without_memory
+from tests.support.moto.moto_patches import fargate_containers_without_memory, service_updates_start_deployments
 from tests.support.moto.stack_tasks import releasing_interfaces
 from tests.support.pulumi_mocks import CLOUD_URL, unsecret
 
@@ -53,7 +54,7 @@ def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     # One running task completes a one-task service's deployment: the rollout checks pass on their first poll.
     monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "1")
-    with mock_aws(), fargate_containers_without_memory():
+    with mock_aws(), fargate_containers_without_memory(), service_updates_start_deployments():
         session = boto3.Session(region_name=REGION)
         monkeypatch.setattr(task_drain, "pause", releasing_interfaces(session))
         yield session
@@ -113,6 +114,19 @@ def _active_services(session: boto3.Session) -> list[str]:
         described = ecs.describe_services(cluster=cluster, services=arns)["services"] if arns else []
         active += [service["serviceName"] for service in described if service["status"] != "INACTIVE"]
     return active
+
+
+def worker_api_url(session: boto3.Session, stack: Stack) -> str:
+    """PREFECT_API_URL of the revision the worker's service runs in moto, once its deployment completed."""
+    ecs = session.client("ecs")
+    worker = stack.entry(SERVICE, "data-worker")
+    [service] = ecs.describe_services(cluster=worker.inputs["cluster"], services=[worker.id])["services"]
+    [deployment] = service["deployments"]
+    assert (deployment["status"], deployment["rolloutState"]) == ("PRIMARY", "COMPLETED")
+    assert deployment["taskDefinition"] == service["taskDefinition"]
+    definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+    [container] = definition["containerDefinitions"]
+    return next(item["value"] for item in container["environment"] if item["name"] == "PREFECT_API_URL")
 
 
 def _database_protection() -> ModuleType:
@@ -245,6 +259,10 @@ def test_switching_to_the_hosted_server_and_back(session: boto3.Session) -> None
     hosted_url = stack.outputs["prefect_api_url"]
     for typ in PREFECT_OBJECTS:
         assert {unsecret(entry.inputs["api_url"]) for entry in stack.entries(typ)} == {hosted_url}
+    # The worker's new revision points at the server; its service was updated to it in moto, and the rollout
+    # check after the update followed that deployment.
+    assert (SERVICE, "data-worker") in {_kind(urn) for urn in steps.updates}
+    assert worker_api_url(session, stack) == hosted_url
     assert len(session.client("rds").describe_db_instances()["DBInstances"]) == 1
 
     steps = stack.up(**outside)
@@ -255,3 +273,4 @@ def test_switching_to_the_hosted_server_and_back(session: boto3.Session) -> None
     assert session.client("rds").describe_db_instances()["DBInstances"] == []
     assert session.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
     assert _active_services(session) == ["data-worker"]
+    assert worker_api_url(session, stack) == CLOUD_URL

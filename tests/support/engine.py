@@ -271,6 +271,12 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ("role", "policyArn"),
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": ("clusterName",),
     "aws:ec2/securityGroup:SecurityGroup": ("description", "name", "namePrefix", "vpcId"),
+    # Every argument but the tags and `skipDestroy`/`trackLatest`: a change registers a new revision.
+    "aws:ecs/taskDefinition:TaskDefinition": (
+        *("containerDefinitions", "cpu", "memory", "family", "executionRoleArn", "taskRoleArn", "networkMode"),
+        *("requiresCompatibilities", "runtimePlatform", "volumes", "ephemeralStorage", "placementConstraints"),
+        *("proxyConfiguration", "ipcMode", "pidMode", "inferenceAccelerators"),
+    ),
     # The Prefect objects: what their dynamic provider's `diff` replaces on (`replace_fields`), a move to
     # another API among them.
     **{
@@ -497,9 +503,16 @@ class _CheckpointMonitor(DependencyRecordingMonitor):
             # A component's outputs are its children's, not its inputs: the mocks answer it again.
             return self._mocks_answer(request)
         # An in-place update keeps the id; the provider answers with the old outputs and the new inputs.
-        return self._around(
-            "update", request, urn, news=news, old=old, apply=lambda: self._from_checkpoint(request, urn, old, news)
-        )
+        return self._around("update", request, urn, news=news, old=old, apply=lambda: self._updated(request, urn, old))
+
+    def _updated(self, request: Any, urn: str, old: StateEntry) -> Any:
+        """The provider's Update: the mocks' `update_resource`, when they have one, acts on the old resource with
+        the new inputs and answers the outputs it changed; a preview changes nothing."""
+        news = json_format.MessageToDict(request.object)
+        update = getattr(self.recording_mocks, "update_resource", None)
+        if update is not None and not self.preview:
+            news = {**news, **update(old, unsecret(dict(rpc.deserialize_properties(request.object))))}
+        return self._from_checkpoint(request, urn, old, news)
 
     def _hook(self, urn: str, name: str) -> Callable[[bytes], Any]:
         # deployment.go `RunHooks`: a bound name is looked up when its step runs, in preview too.

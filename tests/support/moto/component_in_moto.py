@@ -243,8 +243,31 @@ class MotoMocks(RecordingMocks, HostedServerInMoto):
             self.clients["iam"].detach_role_policy(RoleName=inputs["role"], PolicyArn=inputs["policyArn"])
         elif entry.type == "aws:ecs/service:Service":
             self._delete_service(entry.id, inputs)
+        elif entry.type == "aws:ecs/taskDefinition:TaskDefinition":
+            # A replaced revision is deregistered (the provider's Delete, without `skip_destroy`).
+            self.clients["ecs"].deregister_task_definition(taskDefinition=unsecret(entry.outputs)["arn"])
         else:
             self.delete_hosted(entry.type, entry.id, inputs, unsecret(entry.outputs))
+
+    def update_resource(self, old: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The AWS provider's in-place Update, for the types a test changes so (tests/support/engine.py); the
+        outputs it changes. A service's update starts a deployment only with `service_updates_start_deployments`
+        (tests/support/moto/moto_patches.py): moto's own keeps the old task definition's."""
+        with self._lock:
+            if old.type == "aws:ecs/service:Service":
+                # The provider sends the task definition, count and, when set, a forced new deployment.
+                self.clients["ecs"].update_service(
+                    cluster=inputs["cluster"],
+                    service=old.id,
+                    taskDefinition=inputs["taskDefinition"],
+                    desiredCount=int(inputs["desiredCount"]),
+                    forceNewDeployment=bool(inputs.get("forceNewDeployment")),
+                )
+            elif old.type == "aws:iam/rolePolicy:RolePolicy":
+                self.clients["iam"].put_role_policy(
+                    RoleName=inputs["role"], PolicyName=unsecret(old.outputs)["name"], PolicyDocument=inputs["policy"]
+                )
+        return {}
 
     def _delete_service(self, arn: str, inputs: dict[str, Any]) -> None:
         # The provider's Delete: scaled to zero first (ECS refuses to delete a service above 0 unless forced).
