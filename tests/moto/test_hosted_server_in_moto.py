@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
@@ -63,8 +63,8 @@ def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
 class Stack:
     """The component `data` under one engine; `outputs` holds the stack outputs of the last run."""
 
-    def __init__(self, session: boto3.Session, **on_delete: Any) -> None:
-        self.engine = StackEngine(functools.partial(MotoMocks, session), **on_delete)
+    def __init__(self, session: boto3.Session, on_delete: Callable[[StateEntry], None] | None = None) -> None:
+        self.engine = StackEngine(functools.partial(MotoMocks, session), on_delete=on_delete)
         self.outputs: dict[str, Any] = {}
 
     def program(self, **overrides: Any) -> Any:

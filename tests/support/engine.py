@@ -302,8 +302,9 @@ class StackEngine:
     """Runs the program under mocks as `pulumi preview`, `up` or `destroy --run-program` do, keeping a checkpoint.
 
     `mocks` makes each run's mocks (e.g. ones that create resources in moto); a resource whose inputs did not
-    change is answered from the checkpoint, as the engine does not call the provider for it. `on_delete` is
-    called with each resource as the engine deletes it, after its before-delete hooks ran.
+    change is answered from the checkpoint, as the engine does not call the provider for it. The mocks'
+    `update_resource` and `delete_resource`, when they have them, play the provider's Update and Delete.
+    `on_delete` is called with each resource as the engine deletes it, after its before-delete hooks ran.
     """
 
     def __init__(
