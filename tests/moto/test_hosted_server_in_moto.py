@@ -9,6 +9,7 @@ patched, starts one on an update as ECS does, so the checks after an update foll
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.util
 import sys
@@ -181,6 +182,41 @@ def test_up_creates_the_database_load_balancer_and_server_in_moto(session: boto3
     assert {service["serviceName"], "data-worker"} <= checked
 
 
+def test_an_update_in_place_hardens_the_database_and_rolls_the_server_to_its_new_revision(
+    session: boto3.Session,
+) -> None:
+    """The same stack made prod-like and given a bigger server: RDS modifies the instance it has (no second
+    one), the server's task definition is a new revision, and its service rolls to it with the server's own
+    rollout checks around the update, against moto."""
+    stack = Stack(session)
+    stack.up()
+    rds, ecs = session.client("rds"), session.client("ecs")
+    [before] = rds.describe_db_instances()["DBInstances"]
+    old_revision = stack.entry("aws:ecs/taskDefinition:TaskDefinition", "data-server").outputs["arn"]
+    bigger = dataclasses.replace(PROD, cpu=2048, memory=4096)
+
+    with recording_aws_calls() as calls, calls.window():
+        steps = stack.up(prefect_server=bigger)
+
+    changed = {_kind(urn) for urn in steps.updates}
+    assert {(DATABASE, "data-database"), (SERVICE, "data-server")} <= changed
+    assert ("aws:ecs/taskDefinition:TaskDefinition", "data-server") in {_kind(urn) for urn in steps.replaces}
+    [after] = rds.describe_db_instances()["DBInstances"]
+    assert after["DBInstanceIdentifier"] == before["DBInstanceIdentifier"]
+    assert (after["MultiAZ"], after["DeletionProtection"], after["BackupRetentionPeriod"]) == (True, True, 7)
+
+    server = stack.entry(SERVICE, "data-server")
+    [service] = ecs.describe_services(cluster=server.inputs["cluster"], services=[server.id])["services"]
+    new_revision = stack.entry("aws:ecs/taskDefinition:TaskDefinition", "data-server").outputs["arn"]
+    assert new_revision != old_revision
+    assert [(d["taskDefinition"], d["rolloutState"]) for d in service["deployments"]] == [(new_revision, "COMPLETED")]
+    assert ecs.describe_task_definition(taskDefinition=new_revision)["taskDefinition"]["cpu"] == "2048"
+    assert ecs.describe_task_definition(taskDefinition=old_revision)["taskDefinition"]["status"] == "INACTIVE"
+    # The baseline before the update and the check after it, both on the server's service.
+    polled = [call for call in calls.calls if call.operation == "DescribeServices"]
+    assert sum(call.params["services"] == ["data-server"] for call in polled) >= 2
+
+
 def test_destroy_deletes_the_worker_then_the_prefect_objects_then_the_server_then_its_database(
     session: boto3.Session,
 ) -> None:
@@ -189,6 +225,13 @@ def test_destroy_deletes_the_worker_then_the_prefect_objects_then_the_server_the
     the database it migrated."""
     stack = Stack(session)
     stack.up()
+    database_subnets = [entry.id for entry in stack.entries("aws:ec2/subnet:Subnet")]
+    server_groups = [
+        entry.id
+        for entry in stack.entries("aws:ec2/securityGroup:SecurityGroup")
+        if entry.name in ("data-database", "data-server", "data-server-lb")
+    ]
+    assert len(server_groups) == 3
 
     steps = stack.destroy()
 
@@ -203,6 +246,14 @@ def test_destroy_deletes_the_worker_then_the_prefect_objects_then_the_server_the
     assert session.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
     assert session.client("elbv2").describe_target_groups()["TargetGroups"] == []
     assert _active_services(session) == []
+    # What the database and the server stood on goes too.
+    ec2 = session.client("ec2")
+    assert ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": database_subnets}])["Subnets"] == []
+    # The groups themselves stay in moto (these mocks do not delete groups), without a rule left.
+    group_filter = [{"Name": "group-id", "Values": server_groups}]
+    assert ec2.describe_security_group_rules(Filters=group_filter)["SecurityGroupRules"] == []
+    assert session.client("rds").describe_db_subnet_groups()["DBSubnetGroups"] == []
+    assert session.client("lambda").list_functions()["Functions"] == []
 
 
 def test_a_protected_database_stops_the_destroy_until_lifted_and_leaves_its_final_snapshot(

@@ -263,6 +263,8 @@ class MotoMocks(RecordingMocks, HostedServerInMoto):
                     desiredCount=int(inputs["desiredCount"]),
                     forceNewDeployment=bool(inputs.get("forceNewDeployment")),
                 )
+            elif old.type == "aws:rds/instance:Instance":
+                self.update_database(unsecret(old.outputs), inputs)
             elif old.type == "aws:iam/rolePolicy:RolePolicy":
                 self.clients["iam"].put_role_policy(
                     RoleName=inputs["role"], PolicyName=unsecret(old.outputs)["name"], PolicyDocument=inputs["policy"]

@@ -435,6 +435,27 @@ class HostedServerInMoto:
         delete()
         return True
 
+    # Updates
+
+    def update_database(self, outputs: dict[str, Any], inputs: dict[str, Any]) -> None:
+        """The provider's Update of an instance: ModifyDBInstance with what may change in place. The final
+        snapshot settings are the provider's own, used only by its Delete, and reach no API."""
+        request: dict[str, Any] = {
+            "DBInstanceIdentifier": outputs["identifier"],
+            "DBInstanceClass": inputs["instanceClass"],
+            "AllocatedStorage": int(inputs["allocatedStorage"]),
+            "MaxAllocatedStorage": int(inputs["maxAllocatedStorage"]) if "maxAllocatedStorage" in inputs else None,
+            "MultiAZ": inputs.get("multiAz"),
+            "BackupRetentionPeriod": int(inputs["backupRetentionPeriod"])
+            if "backupRetentionPeriod" in inputs
+            else None,
+            "DeletionProtection": inputs.get("deletionProtection"),
+            # `apply_immediately` defaults to false: RDS applies some changes in the maintenance window (moto
+            # applies every change at once).
+            "ApplyImmediately": bool(inputs.get("applyImmediately", False)),
+        }
+        self.clients["rds"].modify_db_instance(**{key: value for key, value in request.items() if value is not None})
+
     def _delete_database(self, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
         # The provider's Delete: the final snapshot as the resource's settings say, automated backups deleted
         # (`delete_automated_backups` defaults to true). RDS itself refuses a deletion-protected instance.
