@@ -304,9 +304,11 @@ def test_switching_to_the_hosted_server_and_back(session: boto3.Session) -> None
     assert {urn for urn in steps.replaces if _kind(urn)[0] in PREFECT_OBJECTS} == before
     old_objects = [entry for entry in deleted if entry.type in PREFECT_OBJECTS]
     assert {entry.urn for entry in old_objects} == before
+    # A dynamic provider's Delete gets the old outputs: the connection it opens is the old API's, with its key.
     for entry in old_objects:
-        assert unsecret(entry.inputs["api_url"]) == CLOUD_URL
-        assert unsecret(entry.inputs["api_key"]) == "pnu_old"
+        for state in (entry.inputs, entry.outputs):
+            assert unsecret(state["api_url"]) == CLOUD_URL
+            assert unsecret(state["api_key"]) == "pnu_old"
     hosted_url = stack.outputs["prefect_api_url"]
     for typ in PREFECT_OBJECTS:
         assert {unsecret(entry.inputs["api_url"]) for entry in stack.entries(typ)} == {hosted_url}
