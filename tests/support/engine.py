@@ -26,6 +26,9 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, resource_pb2
 
 from prefect_ecs_platform.render.evaluate import evaluate
 from prefect_ecs_platform.render.project_files import StackFiles
+from prefect_ecs_platform.resources.block_document import BlockDocumentProvider
+from prefect_ecs_platform.resources.deployment import DeploymentProvider
+from prefect_ecs_platform.resources.work_pool import WorkPoolProvider
 from tests.support.ignore_changes import process_ignore_changes, recording_ignore_changes, requested_ignore_changes
 from tests.support.moto.component_in_moto import unsecret
 from tests.support.private_loop import run_in_private_loop
@@ -268,6 +271,22 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ("role", "policyArn"),
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": ("clusterName",),
     "aws:ec2/securityGroup:SecurityGroup": ("description", "name", "namePrefix", "vpcId"),
+    # Every argument but the tags and `skipDestroy`/`trackLatest`: a change registers a new revision.
+    "aws:ecs/taskDefinition:TaskDefinition": (
+        *("containerDefinitions", "cpu", "memory", "family", "executionRoleArn", "taskRoleArn", "networkMode"),
+        *("requiresCompatibilities", "runtimePlatform", "volumes", "ephemeralStorage", "placementConstraints"),
+        *("proxyConfiguration", "ipcMode", "pidMode", "inferenceAccelerators"),
+    ),
+    # The Prefect objects: what their dynamic provider's `diff` replaces on (`replace_fields`), a move to
+    # another API among them.
+    **{
+        f"{DYNAMIC}/prefect:{kind}": provider.replace_fields
+        for kind, provider in (
+            ("WorkPool", WorkPoolProvider),
+            ("Deployment", DeploymentProvider),
+            ("BlockDocument", BlockDocumentProvider),
+        )
+    },
 }
 
 
@@ -283,8 +302,9 @@ class StackEngine:
     """Runs the program under mocks as `pulumi preview`, `up` or `destroy --run-program` do, keeping a checkpoint.
 
     `mocks` makes each run's mocks (e.g. ones that create resources in moto); a resource whose inputs did not
-    change is answered from the checkpoint, as the engine does not call the provider for it. `on_delete` is
-    called with each resource as the engine deletes it, after its before-delete hooks ran.
+    change is answered from the checkpoint, as the engine does not call the provider for it. The mocks'
+    `update_resource` and `delete_resource`, when they have them, play the provider's Update and Delete.
+    `on_delete` is called with each resource as the engine deletes it, after its before-delete hooks ran.
     """
 
     def __init__(
@@ -335,7 +355,18 @@ class StackEngine:
                         raise HookNotRegistered(f"{entry.urn}: hook {name!r} was not registered")
             if preview:
                 return steps
-            steps.deletes = [entry.urn for entry in self._delete(doomed, monitor.hooks, harness.mocks)]
+            deleted: list[StateEntry] = []
+            try:
+                self._delete(doomed, monitor.hooks, harness.mocks, deleted)
+            except Exception:
+                # The step executor checkpoints each step as it completes: after a failed delete, the state
+                # holds what this run registered and every old resource not yet deleted (`pulumi destroy`
+                # run again then deletes only those).
+                gone = {id(entry) for entry in deleted}
+                kept = {urn: entry for urn, entry in self.state.items() if id(entry) not in gone}
+                self.state = kept if destroy else {**kept, **new_state}
+                raise
+            steps.deletes = [entry.urn for entry in deleted]
         self.state = new_state
         return steps
 
@@ -383,11 +414,15 @@ class StackEngine:
         return list(dict.fromkeys(found))
 
     def _delete(
-        self, doomed: list[StateEntry], hooks: dict[str, Callable[[bytes], Any]], mocks: RecordingMocks
-    ) -> list[StateEntry]:
-        """Delete `doomed` dependents first; the mocks' `delete_resource`, when they have one, plays the provider."""
+        self,
+        doomed: list[StateEntry],
+        hooks: dict[str, Callable[[bytes], Any]],
+        mocks: RecordingMocks,
+        done: list[StateEntry],
+    ) -> None:
+        """Delete `doomed` dependents first, appending each to `done` once deleted; the mocks' `delete_resource`,
+        when they have one, plays the provider."""
         provider_delete = getattr(mocks, "delete_resource", None)
-        done: list[StateEntry] = []
         remaining = list(doomed)
         while remaining:
             held = {urn for other in remaining for urn in (*other.dependencies, other.parent)}
@@ -406,7 +441,6 @@ class StackEngine:
                 _run_hook(hooks[name], f"after hook {name!r}", entry)
             remaining.remove(entry)
             done.append(entry)
-        return done
 
 
 def _entry(registration: Any) -> StateEntry:
@@ -470,9 +504,16 @@ class _CheckpointMonitor(DependencyRecordingMonitor):
             # A component's outputs are its children's, not its inputs: the mocks answer it again.
             return self._mocks_answer(request)
         # An in-place update keeps the id; the provider answers with the old outputs and the new inputs.
-        return self._around(
-            "update", request, urn, news=news, old=old, apply=lambda: self._from_checkpoint(request, urn, old, news)
-        )
+        return self._around("update", request, urn, news=news, old=old, apply=lambda: self._updated(request, urn, old))
+
+    def _updated(self, request: Any, urn: str, old: StateEntry) -> Any:
+        """The provider's Update: the mocks' `update_resource`, when they have one, acts on the old resource with
+        the new inputs and answers the outputs it changed; a preview changes nothing."""
+        news = json_format.MessageToDict(request.object)
+        update = getattr(self.recording_mocks, "update_resource", None)
+        if update is not None and not self.preview:
+            news = {**news, **update(old, unsecret(dict(rpc.deserialize_properties(request.object))))}
+        return self._from_checkpoint(request, urn, old, news)
 
     def _hook(self, urn: str, name: str) -> Callable[[bytes], Any]:
         # deployment.go `RunHooks`: a bound name is looked up when its step runs, in preview too.

@@ -34,6 +34,18 @@ FLOW_IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/flows@sha256:" + "a" * 6
 HOOK_AUTH = ProviderAuth(AwsAuth(source="the test's environment"))
 
 
+def hosted_args(**overrides: Any) -> PrefectEcsPlatformArgs:
+    """A worker-mode stack that hosts its server, with the example project's deployments; `overrides` on top."""
+    values: dict[str, Any] = {
+        "work_pool_name": "ecs-dev",
+        "mode": "worker",
+        "prefect_server": PrefectServerArgs(enabled=True),
+        "deployments": load_prefect_yaml(ROOT / "flows" / "prefect.yaml"),
+        "project_root": str(ROOT),
+    }
+    return PrefectEcsPlatformArgs(**{**values, **overrides})
+
+
 async def _no_drain(args: pulumi.ResourceHookArgs) -> None:
     return None
 

@@ -2,8 +2,9 @@
 
 `MotoMocks` answers every AWS registration by making the resource in moto from the inputs the component
 registered (trust and permission policies, the cluster's settings and capacity providers, the log group's
-retention, the queues, queue policy, event rule and target, task definitions, the service) and answers
-with moto's ids and ARNs, as the AWS provider would. Everything downstream (the pool's base job template,
+retention, the queues, queue policy, event rule and target, task definitions, the service, and a hosted
+server's resources, tests/support/moto/hosted_in_moto.py) and answers with moto's ids and ARNs, as the AWS
+provider would. Everything downstream (the pool's base job template,
 the push user's access key, the worker's environment) is then the component's own wiring of moto's values.
 
 Two things the mocks stand in for, because no mock can run them: awsx's VPC (made here from the subnet
@@ -24,7 +25,9 @@ import boto3
 import pulumi
 
 from prefect_ecs_platform import PrefectEcsPlatformArgs
+from prefect_ecs_platform.render.plan_mocks import AVAILABILITY_ZONES
 from tests.support.deployed_platform import deploy_platform
+from tests.support.moto.hosted_in_moto import HostedServerInMoto, autoname
 from tests.support.pulumi_mocks import Recorded, RecordingMocks, mocked_pulumi, unsecret
 
 Mode = Literal["push", "worker"]
@@ -41,7 +44,7 @@ def _ecs_tags(inputs: dict[str, Any]) -> list[dict[str, str]]:
     return [{"key": key, "value": value} for key, value in (inputs.get("tags") or {}).items()]
 
 
-class MotoMocks(RecordingMocks):
+class MotoMocks(RecordingMocks, HostedServerInMoto):
     """Mocks that create every AWS resource the component registers in moto, through `session`."""
 
     def __init__(self, session: boto3.Session) -> None:
@@ -50,7 +53,10 @@ class MotoMocks(RecordingMocks):
         # is not safe to make clients from concurrently (the clients themselves are).
         self.clients = {
             service: session.client(service)
-            for service in ("ec2", "ecs", "ecr", "iam", "logs", "secretsmanager", "sqs", "events", "sts")
+            for service in (
+                *("ec2", "ecs", "ecr", "iam", "logs", "secretsmanager", "sqs", "events", "sts"),
+                *("rds", "elbv2", "lambda"),
+            )
         }
         self.account = self.clients["sts"].get_caller_identity()["Account"]
         self._lock = threading.Lock()
@@ -77,6 +83,7 @@ class MotoMocks(RecordingMocks):
             "aws:cloudwatch/eventTarget:EventTarget": self._event_target,
             "aws:ecs/taskDefinition:TaskDefinition": self._task_definition,
             "aws:ecs/service:Service": self._service,
+            **self.hosted_creators(),
         }
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -101,6 +108,8 @@ class MotoMocks(RecordingMocks):
             return {"name": self.region, "region": self.region, "id": self.region}
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if args.token == AVAILABILITY_ZONES:
+            return self.availability_zones(dict(args.args))
         raise NotImplementedError(f"no mock for call {args.token}")
 
     # Network and cluster
@@ -129,8 +138,15 @@ class MotoMocks(RecordingMocks):
         group_id = ec2.create_security_group(
             GroupName=inputs.get("name", name), Description=inputs["description"], VpcId=inputs["vpcId"]
         )["GroupId"]
+        # The provider revokes the allow-all egress EC2 gives a new VPC group, so the inline and `aws.vpc` rules
+        # are the group's only ones (terraform-provider-aws, `resourceSecurityGroupCreate`).
+        ec2.revoke_security_group_egress(
+            GroupId=group_id, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+        )
         for rule in inputs.get("ingress", []):
             ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[_permission(rule)])
+        for rule in inputs.get("egress", []):
+            ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=[_permission(rule)])
         return group_id, {"arn": f"arn:aws:ec2:{self.region}:{self.account}:security-group/{group_id}"}
 
     def _cluster(self, name: str, inputs: dict[str, Any]) -> Created:
@@ -188,8 +204,10 @@ class MotoMocks(RecordingMocks):
     # Secrets
 
     def _secret(self, name: str, inputs: dict[str, Any]) -> Created:
+        # Autonamed as the provider names it: a stack that swaps one credential for another and back makes a new
+        # secret each time, and Secrets Manager keeps a deleted one's name through its recovery window.
         arn = self.clients["secretsmanager"].create_secret(
-            Name=inputs.get("name", name), Description=inputs.get("description", ""), Tags=_tags(inputs)
+            Name=autoname(inputs, name), Description=inputs.get("description", ""), Tags=_tags(inputs)
         )["ARN"]
         return arn, {"arn": arn}
 
@@ -220,9 +238,44 @@ class MotoMocks(RecordingMocks):
 
     def delete_resource(self, entry: Any) -> None:
         """The AWS provider's Delete, for the types whose deletion a test observes (tests/support/engine.py)."""
+        inputs = unsecret(entry.inputs)
         if entry.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
-            inputs = unsecret(entry.inputs)
             self.clients["iam"].detach_role_policy(RoleName=inputs["role"], PolicyArn=inputs["policyArn"])
+        elif entry.type == "aws:ecs/service:Service":
+            self._delete_service(entry.id, inputs)
+        elif entry.type == "aws:ecs/taskDefinition:TaskDefinition":
+            # A replaced revision is deregistered (the provider's Delete, without `skip_destroy`).
+            self.clients["ecs"].deregister_task_definition(taskDefinition=unsecret(entry.outputs)["arn"])
+        else:
+            self.delete_hosted(entry.type, entry.id, inputs, unsecret(entry.outputs))
+
+    def update_resource(self, old: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The AWS provider's in-place Update, for the types a test changes so (tests/support/engine.py); the
+        outputs it changes. A service's update starts a deployment only with `service_updates_start_deployments`
+        (tests/support/moto/moto_patches.py): moto's own keeps the old task definition's."""
+        with self._lock:
+            if old.type == "aws:ecs/service:Service":
+                # The provider sends the task definition, count and, when set, a forced new deployment.
+                self.clients["ecs"].update_service(
+                    cluster=inputs["cluster"],
+                    service=old.id,
+                    taskDefinition=inputs["taskDefinition"],
+                    desiredCount=int(inputs["desiredCount"]),
+                    forceNewDeployment=bool(inputs.get("forceNewDeployment")),
+                )
+            elif old.type == "aws:rds/instance:Instance":
+                self.update_database(unsecret(old.outputs), inputs)
+            elif old.type == "aws:iam/rolePolicy:RolePolicy":
+                self.clients["iam"].put_role_policy(
+                    RoleName=inputs["role"], PolicyName=unsecret(old.outputs)["name"], PolicyDocument=inputs["policy"]
+                )
+        return {}
+
+    def _delete_service(self, arn: str, inputs: dict[str, Any]) -> None:
+        # The provider's Delete: scaled to zero first (ECS refuses to delete a service above 0 unless forced).
+        ecs = self.clients["ecs"]
+        ecs.update_service(cluster=inputs["cluster"], service=arn, desiredCount=0)
+        ecs.delete_service(cluster=inputs["cluster"], service=arn)
 
     def _role_policy_attachment(self, name: str, inputs: dict[str, Any]) -> Created:
         self.clients["iam"].attach_role_policy(RoleName=inputs["role"], PolicyArn=inputs["policyArn"])
@@ -328,10 +381,41 @@ class MotoMocks(RecordingMocks):
                     "assignPublicIp": "ENABLED" if network["assignPublicIp"] else "DISABLED",
                 }
             },
+            **_service_extras(inputs),
             propagateTags=inputs.get("propagateTags", "NONE"),
             tags=_ecs_tags(inputs),
         )["service"]
         return service["serviceArn"], {"name": service["serviceName"]}
+
+
+def _service_extras(inputs: dict[str, Any]) -> dict[str, Any]:
+    """CreateService's fields for the load balancers, the deployment settings and the managed tags, when given."""
+    extras: dict[str, Any] = {}
+    if inputs.get("loadBalancers"):
+        extras["loadBalancers"] = [
+            {
+                "targetGroupArn": balancer["targetGroupArn"],
+                "containerName": balancer["containerName"],
+                "containerPort": int(balancer["containerPort"]),
+            }
+            for balancer in inputs["loadBalancers"]
+        ]
+    if "healthCheckGracePeriodSeconds" in inputs:
+        extras["healthCheckGracePeriodSeconds"] = int(inputs["healthCheckGracePeriodSeconds"])
+    deployment: dict[str, Any] = {}
+    if inputs.get("deploymentCircuitBreaker"):
+        deployment["deploymentCircuitBreaker"] = inputs["deploymentCircuitBreaker"]
+    for key, field in (
+        ("deploymentMinimumHealthyPercent", "minimumHealthyPercent"),
+        ("deploymentMaximumPercent", "maximumPercent"),
+    ):
+        if key in inputs:
+            deployment[field] = int(inputs[key])
+    if deployment:
+        extras["deploymentConfiguration"] = deployment
+    if "enableEcsManagedTags" in inputs:
+        extras["enableECSManagedTags"] = bool(inputs["enableEcsManagedTags"])
+    return extras
 
 
 def _strategies(strategies: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -353,6 +437,7 @@ def _permission(rule: dict[str, Any]) -> dict[str, Any]:
         "FromPort": int(rule["fromPort"]),
         "ToPort": int(rule["toPort"]),
         "IpRanges": [{"CidrIp": cidr} for cidr in rule.get("cidrBlocks", [])],
+        "Ipv6Ranges": [{"CidrIpv6": cidr} for cidr in rule.get("ipv6CidrBlocks", [])],
     }
 
 

@@ -1,19 +1,22 @@
-"""moto patched where it falls short of ECS: Fargate containers without memory, RunTask requests kept, and
-capacity provider strategies checked against the cluster's associations."""
+"""moto patched where it falls short of ECS: Fargate containers without memory, RunTask requests kept,
+capacity provider strategies checked against the cluster's associations, and a service update's deployment."""
 
 from __future__ import annotations
 
 import copy
 import inspect
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from moto.core.utils import utcnow
 from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend
 from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.moto_api._internal import mock_random
 
 
 @contextmanager
@@ -111,4 +114,43 @@ def capacity_providers_must_be_associated() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         for name in ("create_service", "run_task"):
             patch.setattr(EC2ContainerServiceResponse, name, checked(getattr(EC2ContainerServiceResponse, name)))
+        yield
+
+
+@contextmanager
+def service_updates_start_deployments() -> Iterator[None]:
+    """Make UpdateService start a deployment of the service's task definition, as ECS does for a new task
+    definition or a forced new deployment.
+
+    moto only renames its one deployment on a forced one and leaves its task definition the old one, so a
+    rollout check after the update would find no deployment of the new revision. The new deployment is PRIMARY
+    and completed when `MOTO_ECS_SERVICE_RUNNING` tasks run, as moto completes a created service's; until then
+    the old one stays ACTIVE beside it.
+    """
+    original = EC2ContainerServiceBackend.update_service
+
+    def update_service(self: EC2ContainerServiceBackend, service_properties: dict[str, Any]) -> Any:
+        forced = bool(service_properties.get("force_new_deployment"))
+        service = self._get_service(service_properties.get("cluster", "default"), service_properties["service"])
+        before = service.task_definition
+        updated = original(self, service_properties)
+        if (forced or updated.task_definition != before) and updated.deployments:
+            now = utcnow()
+            completed = int(os.environ.get("MOTO_ECS_SERVICE_RUNNING", "0")) >= updated.desired_count
+            deployment = {
+                **updated.deployments[0],
+                "id": f"ecs-svc/{mock_random.randint(0, 32**12)}",
+                "taskDefinition": updated.task_definition,
+                "desiredCount": updated.desired_count,
+                "status": "PRIMARY",
+                "rolloutState": "COMPLETED" if completed else "IN_PROGRESS",
+                "createdAt": now,
+                "updatedAt": now,
+            }
+            previous = [{**d, "status": "ACTIVE"} for d in updated.deployments if d["status"] == "PRIMARY"]
+            updated.deployments = [deployment] if completed else [deployment, *previous]
+        return updated
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(EC2ContainerServiceBackend, "update_service", update_service)
         yield
