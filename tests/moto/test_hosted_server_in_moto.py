@@ -166,7 +166,7 @@ def test_up_creates_the_database_load_balancer_and_server_in_moto(session: boto3
     assert (balancer["Scheme"], balancer["Type"]) == ("internal", "application")
     assert stack.outputs["prefect_api_url"] == f"http://{balancer['DNSName']}/api"
     [targets] = elb.describe_target_groups()["TargetGroups"]
-    assert (targets["HealthCheckPath"], targets["TargetType"], targets["Port"]) == ("/api/health", "ip", 4200)
+    assert (targets["HealthCheckPath"], targets["TargetType"], targets["Port"]) == ("/api/ready", "ip", 4200)
     [listener] = elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
     assert listener["Port"] == 80
     assert listener["DefaultActions"] == [{"Type": "forward", "TargetGroupArn": targets["TargetGroupArn"]}]

@@ -105,15 +105,3 @@ def deploy_hosted_server(harness: PulumiHarness, server: PrefectServerArgs, **ov
         }
 
     return harness.run(program)
-
-
-def hosted_args(**overrides: Any) -> PrefectEcsPlatformArgs:
-    """The component's args of a stack that hosts its server: worker mode, no URL, no key, the project's flows."""
-    values: dict[str, Any] = {
-        "work_pool_name": "ecs-dev",
-        "mode": "worker",
-        "prefect_server": PrefectServerArgs(enabled=True),
-        "deployments": load_prefect_yaml(ROOT / "flows" / "prefect.yaml"),
-        "project_root": str(ROOT),
-    }
-    return PrefectEcsPlatformArgs(**{**values, **overrides})
