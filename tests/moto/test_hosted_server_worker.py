@@ -1,61 +1,110 @@
-"""The hosted server, started from its container definition on a TLS PostgreSQL, takes the platform's objects and
-a worker's flow run: the pool and deployment created through Pulumi's real provider host with the auth string,
-then prefect-aws's ECS worker polling this server submits the deployment's run to ECS (moto, in process).
+"""The whole hosted platform offline: the stack in moto, its Prefect server started from the server's registered
+task definition on a TLS PostgreSQL, the stack's pool and a deployment created through Pulumi's real provider
+host with the stack's auth string, and the worker started with the worker task definition's command and
+environment, polling that server and submitting the deployment's run to moto.
 
-What it adds to tests/acceptance/test_hosted_server_container.py: the server the definition starts is usable by
-the two clients the platform points at it, and what they write lands in PostgreSQL.
+Repointed, and nothing else: the server's database address and CA file (RDS's stand-in), and the API URL the
+worker, the pool and the deployment use (the load balancer's, which only exists in AWS) to the loopback server.
+The secrets are resolved from what the stack stored in moto's Secrets Manager, as ECS resolves `valueFrom`; the
+database login, which RDS itself keeps, is the test cluster's in the form RDS stores it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import copy
+import json
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from prefect.client.orchestration import get_client
-from prefect.logging.handlers import APILogHandler
-from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_KEY, PREFECT_API_URL, temporary_settings
-from prefect_aws.workers.ecs_worker import ECSWorker, parse_identifier
+from prefect_aws.workers.ecs_worker import parse_identifier
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime._serialization import _serialize
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from prefect_ecs_platform.inputs.config_keys import AUTH_STRING_KEY, NAMESPACE
+from prefect_ecs_platform.inputs.server_args import PrefectServerArgs
 from prefect_ecs_platform.prefect_api import PrefectApi
 from prefect_ecs_platform.resources import DeploymentProvider, WorkPoolProvider
 from tests.support import postgres as test_postgres
-from tests.support.moto.moto_patches import RunTaskRequests
-from tests.support.provider_host import from_struct, running_provider_host, to_struct
-from tests.support.server_process import (
-    HostedServer,
-    query,
-    registered_server_running,
+from tests.support.moto.component_in_moto import DeployedStack, deploy_component, unsecret
+from tests.support.moto.moto_patches import (
+    RunTaskRequests,
+    fargate_containers_without_memory,
+    recording_run_task_requests,
 )
+from tests.support.moto.moto_server import aws_clients_pointed_at, moto_server
+from tests.support.moto.worker_task import WorkerTasks, worker_environment
+from tests.support.provider_host import from_struct, running_provider_host, to_struct
+from tests.support.server_process import HostedServer, hosted_server, query, repointed
 
 pytestmark = pytest.mark.moto
 
-CLUSTER = "hosted-server-flows"
-POOL = "hosted-ecs"
-FLOW = "hosted-flow"
-DEPLOYMENT = "hosted-deployment"
-SUBMIT_TIMEOUT_SECONDS = 60.0
+REGION = "us-east-1"
+STACK = "hosted"
+WORK_POOL = "pulumi-python:dynamic/prefect:WorkPool"
+DEPLOYMENT = "pulumi-python:dynamic/prefect:Deployment"
+SUBMIT_TIMEOUT_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class Platform:
+    stack: DeployedStack
+    session: boto3.Session
+    moto_endpoint: str
+    server: HostedServer
+    run_tasks: RunTaskRequests
+
+
+def _server_container(stack: DeployedStack) -> dict[str, Any]:
+    definition = stack.resource("aws:ecs/taskDefinition:TaskDefinition", f"{STACK}-server")
+    (container,) = json.loads(definition.inputs["containerDefinitions"])
+    return dict(container)
+
+
+def _stored_secrets(
+    container: dict[str, Any], session: boto3.Session, database: test_postgres.Postgres
+) -> dict[str, str]:
+    """What ECS would read: the auth string from the secret the stack wrote in moto, the login from RDS's secret."""
+    stored = {}
+    secrets = session.client("secretsmanager")
+    for entry in container["secrets"]:
+        arn = entry["valueFrom"].split(":username::")[0].split(":password::")[0]
+        if entry["name"] == "PREFECT_SERVER_API_AUTH_STRING":
+            stored[arn] = secrets.get_secret_value(SecretId=arn)["SecretString"]
+        else:
+            # RDS creates and rotates this secret itself; moto's RDS makes none.
+            stored[arn] = json.dumps({"username": database.user, "password": database.password})
+    return stored
 
 
 @pytest.fixture(scope="module")
-def server(database: test_postgres.Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostedServer]:
-    """The definition the component registers, its secrets as the stack stored them, on the module's PostgreSQL."""
-    with registered_server_running(database, tmp_path_factory.mktemp("hosted-server")) as running:
-        yield running
+def platform(database: test_postgres.Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    with (
+        moto_server() as endpoint,
+        aws_clients_pointed_at(endpoint, REGION) as session,
+        fargate_containers_without_memory(),
+        recording_run_task_requests() as run_tasks,
+    ):
+        stack = deploy_component(
+            session, STACK, "worker", prefect_api_url="", prefect_api_auth_string=None,
+            prefect_server=PrefectServerArgs(enabled=True),
+        )  # fmt: skip
+        container = _server_container(stack)
+        stored = _stored_secrets(container, session, database)
+        auth_string = next(v for k, v in stored.items() if not v.startswith("{"))
+        work = tmp_path_factory.mktemp("hosted-platform")
+        with hosted_server(container, stored, repointed(database), auth_string, work) as server:
+            if server is None:
+                pytest.fail(f"the server never became ready:\n{(work / 'server.log').read_text()[-6000:]}")
+            yield Platform(stack, session, endpoint, server, run_tasks)
 
 
 def _urn(kind: str, name: str) -> str:
-    return f"urn:pulumi:hosted::prefect-ecs-platform::pulumi-python:dynamic/prefect:{kind}::{name}"
+    return f"urn:pulumi:{STACK}::prefect-ecs-platform::pulumi-python:dynamic/prefect:{kind}::{name}"
 
 
 def _create(host: provider_pb2_grpc.ResourceProviderStub, urn: str, news: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -66,121 +115,84 @@ def _create(host: provider_pb2_grpc.ResourceProviderStub, urn: str, news: dict[s
     return created.id, from_struct(created.properties)
 
 
+def _registered(stack: DeployedStack, typ: str) -> dict[str, Any]:
+    """The first resource of `typ` as the component registered it, with its provider's inputs as they arrive."""
+    return {k: v for k, v in unsecret(stack.of_type(typ)[0].inputs).items() if k != "__provider"}
+
+
 @dataclass(frozen=True)
 class Objects:
-    pool_id: str
+    pool_name: str
     deployment_id: str
     deployment_outputs: dict[str, Any]
 
 
 @pytest.fixture(scope="module")
-def objects(server: HostedServer, aws: boto3.Session) -> Objects:
-    """The ECS pool (on the moto cluster) and a deployment in it, created through the provider host.
-
-    The host is configured with the auth string as the stack's secret config, as `pulumi up` configures it.
-    """
-    cluster_arn = aws.client("ecs").create_cluster(clusterName=CLUSTER)["cluster"]["clusterArn"]
-    # prefect-aws's own template, not the platform's: this test is about the server. With it the worker copies
-    # its auth string into the run's RunTask overrides in the clear; the platform's template names the string's
-    # secret instead (tests/moto/test_job_template_in_moto.py).
-    template = copy.deepcopy(ECSWorker.get_default_base_job_template())
-    template["variables"]["properties"]["cluster"]["default"] = cluster_arn
+def objects(platform: Platform) -> Objects:
+    """The stack's pool and its first deployment, created through the provider host from their registered inputs,
+    the load balancer's URL repointed to the loopback server; the auth string is the stack's own input."""
+    pool = {**_registered(platform.stack, WORK_POOL), "api_url": platform.server.api_url}
+    deployment = {**_registered(platform.stack, DEPLOYMENT), "api_url": platform.server.api_url}
+    assert pool["api_auth_string"] == platform.server.auth_string
     with running_provider_host() as host:
-        host.Configure(
-            provider_pb2.ConfigureRequest(args=to_struct({f"{NAMESPACE}:{AUTH_STRING_KEY}": server.auth_string}))
-        )
         pool_provider, _ = _serialize(True, serialize_provider, WorkPoolProvider())
-        pool_id, _ = _create(
-            host,
-            _urn("WorkPool", POOL),
-            {
-                "__provider": pool_provider,
-                "name": POOL,
-                "type": "ecs",
-                "base_job_template": template,
-                "api_url": server.api_url,
-                "adopt_existing": False,
-            },
-        )
+        pool_id, _ = _create(host, _urn("WorkPool", pool["name"]), {"__provider": pool_provider, **pool})
         deployment_provider, _ = _serialize(True, serialize_provider, DeploymentProvider())
-        deployment_id, deployment_outputs = _create(
-            host,
-            _urn("Deployment", DEPLOYMENT),
-            {
-                "__provider": deployment_provider,
-                "name": DEPLOYMENT,
-                "flow_name": FLOW,
-                "work_pool_name": POOL,
-                "entrypoint": "flows/etl.py:etl",
-                "job_variables": {"cpu": 512, "memory": 1024},
-                "api_url": server.api_url,
-                "adopt_existing": False,
-            },
+        deployment["work_pool_id"] = pool_id
+        deployment_id, outputs = _create(
+            host, _urn("Deployment", deployment["name"]), {"__provider": deployment_provider, **deployment}
         )
-    assert server.auth_string not in str(deployment_outputs)
-    return Objects(pool_id, deployment_id, deployment_outputs)
+    assert platform.server.auth_string not in json.dumps(outputs)
+    return Objects(str(pool["name"]), deployment_id, outputs)
 
 
-def test_the_provider_host_creates_the_pool_and_deployment_on_postgres(
-    server: HostedServer, database: test_postgres.Postgres, objects: Objects
+def test_the_stacks_pool_and_deployment_land_in_postgres(
+    platform: Platform, database: test_postgres.Postgres, objects: Objects
 ) -> None:
-    """Through the auth string the host was configured with; the server stored both in PostgreSQL."""
-    with PrefectApi(server.api_url, auth_string=server.auth_string) as api:
-        assert api.read_work_pool(POOL)["id"] == objects.pool_id
-        assert api.read_deployment(objects.deployment_id)["job_variables"] == {"cpu": 512, "memory": 1024}
     in_pool = (
-        "SELECT deployment.name, work_pool.name AS pool FROM deployment"
+        "SELECT work_pool.name AS pool, work_pool.type AS type FROM deployment"
         " JOIN work_queue ON work_queue.id = deployment.work_queue_id"
         " JOIN work_pool ON work_pool.id = work_queue.work_pool_id WHERE deployment.id = $1"
     )
     rows = query(database, in_pool, uuid.UUID(objects.deployment_id))
-    assert [(row["name"], row["pool"]) for row in rows] == [(DEPLOYMENT, POOL)]
+    assert [(row["pool"], row["type"]) for row in rows] == [(objects.pool_name, "ecs")]
 
 
-@dataclass(frozen=True)
-class Submitted:
-    flow_run_id: uuid.UUID
-    infrastructure_pid: str | None
-    state_type: str | None
-
-
-async def _run_once(server: HostedServer, deployment_id: str) -> Submitted:
-    """A run of the deployment, then one poll of the pool by a real ECS worker pointed at this server."""
-    async with get_client() as client:
-        flow_run = await client.create_flow_run_from_deployment(uuid.UUID(deployment_id))
-        async with ECSWorker(work_pool_name=POOL, name="hosted-server-worker") as worker:
-            await worker.get_and_submit_flow_runs()
+def test_the_worker_from_its_task_definition_submits_the_run_to_the_stacks_cluster(
+    platform: Platform, database: test_postgres.Postgres, objects: Objects, tmp_path: Path
+) -> None:
+    """The worker, started with the worker container's command and environment (its PREFECT_API_URL repointed),
+    authenticates with the auth string from the stack's secret, takes the run and starts it on the stack's
+    cluster with the stack's task definition; the run's infrastructure id lands in PostgreSQL."""
+    server = platform.server
+    tasks = WorkerTasks(
+        command=list(platform.stack.worker_container["command"]),
+        environment=worker_environment(
+            platform.stack.worker_container, platform.session, platform.moto_endpoint, tmp_path / "home",
+            PREFECT_API_URL=server.api_url,
+        ),
+        logs=tmp_path,
+    )  # fmt: skip
+    with PrefectApi(server.api_url, auth_string=server.auth_string) as api:
+        body, _ = api.request(
+            "POST", f"deployments/{objects.deployment_id}/create_flow_run", "a run of the deployment", json={}
+        )
+        flow_run_id = body["id"]
+        tasks.start()
+        try:
             deadline = time.monotonic() + SUBMIT_TIMEOUT_SECONDS
             while True:
-                read = await client.read_flow_run(flow_run.id)
-                if read.infrastructure_pid or time.monotonic() > deadline:
+                run, _ = api.request("GET", f"flow_runs/{flow_run_id}", "the run")
+                if run.get("infrastructure_pid") or time.monotonic() > deadline:
                     break
-                await asyncio.sleep(0.25)
-    # The worker's logs go to the server too: sent now, while it runs, not at this process's exit.
-    await APILogHandler.aflush()
-    return Submitted(flow_run.id, read.infrastructure_pid, read.state.type.value if read.state else None)
-
-
-def test_the_ecs_worker_polling_the_server_submits_the_deployments_run(
-    server: HostedServer,
-    database: test_postgres.Postgres,
-    objects: Objects,
-    aws: boto3.Session,
-    run_task_requests: RunTaskRequests,
-) -> None:
-    """The worker authenticates with the auth string, finds the scheduled run, starts its task on the cluster,
-    and the run's infrastructure id it reports back is what PostgreSQL holds."""
-    settings = {PREFECT_API_URL: server.api_url, PREFECT_API_AUTH_STRING: server.auth_string}
-    with temporary_settings(updates=settings, restore_defaults={PREFECT_API_KEY}):
-        submitted = asyncio.run(_run_once(server, objects.deployment_id))
-    assert submitted.infrastructure_pid, f"the worker submitted nothing (state {submitted.state_type})"
-    cluster, task_arn = parse_identifier(submitted.infrastructure_pid)
-    assert cluster.endswith(f"cluster/{CLUSTER}")
-    request = run_task_requests.by_task_arn[task_arn]
-    (override,) = request["overrides"]["containerOverrides"]
-    environment = {entry["name"]: entry["value"] for entry in override["environment"]}
-    assert environment["PREFECT__FLOW_RUN_ID"] == str(submitted.flow_run_id)
-    assert environment["PREFECT_API_URL"] == server.api_url
-    assert submitted.state_type == "PENDING"
-    rows = query(database, "SELECT infrastructure_pid FROM flow_run WHERE id = $1", submitted.flow_run_id)
-    assert [row["infrastructure_pid"] for row in rows] == [submitted.infrastructure_pid]
+                time.sleep(0.5)
+        finally:
+            tasks.stop()
+    assert run.get("infrastructure_pid"), f"the worker submitted nothing:\n{tasks.log_text()[-6000:]}"
+    cluster, task_arn = parse_identifier(run["infrastructure_pid"])
+    assert cluster == platform.stack.cluster_arn
+    request = platform.run_tasks.by_task_arn[task_arn]
+    flow_task_definition = platform.stack.resource("aws:ecs/taskDefinition:TaskDefinition", f"{STACK}-flow-runs")
+    assert request["taskDefinition"] == flow_task_definition.outputs["arn"]
+    rows = query(database, "SELECT infrastructure_pid FROM flow_run WHERE id = $1", uuid.UUID(flow_run_id))
+    assert [row["infrastructure_pid"] for row in rows] == [run["infrastructure_pid"]]

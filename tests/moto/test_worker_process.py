@@ -20,12 +20,9 @@ the default it creates the pool again at the first heartbeat after the deletion.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,18 +34,16 @@ from prefect_ecs_platform.resources import WorkPoolProvider
 from tests.support.moto.component_in_moto import DeployedStack, deploy_component, unsecret
 from tests.support.moto.moto_patches import fargate_containers_without_memory
 from tests.support.moto.moto_server import aws_clients_pointed_at, moto_server
-from tests.support.prefect_server import free_port, running_prefect_server
+from tests.support.moto.worker_task import WorkerTasks, worker_environment
+from tests.support.prefect_server import running_prefect_server
 
 pytestmark = pytest.mark.moto
 
 REGION = "us-east-1"
 STACK = "moto-worker-process"
 AUTH_STRING = "admin:worker-process-password"
-#: The line prefect's service loop logs (at debug level) as each heartbeat, the worker's sync with the API, begins.
-HEARTBEAT_STARTS = "Starting run of '_sync_and_initialize'"
 #: How long the worker may take to start and to beat twice: generous bounds, never what a test asserts.
 STARTUP_TIMEOUT_SECONDS = 120.0
-HEARTBEATS_TIMEOUT_SECONDS = 90.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,83 +74,7 @@ def pool_props(stack: DeployedStack) -> dict[str, Any]:
 
 
 def task_environment(platform: Platform, home: Path) -> dict[str, str]:
-    """The worker container's environment as ECS would start it, plus what only this test sets."""
-    container = platform.stack.worker_container
-    secrets = platform.session.client("secretsmanager")
-    environment = {v["name"]: v["value"] for v in container["environment"]}
-    # ECS reads each `valueFrom` with the execution role when the task starts.
-    environment |= {
-        s["name"]: secrets.get_secret_value(SecretId=s["valueFrom"])["SecretString"] for s in container["secrets"]
-    }
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "AWS_"))}
-    return {
-        **inherited,
-        # The image's PATH: `prefect` is this interpreter's.
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        # What Fargate gives every task: its region, and the task role's credentials (moto's).
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_ENDPOINT_URL": platform.moto_endpoint,
-        **environment,
-        # This test's: a home of its own, heartbeats every second, logs that show them, a free health port.
-        "PREFECT_HOME": str(home),
-        "PREFECT_WORKER_HEARTBEAT_SECONDS": "1",
-        "PREFECT_WORKER_QUERY_SECONDS": "1",
-        "PREFECT_LOGGING_LEVEL": "DEBUG",
-        "PREFECT_WORKER_WEBSERVER_PORT": str(free_port()),
-    }
-
-
-@dataclass
-class WorkerTasks:
-    """The worker service's tasks: one worker process at a time, a new one whenever it exits (as ECS does)."""
-
-    command: list[str]
-    environment: dict[str, str]
-    logs: Path
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
-
-    def start(self) -> None:
-        log = (self.logs / f"task-{len(self.processes)}.log").open("wb")
-        process = subprocess.Popen(self.command, env=self.environment, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        self.processes.append(process)
-
-    def keep_running(self) -> None:
-        if self.processes[-1].poll() is not None:
-            self.start()
-
-    def log_text(self) -> str:
-        return "".join(path.read_text(errors="replace") for path in sorted(self.logs.glob("task-*.log")))
-
-    def heartbeats(self) -> int:
-        return self.log_text().count(HEARTBEAT_STARTS)
-
-    def wait_for_heartbeats(self, count: int, *, restart: bool) -> None:
-        """Wait until `count` more heartbeats began (across tasks); with `restart`, replace a task that exits."""
-        goal = self.heartbeats() + count
-        deadline = time.monotonic() + HEARTBEATS_TIMEOUT_SECONDS
-        while self.heartbeats() < goal:
-            if restart:
-                self.keep_running()
-            elif self.processes[-1].poll() is not None:
-                return
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no {count} heartbeats:\n{self.log_text()[-4000:]}")
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    return worker_environment(platform.stack.worker_container, platform.session, platform.moto_endpoint, home)
 
 
 def _workers_of(api: PrefectApi, pool: str) -> list[dict[str, Any]]:
