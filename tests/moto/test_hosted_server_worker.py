@@ -26,9 +26,11 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime._serialization import _serialize
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
 from prefect_ecs_platform.inputs.server_args import PrefectServerArgs
 from prefect_ecs_platform.prefect_api import PrefectApi
 from prefect_ecs_platform.resources import DeploymentProvider, WorkPoolProvider
+from tests.support import ROOT
 from tests.support import postgres as test_postgres
 from tests.support.moto.component_in_moto import DeployedStack, deploy_component, unsecret
 from tests.support.moto.moto_patches import (
@@ -92,6 +94,7 @@ def platform(database: test_postgres.Postgres, tmp_path_factory: pytest.TempPath
         stack = deploy_component(
             session, STACK, "worker", prefect_api_url="", prefect_api_auth_string=None,
             prefect_server=PrefectServerArgs(enabled=True),
+            deployments=load_prefect_yaml(ROOT / "flows" / "prefect.yaml")[:1], project_root=str(ROOT),
         )  # fmt: skip
         container = _server_container(stack)
         stored = _stored_secrets(container, session, database)
