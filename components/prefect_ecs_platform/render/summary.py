@@ -94,11 +94,27 @@ def _task_definitions(resources: list[Registered]) -> str:
     return ", ".join(families) or "none: prefect-aws registers one per deployment at run time"
 
 
-def _worker(resources: list[Registered]) -> str | None:
-    services = _of_type(resources, "aws:ecs/service:Service")
-    if not services:
+def _services(resources: list[Registered]) -> dict[str, str]:
+    """A row per ECS service: the worker's, and the hosted Prefect server's."""
+    rows = {}
+    for service in _of_type(resources, "aws:ecs/service:Service"):
+        label = "Prefect server" if service.name.endswith("-server") else "worker service"
+        rows[label] = f"{service.name}: {_n(service.inputs.get('desiredCount'))} task(s)"
+    return rows
+
+
+def _database(resources: list[Registered]) -> str | None:
+    """The hosted server's database: its engine, class, storage and protections."""
+    found = _of_type(resources, "aws:rds/instance:Instance")
+    if not found:
         return None
-    return ", ".join(f"{s.name}: {_n(s.inputs.get('desiredCount'))} task(s)" for s in services)
+    i = found[0].inputs
+    kept = [name for name, on in (("multi-AZ", i.get("multiAz")), ("deletion protection", i.get("deletionProtection")),
+                                  ("final snapshot", not i.get("skipFinalSnapshot", True))) if on]  # fmt: skip
+    return (
+        f"{i.get('engine')} {i.get('engineVersion')}, {i.get('instanceClass')}, {_n(i.get('allocatedStorage'))} GiB, "
+        f"backups {_n(i.get('backupRetentionPeriod'))} day(s){', ' + ', '.join(kept) if kept else ''}"
+    )
 
 
 def _schedule(schedule: dict[str, Any]) -> str:
@@ -150,9 +166,10 @@ def summary_markdown(evaluation: Evaluation, files: Iterable[str]) -> str:
         ("flow image", _image(resources, pool)),
         ("task definitions", _task_definitions(resources)),
     ]
-    worker = _worker(resources)
-    if worker:
-        settings.append(("worker service", worker))
+    settings += list(_services(resources).items())
+    database = _database(resources)
+    if database:
+        settings.append(("Prefect server's database", database))
     for key, source in sorted(evaluation.credential_sources.items()):
         settings.append((f"credential {key}", source))
 

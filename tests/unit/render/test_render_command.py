@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from prefect.client.schemas.actions import WorkPoolCreate
 from prefect_ecs_platform.inputs.arns import parse_arn
 from prefect_ecs_platform.inputs.placeholders import KNOWN_AFTER_UP, UNBUILT_DIGEST
 from tests.support import ROOT
-from tests.support.render_project import cloud_project, read_render, run_render
+from tests.support.render_project import cloud_project, copy_project, read_render, run_render
 
 pytestmark = pytest.mark.subprocess
 
@@ -186,6 +187,31 @@ def test_a_second_render_replaces_the_first_and_nothing_else(tmp_path: Path) -> 
     assert not (out / "deployments/healthcheck-dev.json").exists()
     assert (out / "deployments/etl-daily-dev.json").exists()
     assert (out / "NOTES.md").read_text() == "mine"
+
+
+def test_a_hosted_server_renders_its_task_definition_policies_and_database(tmp_path: Path) -> None:
+    """A stack that hosts its server renders with no Prefect account: the server's task definition, its roles'
+    policies, the worker pointed at the server's load balancer, and the database in the summary."""
+    project = copy_project(
+        tmp_path / "project", mode="worker", prefectServer={"enabled": True, "multiAz": True},
+        prefectApiUrl=None, prefectApiKey=None,
+    )  # fmt: skip
+    out = tmp_path / "out"
+    result = run_render(project, out)
+    assert result.returncode == 0, result.stderr
+    render = read_render(out)
+    assert "iam/data-server-execution.policy.json" in render
+    assert "iam/data-server-rotation.policy.json" in render
+    server = as_json(render, "task-definitions/prefect-server_ecs-dev.json")["containerDefinitions"][0]
+    assert server["command"][:3] == ["prefect", "server", "start"]
+    worker = as_json(render, "task-definitions/prefect-worker_ecs-dev.json")["containerDefinitions"][0]
+    url = {e["name"]: e["value"] for e in worker["environment"]}["PREFECT_API_URL"]
+    assert re.fullmatch(r"http://[^/]+/api", url), url
+    assert settings(render)["Prefect server"] == "data-server: 1 task(s)"
+    assert settings(render)["worker service"] == "data-worker: 1 task(s)"
+    database = settings(render)["Prefect server's database"]
+    assert database.startswith("postgres 16, db.t4g.micro, 20 GiB, backups 1 day(s)")
+    assert "multi-AZ" in database
 
 
 def test_worker_mode_renders_the_workers_task_definition_and_policies(tmp_path: Path) -> None:
