@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pulumi.runtime import rpc
+
 from tests.support.deployed_platform import deploy_platform
 from tests.support.hosted_server import hosted_args
 from tests.support.pulumi_mocks import PulumiHarness, unsecret
@@ -56,6 +58,8 @@ def test_everything_uses_the_hosted_servers_url_and_generated_auth_string(pulumi
     assert unsecret(stored.inputs["secretString"]) == f"prefect:{generated['result']}"
     for prefect_object in [pulumi_harness.named(*POOL), *pulumi_harness.of_type(DEPLOYMENT)]:
         assert prefect_object.inputs["api_url"] == url
+        # Marked secret, so the state holds it encrypted.
+        assert prefect_object.inputs["api_auth_string"][rpc._special_sig_key] == rpc._special_secret_sig
         assert unsecret(prefect_object.inputs["api_auth_string"]) == f"prefect:{generated['result']}"
         assert prefect_object.inputs.get("api_key") is None
 
