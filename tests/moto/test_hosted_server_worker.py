@@ -197,5 +197,11 @@ def test_the_worker_from_its_task_definition_submits_the_run_to_the_stacks_clust
     request = platform.run_tasks.by_task_arn[task_arn]
     flow_task_definition = platform.stack.resource("aws:ecs/taskDefinition:TaskDefinition", f"{STACK}-flow-runs")
     assert request["taskDefinition"] == flow_task_definition.outputs["arn"]
+    # The flow run reaches the server the worker does; its auth string comes from the stack's secret, not here.
+    (override,) = request["overrides"]["containerOverrides"]
+    environment = {entry["name"]: entry["value"] for entry in override["environment"]}
+    assert environment["PREFECT_API_URL"] == server.api_url
+    assert "PREFECT_API_AUTH_STRING" not in environment
+    assert server.auth_string not in json.dumps(request)
     rows = query(database, "SELECT infrastructure_pid FROM flow_run WHERE id = $1", uuid.UUID(flow_run_id))
     assert [row["infrastructure_pid"] for row in rows] == [run["infrastructure_pid"]]
