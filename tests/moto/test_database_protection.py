@@ -1,19 +1,17 @@
-"""scripts/destroy's handling of a hosted server's database, against moto's RDS: deletion protection is lifted
-for the destroy and put back when the destroy does not happen; the final snapshot is named afterwards."""
+"""The scripts' AWS calls against moto: scripts/destroy's handling of a hosted server's database (deletion
+protection lifted for the destroy and put back when the destroy does not happen; the final snapshot named
+afterwards), and scripts/prefect-env's reading of the auth string."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
-from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from tests.support import ROOT
+from tests.support.scripts import load_script
 
 pytestmark = pytest.mark.moto
 
@@ -21,18 +19,8 @@ REGION = "eu-west-1"
 IDENTIFIER = "data-database-1a2b3c4"
 
 
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("database_protection", ROOT / "scripts/lib/database_protection.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # Its dataclasses look their module up by name.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-script = _script()
+script = load_script("database_protection")
+read_secret = load_script("read_secret")
 
 
 @pytest.fixture
@@ -97,3 +85,12 @@ def test_an_unprotected_database_is_left_alone_and_the_snapshot_is_named(rds: An
     [line] = script.snapshot_lines(_export())
     assert line.startswith(f"The database {IDENTIFIER} left its final snapshot data-database-final-5d6e in {REGION}")
     assert script.snapshot_lines(_export(snapshot=None)) == []
+
+
+def test_prefect_env_reads_the_secret_in_the_region_of_its_arn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scripts/prefect-env's reader: the value of the secret, asked of the region the ARN names."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        secrets = boto3.client("secretsmanager", region_name=REGION)
+        arn = secrets.create_secret(Name="data-prefect-auth-string", SecretString="prefect:s3cret")["ARN"]
+        assert read_secret.secret_value(arn) == "prefect:s3cret"

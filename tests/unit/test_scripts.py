@@ -52,6 +52,10 @@ case "$*" in
     if [ -z "${FAKE_NO_URL:-}" ] || grep -q "^config set prefectApiUrl" "$PULUMI_CALLS"; then
       echo "http://prefect.internal:4200/api"
     fi ;;
+  "stack output prefect_api_url"*)
+    echo "${FAKE_API_URL:-https://d111111abcdef8.cloudfront.net/api}" ;;
+  "stack output prefect_api_auth_string_secret_arn"*)
+    echo "${FAKE_SECRET_ARN:-null}" ;;
   "config get prefectServer"*)
     if [ -n "${FAKE_HOSTED:-}" ]; then echo '{"enabled": true}'; fi ;;
   "stack export"*)
@@ -67,7 +71,8 @@ def _project_copy(tmp_path: Path) -> Path:
     """The scripts and the files that pin the install, with a virtualenv already installed from them."""
     project = tmp_path / "project"
     for relative in ("scripts/up", "scripts/destroy", "scripts/select", "scripts/lib/stack.sh",
-                     "scripts/lib/removed.py", "scripts/lib/database_protection.py",
+                     "scripts/lib/removed.py", "scripts/lib/database_protection.py", "scripts/prefect-env",
+                     "scripts/lib/read_secret.py",
                      "requirements.txt", "requirements/constraints.txt",
                      "pyproject.toml"):  # fmt: skip
         target = project / relative
@@ -75,7 +80,12 @@ def _project_copy(tmp_path: Path) -> Path:
         shutil.copy2(ROOT / relative, target)
     (project / ".venv" / "bin").mkdir(parents=True)
     python = project / ".venv" / "bin" / "python"
-    python.write_text("#!/bin/sh\necho 'the install was not skipped' >&2\nexit 1\n")
+    # Stands in for the installed virtualenv: reading a secret answers FAKE_SECRET; anything else would be an
+    # install, which these tests must not reach.
+    python.write_text(
+        '#!/bin/sh\nif [ "$1" = scripts/lib/read_secret.py ]; then echo "$FAKE_SECRET"; exit 0; fi\n'
+        "echo 'the install was not skipped' >&2\nexit 1\n"
+    )
     python.chmod(0o755)
     pins = b"".join(
         (project / f).read_bytes() for f in ("requirements.txt", "requirements/constraints.txt", "pyproject.toml")
@@ -183,6 +193,27 @@ def test_a_stack_that_hosts_its_server_needs_no_api_url(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert any(c.startswith("up") for c in calls)
     assert not any(c.startswith("config set prefectApiUrl") for c in calls)
+
+
+def test_prefect_env_prints_the_exports_for_the_prefect_cli(tmp_path: Path) -> None:
+    """The stack's API URL, and the auth string read from the stack's secret, as shell exports to eval."""
+    arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:data-prefect-auth-string-AbCdEf"
+    result, _ = _run_script(tmp_path, "prefect-env", "dev", FAKE_SECRET_ARN=arn, FAKE_SECRET="prefect:s3 cr$t")
+    assert result.returncode == 0, result.stderr
+    exports = dict(line.removeprefix("export ").split("=", 1) for line in result.stdout.splitlines())
+    assert exports["PREFECT_API_URL"] == "https://d111111abcdef8.cloudfront.net/api"
+    # Quoted for the shell: a space or $ in the string survives `eval`.
+    evaluated = subprocess.run(
+        ["bash", "-c", f"{result.stdout}\nprintf %s \"$PREFECT_API_AUTH_STRING\""],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert evaluated.stdout == "prefect:s3 cr$t"
+
+
+def test_prefect_env_prints_no_auth_string_for_a_stack_without_one(tmp_path: Path) -> None:
+    result, _ = _run_script(tmp_path, "prefect-env", "dev")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["export PREFECT_API_URL=https://d111111abcdef8.cloudfront.net/api"]
 
 
 def _minimum_in_scripts() -> str:
