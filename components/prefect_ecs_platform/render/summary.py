@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from prefect_ecs_platform.render.artifacts import DEPLOYMENT, TASK_DEFINITION, WORK_POOL
+from prefect_ecs_platform.render.costs import PRICES, USAGE_PRICED, fixed_costs, flow_run_hour
 from prefect_ecs_platform.render.evaluate import Evaluation
 from prefect_ecs_platform.render.plan_mocks import Registered
 
@@ -148,6 +149,23 @@ def _deployment_rows(resources: list[Registered]) -> list[tuple[Any, ...]]:
     return rows
 
 
+def _cost_section(resources: list[Registered], pool: Registered | None) -> list[str]:
+    costs = fixed_costs(resources)
+    total = sum(c.monthly for c in costs)
+    rows = [(c.item, f"{c.monthly:.2f}", c.how) for c in costs] + [("total", f"{total:.2f}", "")]
+    lines = [
+        f"## Cost before any flow runs (USD a month; {PRICES.region} list prices, {PRICES.as_of})",
+        "",
+        *_table(("part", "USD / month", "from"), rows),
+        "",
+        f"Not counted: {USAGE_PRICED}. Check the prices for your region with AWS: docs/costs.md.",
+    ]
+    if pool is not None:
+        hour = flow_run_hour(resources, _defaults(pool))
+        lines += ["", f"An hour of a flow run at the pool's default size: {hour}."]
+    return [*lines, ""]
+
+
 def summary_markdown(evaluation: Evaluation, files: Iterable[str]) -> str:
     # The mocks see registrations in the order their inputs resolved, which varies from run to run (a task
     # definition waits for its roles' ARNs); the summary lists them in one order so two renders match.
@@ -184,6 +202,7 @@ def summary_markdown(evaluation: Evaluation, files: Iterable[str]) -> str:
         "",
         *_table(("setting", "value"), settings),
         "",
+        *_cost_section(resources, pool),
         "## Deployments",
         "",
         *_table(("deployment", "flow", "schedules", "paused", "cpu/memory"), _deployment_rows(resources)),
