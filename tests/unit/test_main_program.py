@@ -116,6 +116,23 @@ def test_api_key_falls_back_to_the_environment(pulumi_harness: PulumiHarness, mo
     assert os.environ["PREFECT_API_KEY"] == "pnu_from_env"
 
 
+def test_a_hosted_stack_ignores_prefect_credentials_in_the_environment(
+    pulumi_harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CI job or shell exporting a Cloud key or another server's auth string does not break a hosted stack: the
+    values are ignored (with a warning), and its Prefect objects use its own generated auth string."""
+    monkeypatch.setenv("PREFECT_API_KEY", "pnu_for_other_stacks")
+    monkeypatch.setenv("PREFECT_API_AUTH_STRING", "admin:other-server")
+    monkeypatch.chdir(ROOT)
+    config = {k: v for k, v in stack_config("dev").items() if not k.endswith((":prefectApiUrl", ":prefectApiKey"))}
+    hosted = {"prefect-ecs-platform:mode": "worker", "prefect-ecs-platform:prefectServer": '{"enabled": true}'}
+    pulumi.runtime.set_all_config({**config, **hosted}, secret_keys=[])
+    pulumi_harness.run(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__") and None)
+    stored = pulumi_harness.named("aws:secretsmanager/secretVersion:SecretVersion", "data-prefect-auth-string")
+    assert stored.inputs["secretString"]["value"].startswith("prefect:")
+    assert not [r for r in pulumi_harness.resources if r.name == "data-prefect-api-key"]
+
+
 def test_missing_key_for_cloud_fails_before_any_resource(
     pulumi_harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:

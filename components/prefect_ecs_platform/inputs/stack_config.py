@@ -251,6 +251,21 @@ def _places(model: StackModel, deployments: Sequence[DeploymentArgs], yaml_file:
     return places
 
 
+def _from_environment(variable: str, model: StackModel) -> pulumi.Output[str] | None:
+    """A credential from the environment of `pulumi up`, unless the stack hosts its server.
+
+    A hosted stack takes none (its auth string is its own), and a CI job or a shell that exports a Prefect
+    Cloud key for other stacks must not make it fail: such a value is ignored, and said so.
+    """
+    value = os.environ.get(variable)
+    if not value:
+        return None
+    if model.prefect_server is not None and model.prefect_server.enabled:
+        pulumi.log.warn(f"{variable} in the environment is ignored: the stack hosts its Prefect server")
+        return None
+    return pulumi.Output.secret(value)
+
+
 def load_stack_config(component_name: str = "data") -> tuple[StackModel, PrefectEcsPlatformArgs]:
     """Load the current stack's config and build the args of the component named `component_name`.
 
@@ -267,11 +282,9 @@ def load_stack_config(component_name: str = "data") -> tuple[StackModel, Prefect
     bad_keys |= {p.field for p in other_mode}
     problems += [*other_mode, *_suffix_problems(model.deployment_name_suffix)]
     api_key: pulumi.Input[str] | None = config.get_secret(API_KEY_KEY)
-    if api_key is None and os.environ.get("PREFECT_API_KEY"):
-        api_key = pulumi.Output.secret(os.environ["PREFECT_API_KEY"])
     auth_string: pulumi.Input[str] | None = config.get_secret(AUTH_STRING_KEY)
-    if auth_string is None and os.environ.get("PREFECT_API_AUTH_STRING"):
-        auth_string = pulumi.Output.secret(os.environ["PREFECT_API_AUTH_STRING"])
+    api_key = api_key if api_key is not None else _from_environment("PREFECT_API_KEY", model)
+    auth_string = auth_string if auth_string is not None else _from_environment("PREFECT_API_AUTH_STRING", model)
     stack = pulumi.get_stack()
     deployments: list[DeploymentArgs] = []
     if model.prefect_yaml and stack_key("prefect_yaml") not in bad_keys:
