@@ -7,6 +7,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from prefect_ecs_platform.resources import server_ready
 from prefect_ecs_platform.resources.server_ready import ServerNotReady, ServerReadyProvider, wait_until_ready
 
 API = "http://server.example/api"
@@ -98,3 +99,20 @@ def test_read_and_delete_touch_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     props = {"api_url": API, "log_hint": LOGS, "timeout_seconds": 1.0}
     assert ServerReadyProvider().read("ready", props).outs == props
     ServerReadyProvider().delete("ready", props)
+
+
+def test_create_and_an_update_to_a_new_url_wait_and_other_updates_do_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[tuple[str, str, float]] = []
+
+    def recorded(api_url: str, *, log_hint: str, timeout_seconds: float) -> None:
+        waits.append((api_url, log_hint, timeout_seconds))
+
+    monkeypatch.setattr(server_ready, "wait_until_ready", recorded)
+    provider = ServerReadyProvider()
+    props = {"api_url": API, "log_hint": LOGS, "timeout_seconds": 30.0}
+    created = provider.create(props)
+    assert (created.id, created.outs) == ("ready", props)
+    provider.update("ready", props, {**props, "log_hint": "elsewhere"})
+    assert waits == [(API, LOGS, 30.0)]
+    provider.update("ready", props, {"api_url": "http://other.example/api", "log_hint": LOGS})
+    assert waits[1:] == [("http://other.example/api", LOGS, server_ready.DEFAULT_TIMEOUT_SECONDS)]
