@@ -13,7 +13,7 @@ from prefect_ecs_platform.aws.flow_image import create_flow_image
 from prefect_ecs_platform.aws.flow_run_infrastructure import FlowRunInfrastructure
 from prefect_ecs_platform.aws.flow_task_definition import create_flow_task_definition
 from prefect_ecs_platform.aws.hook_session import inherited_aws_provider, provider_auth
-from prefect_ecs_platform.aws.hosted_server import create_hosted_server, create_server_auth_string
+from prefect_ecs_platform.aws.hosted_server import HostedServer, create_hosted_server, create_server_auth_string
 from prefect_ecs_platform.aws.iam_roles import (
     create_flow_run_roles,
     create_push_user,
@@ -23,6 +23,7 @@ from prefect_ecs_platform.aws.iam_roles import (
 from prefect_ecs_platform.aws.logs import create_log_group
 from prefect_ecs_platform.aws.network import create_network
 from prefect_ecs_platform.aws.secrets import create_prefect_credentials
+from prefect_ecs_platform.aws.server_container import SERVER_CONTAINER_NAME, SERVER_LOG_STREAM_PREFIX
 from prefect_ecs_platform.aws.task_drain import alias_names, register_drain_hooks
 from prefect_ecs_platform.aws.worker_service import create_worker_service
 from prefect_ecs_platform.inputs.api_access import PrefectApiAccess
@@ -38,6 +39,7 @@ from prefect_ecs_platform.resources.platform_objects import (
     create_credentials_block,
     create_prefect_objects,
 )
+from prefect_ecs_platform.resources.server_ready import ServerReady
 
 TYPE_TOKEN = "prefect-ecs-platform:index:PrefectEcsPlatform"
 
@@ -133,7 +135,7 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
 
         server = create_hosted_server(name, args, infrastructure, hook_auth=hook_auth, opts=child) if hosting else None
         api = (
-            PrefectApiAccess(url=server.api_url, auth_string=args.prefect_api_auth_string, ready=tuple(server.ready))
+            _hosted_api(name, server, args.prefect_api_auth_string, log_group.name, child)
             if server
             else PrefectApiAccess.given(args)
         )
@@ -194,6 +196,34 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         self.database_identifier = server.database_identifier if server else none
         self.database_final_snapshot = server.final_snapshot_name if server else none
         self.register_outputs({output: getattr(self, output) for output in OUTPUT_NAMES})
+
+
+def _hosted_api(
+    name: str,
+    server: HostedServer,
+    auth_string: pulumi.Input[str] | None,
+    log_group_name: pulumi.Output[str],
+    opts: pulumi.ResourceOptions,
+) -> PrefectApiAccess:
+    """The hosted server's API, ready once it answers `/api/ready` at the URL the Prefect objects use.
+
+    The service's rollout check sees the server behind its load balancer, not through the endpoint the objects
+    call, so without this wait a first `pulumi up` could reach the pool before that endpoint answers.
+    """
+    api = PrefectApiAccess(url=server.api_url, auth_string=auth_string, auth_string_from_stack=True)
+    stream_prefix = f"{SERVER_LOG_STREAM_PREFIX}/{SERVER_CONTAINER_NAME}/"
+    answered = ServerReady(
+        f"{name}-server-ready",
+        api_url=api.url,
+        log_hint=log_group_name.apply(
+            lambda group: (
+                f"CloudWatch log group {group}, streams {stream_prefix}<task id> "
+                f"(`aws logs tail {group} --log-stream-name-prefix {stream_prefix} --since 1h`)"
+            )
+        ),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=server.ready)),
+    )
+    return dataclasses.replace(api, ready=(*server.ready, answered))
 
 
 def _flow_run_infrastructure(

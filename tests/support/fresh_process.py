@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def last_json_line(code: str, *argv: str) -> Any:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # This checkout's package first: the venv's editable install may point at another checkout.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "components"), str(ROOT)])}
     command = [sys.executable, "-c", code, *argv]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr

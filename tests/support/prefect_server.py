@@ -41,9 +41,12 @@ def _server_env(home: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def running_prefect_server(home: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run `prefect server start` with its own PREFECT_HOME (SQLite) on a free loopback port; yield its API URL."""
-    port = free_port()
+def running_prefect_server(
+    home: Path, extra_env: dict[str, str] | None = None, *, port: int | None = None
+) -> Iterator[str]:
+    """Run `prefect server start` with its own PREFECT_HOME (SQLite) on a free loopback port (or `port`, which a
+    test named to something before the server existed); yield its API URL."""
+    port = port or free_port()
     log_path = home / "server.log"
     api_url = f"http://127.0.0.1:{port}/api"
     env = {**_server_env(home), **(extra_env or {})}

@@ -20,6 +20,8 @@ DATABASE = ("aws:rds/instance:Instance", "data-database")
 POOL = ("pulumi-python:dynamic/prefect:WorkPool", "data-work-pool")
 DEPLOYMENT = "pulumi-python:dynamic/prefect:Deployment"
 AUTH_SECRET = ("aws:secretsmanager/secret:Secret", "data-prefect-auth-string")
+SERVER_READY = ("pulumi-python:dynamic/prefect:ServerReady", "data-server-ready")
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 
 def container(harness: PulumiHarness, family_resource: str) -> dict[str, Any]:
@@ -88,3 +90,40 @@ def test_the_worker_and_the_prefect_objects_wait_for_the_server_and_the_server_f
         assert pulumi_harness.waits_for(starter, SERVER_SERVICE), starter
     assert pulumi_harness.waits_for(SERVER_SERVICE, DATABASE)
     assert not pulumi_harness.waits_for(SERVER_SERVICE, POOL)
+
+
+def test_the_prefect_objects_and_the_worker_wait_until_the_server_answers_at_their_url(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    """They wait for `ServerReady` (a create that polls /api/ready), which itself waits for the server's service,
+    polls the URL the objects use, names the server's log streams, and carries no credential."""
+    outputs = deploy_platform(pulumi_harness, hosted_args())
+    starters = [WORKER_SERVICE, POOL, *((DEPLOYMENT, r.name) for r in pulumi_harness.of_type(DEPLOYMENT))]
+    for starter in starters:
+        assert pulumi_harness.waits_for(starter, SERVER_READY), starter
+    assert pulumi_harness.waits_for(SERVER_READY, SERVER_SERVICE)
+    ready = pulumi_harness.named(*SERVER_READY)
+    assert ready.inputs["api_url"] == outputs["prefect_api_url"] == pulumi_harness.named(*POOL).inputs["api_url"]
+    group = pulumi_harness.named(LOG_GROUP, "data-flow-runs").outputs["name"]
+    assert outputs["log_group_name"] == group
+    assert f"CloudWatch log group {group}, streams server/prefect-server/" in ready.inputs["log_hint"]
+    assert ready.inputs["timeout_seconds"] == 900
+    generated = unsecret(pulumi_harness.named("random:index/randomPassword:RandomPassword", "data-server-auth").outputs)
+    assert generated["result"] not in json.dumps(unsecret(ready.inputs))
+    assert set(ready.inputs) == {"__provider", "api_url", "log_hint", "timeout_seconds"}
+
+
+def test_the_hosted_stacks_objects_put_their_auth_string_before_the_environments(
+    pulumi_harness: PulumiHarness,
+) -> None:
+    deploy_platform(pulumi_harness, hosted_args())
+    for prefect_object in [pulumi_harness.named(*POOL), *pulumi_harness.of_type(DEPLOYMENT)]:
+        # Plain, not secret: a flag, and the diff ignores it, so adding it to older state is no change.
+        assert prefect_object.inputs["api_auth_string_from_stack"] is True
+
+
+def test_other_stacks_objects_carry_no_auth_string_flag(pulumi_harness: PulumiHarness) -> None:
+    deploy_platform(pulumi_harness, hosted_args(prefect_server=None, prefect_api_url="https://prefect.example/api"))
+    assert pulumi_harness.of_type(SERVER_READY[0]) == []
+    for prefect_object in [pulumi_harness.named(*POOL), *pulumi_harness.of_type(DEPLOYMENT)]:
+        assert "api_auth_string_from_stack" not in prefect_object.inputs

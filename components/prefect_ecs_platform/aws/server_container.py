@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 SERVER_CONTAINER_NAME = "prefect-server"
+#: Its log streams are `<prefix>/<container>/<task id>` (the awslogs driver's naming).
+SERVER_LOG_STREAM_PREFIX = "server"
 SERVER_PORT = 4200
 DATABASE_PORT = 5432
 DATABASE_NAME = "prefect"
@@ -93,7 +95,7 @@ def server_container(settings: ServerContainerSettings) -> dict[str, Any]:
             "options": {
                 "awslogs-group": settings.log_group_name,
                 "awslogs-region": settings.region,
-                "awslogs-stream-prefix": "server",
+                "awslogs-stream-prefix": SERVER_LOG_STREAM_PREFIX,
             },
         },
     }

@@ -22,6 +22,8 @@ class PrefectApiAccess:
     auth_string: pulumi.Input[str] | None = None
     #: What must exist, and answer, before anything is created through this API: the hosted server.
     ready: tuple[pulumi.Resource, ...] = ()
+    #: The auth string is the stack's own (a hosted server's): it wins over one in `pulumi up`'s environment.
+    auth_string_from_stack: bool = False
 
     @classmethod
     def given(cls, args: PrefectEcsPlatformArgs) -> PrefectApiAccess:
@@ -30,4 +32,6 @@ class PrefectApiAccess:
 
     def resource_inputs(self) -> dict[str, Any]:
         """The inputs every Prefect resource of this package takes for its API."""
-        return {"api_url": self.url, "api_key": self.api_key, "api_auth_string": self.auth_string}
+        inputs = {"api_url": self.url, "api_key": self.api_key, "api_auth_string": self.auth_string}
+        # Only when set: the inputs of every other stack's objects stay as they were.
+        return {**inputs, "api_auth_string_from_stack": True} if self.auth_string_from_stack else inputs

@@ -4,12 +4,13 @@ Each resource talks to Prefect's REST API (OSS server or Prefect Cloud) from Pul
 `prefect_api`, and looks the Prefect API key up at call time, never storing it on a provider (`credentials`).
 `platform_objects` creates the component's pool, block and deployments from the AWS values `platform.py`
 hands it. This part imports `prefect_api` and `inputs`, never the AWS half. Pulumi state pickles each
-provider by reference to its module here (`work_pool`, `block_document`, `deployment`) and unpickles it on
-Read and Delete, so those three paths are permanent.
+provider by reference to its module here (`work_pool`, `block_document`, `deployment`, `server_ready`) and
+unpickles it on Read and Delete, so those paths are permanent.
 """
 
 from prefect_ecs_platform.resources.block_document import BlockDocument, BlockDocumentProvider
 from prefect_ecs_platform.resources.deployment import Deployment, DeploymentProvider
+from prefect_ecs_platform.resources.server_ready import ServerReady, ServerReadyProvider
 from prefect_ecs_platform.resources.work_pool import WorkPool, WorkPoolProvider
 
 __all__ = [
@@ -17,6 +18,8 @@ __all__ = [
     "BlockDocumentProvider",
     "Deployment",
     "DeploymentProvider",
+    "ServerReady",
+    "ServerReadyProvider",
     "WorkPool",
     "WorkPoolProvider",
 ]

@@ -25,9 +25,10 @@ def connection_props(
     adopt_existing: bool,
     api_key: pulumi.Input[str] | None,
     api_auth_string: pulumi.Input[str] | None,
+    api_auth_string_from_stack: bool = False,
 ) -> dict[str, Any]:
     """Where and how a resource reaches Prefect; credentials only ever as secret inputs (see `credentials`)."""
-    return {
+    props = {
         API_URL: api_url,
         ADOPT_EXISTING: adopt_existing,
         **{
@@ -35,6 +36,10 @@ def connection_props(
             for credential, value in ((credentials.API_KEY, api_key), (credentials.AUTH_STRING, api_auth_string))
         },
     }
+    # Only when set, so the inputs of stacks that do not host their server stay exactly as they were.
+    if api_auth_string_from_stack:
+        props[credentials.AUTH_STRING_FROM_STACK] = True
+    return props
 
 
 def refreshed_inputs(outputs: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:

@@ -201,6 +201,7 @@ class BlockDocument(pulumi.dynamic.Resource, module="prefect", name="BlockDocume
         adopt_existing: bool = False,
         api_key: pulumi.Input[str] | None = None,
         api_auth_string: pulumi.Input[str] | None = None,
+        api_auth_string_from_stack: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a block document; keyword names match a `BlockDocumentCreate` body with the type's slug."""
@@ -210,7 +211,7 @@ class BlockDocument(pulumi.dynamic.Resource, module="prefect", name="BlockDocume
             "data": pulumi.Output.secret(data),
             "block_type_id": None,
             "block_schema_id": None,
-            **connection_props(api_url, adopt_existing, api_key, api_auth_string),
+            **connection_props(api_url, adopt_existing, api_key, api_auth_string, api_auth_string_from_stack),
         }
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
         super().__init__(BlockDocumentProvider(), resource_name, props, pulumi.ResourceOptions.merge(opts, secret_opts))

@@ -16,6 +16,11 @@ every call:
 3. The resource's own input, which the program passes as a secret; it is never in outputs and never part
    of a diff, so rotating it changes no resource.
 
+A resource with the (non-secret) input `api_auth_string_from_stack: true` takes its auth string input first:
+a hosted stack generates the string its server checks, so an unrelated `PREFECT_API_AUTH_STRING` in the
+environment of `pulumi up`, or in the config, must not replace it. Without the flag (every other stack, and
+every object created before the flag existed) the order above holds.
+
 Configured values live in this module, in the provider host's memory, not on the pickled object.
 """
 
@@ -42,6 +47,8 @@ class Credential:
 API_KEY = Credential(API_KEY_KEY, "PREFECT_API_KEY", "api_key")
 AUTH_STRING = Credential(AUTH_STRING_KEY, "PREFECT_API_AUTH_STRING", "api_auth_string")
 CREDENTIALS = (API_KEY, AUTH_STRING)
+#: The input that puts the resource's own auth string first (see above).
+AUTH_STRING_FROM_STACK = "api_auth_string_from_stack"
 
 _configured: dict[str, str | None] = {}
 
@@ -77,4 +84,7 @@ def api_key(props: Mapping[str, Any]) -> str | None:
 
 def auth_string(props: Mapping[str, Any]) -> str | None:
     """The `user:password` of a self-hosted server with basic auth, or None."""
+    own = props.get(AUTH_STRING.input_key)
+    if props.get(AUTH_STRING_FROM_STACK) is True and own:
+        return str(own)
     return lookup(AUTH_STRING, props)

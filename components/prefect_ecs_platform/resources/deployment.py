@@ -303,6 +303,7 @@ class Deployment(pulumi.dynamic.Resource, module="prefect", name="Deployment"):
         adopt_existing: bool = False,
         api_key: pulumi.Input[str] | None = None,
         api_auth_string: pulumi.Input[str] | None = None,
+        api_auth_string_from_stack: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a deployment; keyword names match a `DeploymentCreate` body with `flow_name` for `flow_id`."""
@@ -327,7 +328,7 @@ class Deployment(pulumi.dynamic.Resource, module="prefect", name="Deployment"):
             "concurrency_options": concurrency_options,
             "enforce_parameter_schema": enforce_parameter_schema,
             "parameter_openapi_schema": parameter_openapi_schema,
-            **connection_props(api_url, adopt_existing, api_key, api_auth_string),
+            **connection_props(api_url, adopt_existing, api_key, api_auth_string, api_auth_string_from_stack),
             OWNER: f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}",
         }
         super().__init__(DeploymentProvider(), resource_name, props, opts)

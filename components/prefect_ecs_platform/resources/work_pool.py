@@ -181,6 +181,7 @@ class WorkPool(pulumi.dynamic.Resource, module="prefect", name="WorkPool"):
         adopt_existing: bool = False,
         api_key: pulumi.Input[str] | None = None,
         api_auth_string: pulumi.Input[str] | None = None,
+        api_auth_string_from_stack: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a work pool; `api_key` is only a fallback (see `credentials`) and should be a secret."""
@@ -192,6 +193,6 @@ class WorkPool(pulumi.dynamic.Resource, module="prefect", name="WorkPool"):
             "is_paused": is_paused,
             "concurrency_limit": concurrency_limit,
             "storage_configuration": storage_configuration,
-            **connection_props(api_url, adopt_existing, api_key, api_auth_string),
+            **connection_props(api_url, adopt_existing, api_key, api_auth_string, api_auth_string_from_stack),
         }
         super().__init__(WorkPoolProvider(), resource_name, props, opts)

@@ -11,7 +11,7 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
 from prefect_ecs_platform.prefect_api import PrefectApi
-from prefect_ecs_platform.resources import BlockDocument, Deployment, WorkPool, WorkPoolProvider, credentials
+from prefect_ecs_platform.resources import BlockDocument, Deployment, WorkPool, WorkPoolProvider, _provider, credentials
 
 pytestmark = pytest.mark.usefixtures("no_ambient_prefect_credentials")
 
@@ -102,3 +102,54 @@ def test_the_key_is_read_from_the_consuming_projects_namespace() -> None:
     assert credentials.api_key({"api_key": "from-input"}) == "pnu_own"
     WorkPoolProvider().configure(ConfigureRequest(Config({"data-platform:prefectApiKey": "pnu_own"}, "elsewhere")))
     assert credentials.api_key({"api_key": "from-input"}) == "from-input"
+
+
+def _basic(auth_string: str) -> str:
+    return "Basic " + base64.b64encode(auth_string.encode()).decode()
+
+
+def _authorization_of_a_provider_call(monkeypatch: pytest.MonkeyPatch, props: dict[str, Any]) -> str | None:
+    """The Authorization a provider's Read sends for `props`, through the client the provider builds."""
+    sent: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers.get("Authorization"))
+        return httpx.Response(404, json={"detail": "not found"})
+
+    def with_transport(*args: Any, **kwargs: Any) -> PrefectApi:
+        return PrefectApi(*args, **{**kwargs, "transport": httpx.MockTransport(handler)})
+
+    monkeypatch.setattr(_provider, "PrefectApi", with_transport)
+    assert WorkPoolProvider().read("id", {"name": "p", "api_url": "http://127.0.0.1:4200/api", **props}).id is None
+    return sent[0]
+
+
+STACKS = {"api_auth_string": "prefect:generated-by-the-stack"}
+
+
+def test_a_hosted_stacks_auth_string_wins_over_the_environment_and_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `api_auth_string_from_stack`, a wrong string left in `pulumi up`'s environment (or config) is not
+    used; without the flag, as in every other stack and older state, the environment still comes first."""
+    monkeypatch.setenv("PREFECT_API_AUTH_STRING", "wrong:left-in-the-environment")
+    flagged = {**STACKS, "api_auth_string_from_stack": True}
+    assert _authorization_of_a_provider_call(monkeypatch, flagged) == _basic(STACKS["api_auth_string"])
+    assert _authorization_of_a_provider_call(monkeypatch, STACKS) == _basic("wrong:left-in-the-environment")
+
+    WorkPoolProvider().configure(
+        ConfigureRequest(Config({"prefect-ecs-platform:prefectApiAuthString": "wrong:config"}, "prefect-ecs-platform"))
+    )
+    assert credentials.auth_string(flagged) == STACKS["api_auth_string"]
+    assert credentials.auth_string(STACKS) == "wrong:config"
+    # The flag puts the input first, it does not drop the other sources when there is none.
+    assert credentials.auth_string({"api_auth_string_from_stack": True}) == "wrong:config"
+
+
+def test_the_auth_string_flag_is_no_diff_and_not_kept_on_the_provider() -> None:
+    """State from before the flag gets it on the next `up` without a change, and the pickled provider is the
+    same class with nothing on it."""
+    olds: dict[str, Any] = {"name": "p", "type": "ecs", "api_url": "http://127.0.0.1:4200/api"}
+    news = {**olds, **STACKS, "api_auth_string_from_stack": True}
+    assert WorkPoolProvider().diff("id", olds, news).changes is False
+    provider = WorkPoolProvider()
+    assert vars(provider) == {}
+    assert STACKS["api_auth_string"].encode() not in dill.dumps(provider)

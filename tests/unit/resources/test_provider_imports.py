@@ -10,7 +10,12 @@ from __future__ import annotations
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from prefect_ecs_platform.resources import BlockDocumentProvider, DeploymentProvider, WorkPoolProvider
+from prefect_ecs_platform.resources import (
+    BlockDocumentProvider,
+    DeploymentProvider,
+    ServerReadyProvider,
+    WorkPoolProvider,
+)
 from tests.support.fresh_process import last_json_line
 
 pytestmark = pytest.mark.subprocess
@@ -18,7 +23,7 @@ pytestmark = pytest.mark.subprocess
 _NOT_NEEDED = ("pulumi_aws", "pulumi_awsx", "prefect_aws", "boto3", "botocore", "moto")
 
 
-@pytest.mark.parametrize("provider", [WorkPoolProvider, BlockDocumentProvider, DeploymentProvider])
+@pytest.mark.parametrize("provider", [WorkPoolProvider, BlockDocumentProvider, DeploymentProvider, ServerReadyProvider])
 def test_unpickling_a_provider_imports_neither_the_aws_half_nor_prefect_aws(provider: type) -> None:
     # As Pulumi pickles it into the state, and as its provider host loads it.
     pickled = serialize_provider(provider())
