@@ -94,6 +94,15 @@ DEPLOY_ACTIONS = {
         "elasticloadbalancing:ModifyListener",
         "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags", "elasticloadbalancing:DescribeTags",
     ),
+    # A hosted server's HTTPS endpoint (aws/server_endpoint.py): the VPC origin and the distribution in front of it;
+    # the distribution is created with its tags (CreateDistributionWithTags, authorised as CreateDistribution).
+    "cloudfront": (
+        "cloudfront:CreateVpcOrigin", "cloudfront:GetVpcOrigin", "cloudfront:UpdateVpcOrigin",
+        "cloudfront:DeleteVpcOrigin",
+        "cloudfront:CreateDistribution", "cloudfront:GetDistribution", "cloudfront:UpdateDistribution",
+        "cloudfront:DeleteDistribution",
+        "cloudfront:TagResource", "cloudfront:UntagResource", "cloudfront:ListTagsForResource",
+    ),
     # A hosted server's rotation function (aws/server_rotation.py) and the permission that lets its rule invoke it.
     "lambda": (
         "lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction", "lambda:GetFunctionConfiguration",
@@ -173,6 +182,11 @@ SERVICE_LINKED_ROLES = {
     "elasticloadbalancing.amazonaws.com": (
         "arn:*:iam::*:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing"
     ),
+    # CloudFront's first VPC origin in an account (AWS managed policy AWSCloudFrontVPCOriginServiceRolePolicy:
+    # CloudFront manages the origin's network interfaces and security group with it).
+    "vpcorigin.cloudfront.amazonaws.com": (
+        "arn:*:iam::*:role/aws-service-role/vpcorigin.cloudfront.amazonaws.com/AWSServiceRoleForCloudFrontVPCOrigin"
+    ),
 }
 
 #: The services the deploy role passes roles to: ECS tasks (execution and task roles) and Lambda (a hosted server's
@@ -226,6 +240,7 @@ PREVIEW_ACTIONS = (
     "elasticloadbalancing:DescribeTags",
     "lambda:GetFunction", "lambda:ListTags", "lambda:ListVersionsByFunction", "lambda:GetFunctionCodeSigningConfig",
     "lambda:GetPolicy",
+    "cloudfront:GetVpcOrigin", "cloudfront:GetDistribution", "cloudfront:ListTagsForResource",
 )  # fmt: skip
 
 

@@ -92,6 +92,8 @@ def deploy_hosted_server(harness: PulumiHarness, server: PrefectServerArgs, **ov
         credentials = infrastructure.credentials
         return {
             "api_url": hosted.api_url,
+            "public_url": hosted.public_url,
+            "public_api_url": hosted.public_api_url,
             "service_name": hosted.service_name,
             "database_secret_arn": hosted.database_secret_arn,
             "database_identifier": hosted.database_identifier,

@@ -16,10 +16,12 @@ from pulumi.runtime.proto import provider_pb2
 
 from prefect_ecs_platform.render.plan_mocks import (
     AVAILABILITY_ZONES,
+    SECURITY_GROUP,
     AwsSide,
     RepositoryReferenceMonitor,
     availability_zone_names,
     aws_answer,
+    vpc_origin_security_group,
 )
 from prefect_ecs_platform.render.plan_mocks import Registered as Recorded
 from tests.support.private_loop import run_in_private_loop
@@ -93,6 +95,8 @@ class RecordingMocks(pulumi.runtime.Mocks, AwsSide):
             return {"partition": self.partition, "dnsSuffix": dns_suffix, "id": self.partition}
         if args.token == AVAILABILITY_ZONES:
             return {"names": availability_zone_names(self), "id": self.region}
+        if args.token == SECURITY_GROUP:
+            return vpc_origin_security_group(self, dict(args.args))
         raise NotImplementedError(f"no mock for call {args.token}")
 
 

@@ -25,12 +25,16 @@ AUTH_PASSWORD_LENGTH = 40
 class HostedServer:
     #: Where the worker and flow runs reach the API: the internal load balancer's name, plain HTTP.
     api_url: pulumi.Output[str]
+    #: The UI through CloudFront, `https://<distribution domain>`.
+    public_url: pulumi.Output[str]
+    #: The API through CloudFront, `.../api`: where the Prefect objects are made from, outside the VPC.
+    public_api_url: pulumi.Output[str]
     service_name: pulumi.Output[str]
     database_secret_arn: pulumi.Output[str]
     database_identifier: pulumi.Output[str]
     final_snapshot_name: pulumi.Output[str | None]
     #: What the worker, the pool and the deployments wait for: the service, whose rollout check waits until
-    #: the server answers behind the load balancer.
+    #: the server answers behind the load balancer, and the distribution with the rule admitting CloudFront.
     ready: list[pulumi.Resource]
 
 
@@ -75,9 +79,11 @@ def create_hosted_server(
     )
     return HostedServer(
         api_url=service.load_balancer_dns_name.apply(lambda host: f"http://{host}/api"),
+        public_url=service.endpoint.public_url,
+        public_api_url=service.endpoint.public_api_url,
         service_name=service.service_name,
         database_secret_arn=database.secret_arn,
         database_identifier=database.identifier,
         final_snapshot_name=database.final_snapshot_name,
-        ready=[service.service],
+        ready=[service.service, *service.endpoint.ready],
     )

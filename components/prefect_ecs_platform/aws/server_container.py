@@ -33,6 +33,9 @@ class ServerContainerSettings:
     auth_string_secret_arn: str
     log_group_name: str
     region: str
+    #: `https://<distribution domain>`, the UI as browsers reach it; None: the UI calls the API where it loaded
+    #: from.
+    public_url: str | None = None
 
 
 def server_command() -> list[str]:
@@ -40,7 +43,7 @@ def server_command() -> list[str]:
     return ["prefect", "server", "start", "--host", "0.0.0.0", "--port", str(SERVER_PORT)]
 
 
-def server_environment(database_host: str) -> list[dict[str, str]]:
+def server_environment(database_host: str, public_url: str | None = None) -> list[dict[str, str]]:
     """Prefect's settings for the server, none of them secret."""
     values = {
         "PREFECT_SERVER_DATABASE_DRIVER": "postgresql+asyncpg",
@@ -54,10 +57,14 @@ def server_environment(database_host: str) -> list[dict[str, str]]:
         # runs each upgrade's migrations exactly once.
         "PREFECT_SERVER_DATABASE_MIGRATE_ON_START": "true",
         "PREFECT_SERVER_UI_STATIC_DIRECTORY": UI_STATIC_DIRECTORY,
-        # The browser calls the API where it loaded the UI from, whatever the load balancer's name.
-        "PREFECT_SERVER_UI_API_URL": "/api",
+        # Without a public URL the browser calls the API where it loaded the UI from.
+        "PREFECT_SERVER_UI_API_URL": f"{public_url}/api" if public_url else "/api",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     }
+    if public_url:
+        # The links the server writes (a flow run's page) name the UI; unset, Prefect infers them from the API
+        # URL the server listens on, 0.0.0.0.
+        values["PREFECT_UI_URL"] = public_url
     return [{"name": name, "value": value} for name, value in values.items()]
 
 
@@ -79,7 +86,7 @@ def server_container(settings: ServerContainerSettings) -> dict[str, Any]:
         "image": settings.image,
         "essential": True,
         "command": server_command(),
-        "environment": server_environment(settings.database_host),
+        "environment": server_environment(settings.database_host, settings.public_url),
         "secrets": server_secrets(settings.database_secret_arn, settings.auth_string_secret_arn),
         "portMappings": [{"containerPort": SERVER_PORT, "protocol": "tcp"}],
         "healthCheck": {

@@ -23,6 +23,7 @@ from prefect_ecs_platform.aws.server_container import (
     server_container,
 )
 from prefect_ecs_platform.aws.server_database import ServerDatabase
+from prefect_ecs_platform.aws.server_endpoint import EndpointOrigin, ServerEndpoint, create_server_endpoint
 from prefect_ecs_platform.aws.server_network import LISTENER_PORT, ServerNetwork
 from prefect_ecs_platform.aws.task_definitions import TaskDefinitionSpec, fargate_task_definition
 from prefect_ecs_platform.aws.worker_rollout import check_rollout_after_change, record_deployments_before_update
@@ -46,6 +47,7 @@ class ServerService:
     service: aws.ecs.Service
     service_name: pulumi.Output[str]
     load_balancer_dns_name: pulumi.Output[str]
+    endpoint: ServerEndpoint
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ def _task_definition(
     args: PrefectEcsPlatformArgs,
     infrastructure: FlowRunInfrastructure,
     database: ServerDatabase,
+    public_url: pulumi.Output[str],
     opts: pulumi.ResourceOptions,
 ) -> tuple[aws.ecs.TaskDefinition, aws.iam.RolePolicy]:
     """The server's task definition and its execution role's policy (what ECS needs to start it)."""
@@ -160,6 +163,7 @@ def _task_definition(
         credentials.auth_string_arn,
         infrastructure.log_group.name,
         infrastructure.region,
+        public_url,
     ).apply(
         lambda v: server_container(
             ServerContainerSettings(
@@ -169,6 +173,7 @@ def _task_definition(
                 auth_string_secret_arn=v[3],
                 log_group_name=v[4],
                 region=v[5],
+                public_url=v[6],
             )
         )
     )
@@ -195,8 +200,22 @@ def create_server_service(
     """The server's roles, task definition, load balancer and service."""
     network, database = placement.network, placement.database
     credentials = infrastructure.credentials
-    task_definition, execution_policy = _task_definition(name, args, infrastructure, database, opts)
     balancer, targets, listener = _load_balancer(name, infrastructure, network, opts)
+    endpoint = create_server_endpoint(
+        name,
+        EndpointOrigin(
+            load_balancer=balancer,
+            load_balancer_security_group_id=network.load_balancer_security_group_id,
+            vpc_id=infrastructure.network.vpc_id,
+            partition=infrastructure.partition,
+        ),
+        infrastructure.tags,
+        opts,
+    )
+    # The server writes the public URLs into the UI it serves, so its task waits for the distribution's name.
+    task_definition, execution_policy = _task_definition(
+        name, args, infrastructure, database, endpoint.public_url, opts
+    )
     auth_version = credentials.version_ids.get(AUTH_STRING_VARIABLE)
     brought_cluster = args.cluster_arn is not None
     # Registered before the service so the engine knows them when the service's update starts and ends.
@@ -253,4 +272,6 @@ def create_server_service(
             ),
         ),
     )
-    return ServerService(service=service, service_name=service.name, load_balancer_dns_name=balancer.dns_name)
+    return ServerService(
+        service=service, service_name=service.name, load_balancer_dns_name=balancer.dns_name, endpoint=endpoint
+    )

@@ -90,6 +90,8 @@ class AwsSide:
 
 #: The data source the hosted server's database subnets take their zones from.
 AVAILABILITY_ZONES = "aws:index/getAvailabilityZones:getAvailabilityZones"
+#: The data source that finds the security group CloudFront makes for its VPC origins.
+SECURITY_GROUP = "aws:ec2/getSecurityGroup:getSecurityGroup"
 
 Answer = tuple[str | None, dict[str, Any]]
 """The id AWS gives a resource (None for the mocks' default) and its outputs beyond the inputs."""
@@ -180,6 +182,34 @@ def _load_balancer(side: AwsSide, name: str, inputs: dict[str, Any]) -> Answer:
     return None, {"name": physical, "arn": _elb_arn(side, f"loadbalancer/app/{physical}"), "dnsName": host}
 
 
+def _vpc_origin(side: AwsSide, name: str, inputs: dict[str, Any]) -> Answer:
+    origin_id = side.picked(f"{name} id", "vo_0123456789abcdefghijkl")
+    return origin_id, {"arn": side.arn("cloudfront", f"vpcorigin/{origin_id}", regional=False)}
+
+
+def _distribution(side: AwsSide, name: str, inputs: dict[str, Any]) -> Answer:
+    distribution_id = side.picked(f"{name} id", "E2QWRUHAPOMQZL")
+    return distribution_id, {
+        "arn": side.arn("cloudfront", f"distribution/{distribution_id}", regional=False),
+        # CloudFront's default domain is the same in every commercial region.
+        "domainName": f"{side.picked(f'{name} domain', 'd111111abcdef8')}.cloudfront.net",
+        "status": "Deployed",
+    }
+
+
+def vpc_origin_security_group(side: AwsSide, args: dict[str, Any]) -> dict[str, Any]:
+    """What EC2 answers for the group CloudFront made with the VPC origin, in the VPC the filters name."""
+    filters = {f["name"]: f["values"] for f in args.get("filters", [])}
+    group_id = side.picked("CloudFront's VPC origin security group id", "sg-0cf0cf0cf0cf0cf00")
+    return {
+        "id": group_id,
+        "name": filters.get("group-name", [""])[0],
+        "vpcId": filters.get("vpc-id", [""])[0],
+        "arn": side.arn("ec2", f"security-group/{group_id}"),
+        "description": "CloudFront VPC origins service security group",
+    }
+
+
 def availability_zone_names(side: AwsSide) -> list[str]:
     """The region's available zones, in the order AWS lists them."""
     return [
@@ -237,6 +267,8 @@ AWS_ANSWERS: dict[str, Callable[[AwsSide, str, dict[str, Any]], Answer]] = {
     ),
     "aws:rds/instance:Instance": _database,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "aws:cloudfront/vpcOrigin:VpcOrigin": _vpc_origin,
+    "aws:cloudfront/distribution:Distribution": _distribution,
     "aws:lb/targetGroup:TargetGroup": lambda side, name, inputs: _named(
         side, inputs, name, arn=lambda n: _elb_arn(side, f"targetgroup/{n}")
     ),
@@ -316,6 +348,8 @@ class PlanMocks(pulumi.runtime.Mocks, AwsSide):
             return {"partition": self.partition, "dnsSuffix": self.dns_suffix, "id": self.partition}
         if args.token == AVAILABILITY_ZONES:
             return {"names": availability_zone_names(self), "id": self.region}
+        if args.token == SECURITY_GROUP:
+            return vpc_origin_security_group(self, dict(args.args))
         raise NotImplementedError(f"render has no answer for the data source {args.token}")
 
 

@@ -43,6 +43,12 @@ def _zones(_: Mapping[str, Any]) -> Iterator[Authorization]:
     yield Authorization("ec2:DescribeAvailabilityZones", "*", why="aws.get_availability_zones: database subnets")
 
 
+def _security_group(_: Mapping[str, Any]) -> Iterator[Authorization]:
+    yield Authorization(
+        "ec2:DescribeSecurityGroups", "*", why="aws.ec2.get_security_group: CloudFront's VPC origin group"
+    )
+
+
 #: Invoke token -> what AWS authorises for it.
 INVOKES: dict[str, InvokeMapping] = {
     # internal/service/sts/caller_identity_data_source.go calls sts:GetCallerIdentity, which needs no permission:
@@ -55,6 +61,9 @@ INVOKES: dict[str, InvokeMapping] = {
     # A hosted server's database subnets follow awsx's zones (aws/server_network.py):
     # internal/service/ec2/ec2_availability_zones_data_source.go calls ec2:DescribeAvailabilityZones.
     "aws:index/getAvailabilityZones:getAvailabilityZones": _zones,
+    # The load balancer admits the group CloudFront makes for its VPC origin (aws/server_endpoint.py):
+    # internal/service/ec2/vpc_security_group_data_source.go calls ec2:DescribeSecurityGroups.
+    "aws:ec2/getSecurityGroup:getSecurityGroup": _security_group,
 }
 
 
@@ -177,6 +186,16 @@ REFRESH_READS: dict[str, tuple[tuple[str, bool], ...]] = {
     "aws:ec2/routeTableAssociation:RouteTableAssociation": (("ec2:DescribeRouteTables", ON_ANY),),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (("ec2:DescribeSecurityGroupRules", ON_ANY),),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (("ec2:DescribeSecurityGroupRules", ON_ANY),),
+    # internal/service/cloudfront/vpc_origin.go and distribution.go: GetVpcOrigin and GetDistribution, each
+    # one's tags with ListTagsForResource on its ARN.
+    "aws:cloudfront/vpcOrigin:VpcOrigin": (
+        ("cloudfront:GetVpcOrigin", ON_RESOURCE),
+        ("cloudfront:ListTagsForResource", ON_RESOURCE),
+    ),
+    "aws:cloudfront/distribution:Distribution": (
+        ("cloudfront:GetDistribution", ON_RESOURCE),
+        ("cloudfront:ListTagsForResource", ON_RESOURCE),
+    ),
     "random:index/randomPassword:RandomPassword": (),
     "random:index/randomId:RandomId": (),
 }

@@ -72,6 +72,18 @@ def _by_arn(create: str, tag: str, untag: str) -> Resolver:
     return resolve
 
 
+def _cloudfront(create: str) -> Resolver:
+    # The Service Authorization Reference lists no resource type for CloudFront's creates: they are authorised on
+    # "*"; the tagging that comes with them is on the new resource's ARN.
+    def resolve(resource: Registered, region: str, account: str) -> Iterator[TaggedResource]:
+        arn = resource.outputs["arn"]
+        yield TaggedResource(
+            resource.typ, arn, create, "cloudfront:TagResource", "cloudfront:UntagResource", create_arn="*"
+        )
+
+    return resolve
+
+
 def _ec2(kind: str, create: str, resource_id: str, region: str, account: str) -> TaggedResource:
     # The EC2 user guide, "Grant permission to tag resources during creation": a create with TagSpecifications is
     # also authorised as ec2:CreateTags on the new resource, with ec2:CreateAction naming the creating call.
@@ -192,6 +204,10 @@ TAGGED_TYPES: dict[str, Resolver] = {
     # The Lambda developer guide, "Using tags on Lambda functions": lambda:TagResource is needed to tag a function
     # on creation; Lambda has no condition key naming the creating call.
     "aws:lambda/function:Function": _by_arn("lambda:CreateFunction", "lambda:TagResource", "lambda:UntagResource"),
+    # The CloudFront API reference: CreateVpcOrigin takes its tags; the provider creates a tagged distribution with
+    # CreateDistributionWithTags, which IAM authorises as cloudfront:CreateDistribution and cloudfront:TagResource.
+    "aws:cloudfront/vpcOrigin:VpcOrigin": _cloudfront("cloudfront:CreateVpcOrigin"),
+    "aws:cloudfront/distribution:Distribution": _cloudfront("cloudfront:CreateDistribution"),
     "awsx:ec2:Vpc": _vpc,
     "awsx:ecr:Repository": _repository,
 }

@@ -25,7 +25,7 @@ import boto3
 import pulumi
 
 from prefect_ecs_platform import PrefectEcsPlatformArgs
-from prefect_ecs_platform.render.plan_mocks import AVAILABILITY_ZONES
+from prefect_ecs_platform.render.plan_mocks import AVAILABILITY_ZONES, SECURITY_GROUP
 from tests.support.deployed_platform import deploy_platform
 from tests.support.moto.hosted_in_moto import HostedServerInMoto, autoname
 from tests.support.pulumi_mocks import Recorded, RecordingMocks, mocked_pulumi, unsecret
@@ -110,6 +110,8 @@ class MotoMocks(RecordingMocks, HostedServerInMoto):
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         if args.token == AVAILABILITY_ZONES:
             return self.availability_zones(dict(args.args))
+        if args.token == SECURITY_GROUP:
+            return self.vpc_origin_security_group(dict(args.args))
         raise NotImplementedError(f"no mock for call {args.token}")
 
     # Network and cluster

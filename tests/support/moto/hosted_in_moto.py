@@ -2,7 +2,8 @@
 
 `MotoMocks` (tests/support/moto/component_in_moto.py) takes these handlers for the types only a stack that
 hosts its server registers: the database subnets and their route table, the security group rules, the RDS
-subnet group, parameter group and instance, the load balancer, target group and listener, and the rotation
+subnet group, parameter group and instance, the load balancer, target group and listener, CloudFront's VPC origin
+and distribution (stand-ins: moto has neither), and the rotation
 Lambda with its permission. The `random` provider's two resources are answered as pulumi-random answers, with
 a value drawn once per resource (the engine then keeps it in the checkpoint).
 
@@ -100,6 +101,8 @@ class HostedServerInMoto:
             "aws:lb/listener:Listener": self._listener,
             "aws:lambda/function:Function": self._function,
             "aws:lambda/permission:Permission": self._permission,
+            "aws:cloudfront/vpcOrigin:VpcOrigin": self._vpc_origin,
+            "aws:cloudfront/distribution:Distribution": self._distribution,
             "random:index/randomPassword:RandomPassword": self._random_password,
             "random:index/randomId:RandomId": self._random_id,
         }
@@ -114,6 +117,12 @@ class HostedServerInMoto:
             "zoneIds": [zone["ZoneId"] for zone in zones],
             "groupNames": [zone.get("GroupName", self.region) for zone in zones],
         }
+
+    def vpc_origin_security_group(self, args: dict[str, Any]) -> dict[str, Any]:
+        """`aws.ec2.get_security_group` with the filters given, as EC2 answers it: exactly one group, or an error."""
+        filters = [{"Name": f["name"], "Values": f["values"]} for f in args.get("filters", [])]
+        [group] = self.clients["ec2"].describe_security_groups(Filters=filters)["SecurityGroups"]
+        return {"id": group["GroupId"], "name": group["GroupName"], "vpcId": group["VpcId"], "arn": "", "tags": {}}
 
     # Network
 
@@ -284,6 +293,40 @@ class HostedServerInMoto:
             "vpcId": balancer["VpcId"],
         }
 
+    # CloudFront: moto has no VPC origins, and its distributions take no VPC origin, so both are stand-ins that
+    # do in EC2 what CloudFront does there: the first VPC origin in a VPC makes CloudFront's group in it.
+
+    def _vpc_origin(self, name: str, inputs: dict[str, Any]) -> Created:
+        ec2, elb = self.clients["ec2"], self.clients["elbv2"]
+        arn = inputs["vpcOriginEndpointConfig"]["arn"]
+        [balancer] = elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"]
+        ec2.create_security_group(
+            GroupName="CloudFront-VPCOrigins-Service-SG",
+            Description="CloudFront VPC origins service security group",
+            VpcId=balancer["VpcId"],
+        )
+        origin_id = "vo_" + secrets.token_hex(11)
+        return origin_id, {"arn": f"arn:aws:cloudfront::{self.account}:vpcorigin/{origin_id}"}
+
+    def _distribution(self, name: str, inputs: dict[str, Any]) -> Created:
+        distribution_id = "E" + secrets.token_hex(6).upper()
+        return distribution_id, {
+            "arn": f"arn:aws:cloudfront::{self.account}:distribution/{distribution_id}",
+            "domainName": f"d{secrets.token_hex(6)}.cloudfront.net",
+            "status": "Deployed",
+        }
+
+    def _delete_vpc_origin(self, outputs: dict[str, Any]) -> None:
+        ec2, elb = self.clients["ec2"], self.clients["elbv2"]
+        arn = outputs["vpcOriginEndpointConfig"]["arn"]
+        [balancer] = elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"]
+        filters = [
+            {"Name": "group-name", "Values": ["CloudFront-VPCOrigins-Service-SG"]},
+            {"Name": "vpc-id", "Values": [balancer["VpcId"]]},
+        ]
+        for group in ec2.describe_security_groups(Filters=filters)["SecurityGroups"]:
+            ec2.delete_security_group(GroupId=group["GroupId"])
+
     def _target_group(self, name: str, inputs: dict[str, Any]) -> Created:
         elb = self.clients["elbv2"]
         check = inputs.get("healthCheck") or {}
@@ -425,6 +468,8 @@ class HostedServerInMoto:
             "aws:lambda/permission:Permission": lambda: functions.remove_permission(
                 FunctionName=inputs["function"], StatementId=resource_id
             ),
+            "aws:cloudfront/vpcOrigin:VpcOrigin": lambda: self._delete_vpc_origin(outputs),
+            "aws:cloudfront/distribution:Distribution": lambda: None,
             # Nothing outside the state.
             "random:index/randomPassword:RandomPassword": lambda: None,
             "random:index/randomId:RandomId": lambda: None,

@@ -154,12 +154,16 @@ def test_server_admits_only_its_load_balancer(pulumi_harness: PulumiHarness) -> 
 
 @pytest.mark.parametrize("brought", [False, True], ids=["created-group", "brought-groups"])
 def test_load_balancer_admits_only_the_stacks_tasks(pulumi_harness: PulumiHarness, brought: bool) -> None:
-    """HTTP only from the task groups the worker and flow runs use, forwarded only to the server's port."""
+    """HTTP only from the task groups the worker and flow runs use and CloudFront's VPC origin group, forwarded only
+    to the server's port."""
     server_args = PrefectServerArgs(enabled=True, database_subnet_ids=BROUGHT_DATABASE_SUBNETS) if brought else DEV
     out = deploy_hosted_server(pulumi_harness, server_args, **(BROUGHT_NETWORK if brought else {}))
     task_groups = BROUGHT_NETWORK["security_group_ids"] if brought else [group_id(pulumi_harness, "data-tasks")]
     assert out["security_group_ids"] == task_groups
-    assert rules_of(pulumi_harness, INGRESS, "data-server-lb") == [tcp_from(group, 80) for group in task_groups]
+    cloudfront = "sg-0cf0cf0cf0cf0cf00"
+    assert rules_of(pulumi_harness, INGRESS, "data-server-lb") == [
+        tcp_from(group, 80) for group in [*task_groups, cloudfront]
+    ]
     assert rules_of(pulumi_harness, EGRESS, "data-server-lb") == [
         tcp_from(group_id(pulumi_harness, "data-server"), 4200)
     ]
@@ -211,7 +215,11 @@ def test_one_server_task_at_a_time_behind_the_load_balancer(pulumi_harness: Pulu
     assert hooks["after_create"] == hooks["after_update"] == ("data-server-rollout",)
     assert hooks["before_update"] == ("data-server-rollout-baseline",)
     assert out["service_name"] == "data-server"
-    assert out["ready"] == [pulumi_harness.registration(*SERVICE).urn]
+    assert out["ready"] == [
+        pulumi_harness.registration(*SERVICE).urn,
+        pulumi_harness.registration("aws:cloudfront/distribution:Distribution", "data-server").urn,
+        pulumi_harness.registration(INGRESS, "data-server-lb-from-cloudfront").urn,
+    ]
 
 
 def test_service_starts_after_its_database_secrets_and_listener(pulumi_harness: PulumiHarness) -> None:
@@ -354,15 +362,3 @@ def test_rotation_handler_runs_alone_in_lambda(pulumi_harness: PulumiHarness) ->
     }
     assert imported <= {"__future__", "os", "typing", "boto3"}
     assert "def handler(" in HANDLER_FILE.read_text()
-
-
-def test_hosted_server_in_the_china_partition(china_pulumi_harness: PulumiHarness) -> None:
-    """The rotation function's grant and the API's host are the partition's, not the commercial one's."""
-    out = deploy_hosted_server(china_pulumi_harness, DEV)
-    assert out["api_url"].endswith(".cn-north-1.elb.amazonaws.com.cn/api")
-    assert out["database_secret_arn"].startswith("arn:aws-cn:secretsmanager:cn-north-1:")
-    policy = json.loads(
-        china_pulumi_harness.named("aws:iam/rolePolicy:RolePolicy", "data-server-rotation").inputs["policy"]
-    )
-    redeploy = {s["Sid"]: s for s in policy["Statement"]}["RedeployThePrefectServer"]
-    assert redeploy["Resource"] == "arn:aws-cn:ecs:cn-north-1:123456789012:service/data-cluster/data-server"

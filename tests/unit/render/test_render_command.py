@@ -204,6 +204,9 @@ def test_a_hosted_server_renders_its_task_definition_policies_and_database(tmp_p
     assert "iam/data-server-rotation.policy.json" in render
     server = as_json(render, "task-definitions/prefect-server_ecs-dev.json")["containerDefinitions"][0]
     assert server["command"][:3] == ["prefect", "server", "start"]
+    # The UI reaches the API through CloudFront, whose domain only `pulumi up` learns.
+    ui_api_url = {e["name"]: e["value"] for e in server["environment"]}["PREFECT_SERVER_UI_API_URL"]
+    assert re.fullmatch(r"https://<.*known after pulumi up>\.cloudfront\.net/api", ui_api_url), ui_api_url
     worker = as_json(render, "task-definitions/prefect-worker_ecs-dev.json")["containerDefinitions"][0]
     url = {e["name"]: e["value"] for e in worker["environment"]}["PREFECT_API_URL"]
     assert re.fullmatch(r"http://[^/]+/api", url), url
