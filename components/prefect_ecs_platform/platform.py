@@ -66,6 +66,7 @@ OUTPUT_NAMES = (
     "work_pool_name",
     "deployment_ids",
     "prefect_api_url",
+    "prefect_ui_url",
     "prefect_server_service_name",
     "database_identifier",
     "database_final_snapshot",
@@ -102,8 +103,10 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
     events_queue_name: pulumi.Output[str | None]
     work_pool_name: pulumi.Output[str]
     deployment_ids: pulumi.Output[dict[str, str]]
-    #: The API the stack's objects, worker and flow runs use: the given URL, or the hosted server's.
+    #: The API the stack's Prefect objects use: the given URL, or the hosted server's public endpoint.
     prefect_api_url: pulumi.Output[str]
+    #: The hosted server's UI (None without one).
+    prefect_ui_url: pulumi.Output[str | None]
     prefect_server_service_name: pulumi.Output[str | None]
     #: The hosted server's RDS instance, and the snapshot RDS takes when it deletes it (None: none is taken).
     database_identifier: pulumi.Output[str | None]
@@ -183,19 +186,31 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
         worker_service_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         events_queue_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if args.mode == "worker":
+            # Inside the VPC the worker (and the flow runs it starts) reach a hosted server by its load balancer.
+            worker_api = dataclasses.replace(api, url=server.api_url) if server else api
             worker = create_worker_service(
-                name, args, infrastructure, api=api, work_pool=prefect.work_pool, hook_auth=hook_auth, opts=child
+                name, args, infrastructure, api=worker_api, work_pool=prefect.work_pool, hook_auth=hook_auth, opts=child
             )
             worker_service_name, events_queue_name = worker.service_name, worker.events_queue_name
 
         self.worker_service_name = worker_service_name
         self.events_queue_name = events_queue_name
-        none: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         self.prefect_api_url = pulumi.Output.from_input(api.url)
-        self.prefect_server_service_name = server.service_name if server else none
-        self.database_identifier = server.database_identifier if server else none
-        self.database_final_snapshot = server.final_snapshot_name if server else none
+        (
+            self.prefect_ui_url,
+            self.prefect_server_service_name,
+            self.database_identifier,
+            self.database_final_snapshot,
+        ) = _server_outputs(server)
         self.register_outputs({output: getattr(self, output) for output in OUTPUT_NAMES})
+
+
+def _server_outputs(server: HostedServer | None) -> tuple[pulumi.Output[str | None], ...]:
+    """The hosted server's outputs (its UI, its service, its database and final snapshot), None without one."""
+    if server is None:
+        none: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        return none, none, none, none
+    return server.public_url, server.service_name, server.database_identifier, server.final_snapshot_name
 
 
 def _hosted_api(
@@ -205,12 +220,13 @@ def _hosted_api(
     log_group_name: pulumi.Output[str],
     opts: pulumi.ResourceOptions,
 ) -> PrefectApiAccess:
-    """The hosted server's API, ready once it answers `/api/ready` at the URL the Prefect objects use.
+    """The hosted server's API as the Prefect objects reach it (its public endpoint, from wherever `pulumi up`
+    runs), ready once it answers `/api/ready` there.
 
     The service's rollout check sees the server behind its load balancer, not through the endpoint the objects
     call, so without this wait a first `pulumi up` could reach the pool before that endpoint answers.
     """
-    api = PrefectApiAccess(url=server.api_url, auth_string=auth_string, auth_string_from_stack=True)
+    api = PrefectApiAccess(url=server.public_api_url, auth_string=auth_string, auth_string_from_stack=True)
     stream_prefix = f"{SERVER_LOG_STREAM_PREFIX}/{SERVER_CONTAINER_NAME}/"
     answered = ServerReady(
         f"{name}-server-ready",

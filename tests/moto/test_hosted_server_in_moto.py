@@ -71,7 +71,8 @@ class Stack:
     def program(self, **overrides: Any) -> Any:
         def run() -> None:
             platform = PrefectEcsPlatform("data", hosted_args(**overrides))
-            for output in ("prefect_api_url", "prefect_server_service_name", "database_final_snapshot"):
+            outputs = ("prefect_api_url", "prefect_ui_url", "prefect_server_service_name", "database_final_snapshot")
+            for output in outputs:
                 pulumi.Output.from_input(getattr(platform, output)).apply(
                     functools.partial(self.outputs.__setitem__, output)
                 )
@@ -164,7 +165,10 @@ def test_up_creates_the_database_load_balancer_and_server_in_moto(session: boto3
 
     [balancer] = elb.describe_load_balancers()["LoadBalancers"]
     assert (balancer["Scheme"], balancer["Type"]) == ("internal", "application")
-    assert stack.outputs["prefect_api_url"] == f"http://{balancer['DNSName']}/api"
+    # Pulumi reaches the server through its public endpoint; the worker inside the VPC through the load balancer.
+    assert stack.outputs["prefect_api_url"] == f"{stack.outputs['prefect_ui_url']}/api"
+    assert stack.outputs["prefect_ui_url"].startswith("https://")
+    assert worker_api_url(session, stack) == f"http://{balancer['DNSName']}/api"
     [targets] = elb.describe_target_groups()["TargetGroups"]
     assert (targets["HealthCheckPath"], targets["TargetType"], targets["Port"]) == ("/api/ready", "ip", 4200)
     [listener] = elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
@@ -312,10 +316,11 @@ def test_switching_to_the_hosted_server_and_back(session: boto3.Session) -> None
     hosted_url = stack.outputs["prefect_api_url"]
     for typ in PREFECT_OBJECTS:
         assert {unsecret(entry.inputs["api_url"]) for entry in stack.entries(typ)} == {hosted_url}
-    # The worker's new revision points at the server; its service was updated to it in moto, and the rollout
-    # check after the update followed that deployment.
+    # The worker's new revision points at the server's load balancer; its service was updated to it in moto, and
+    # the rollout check after the update followed that deployment.
     assert (SERVICE, "data-worker") in {_kind(urn) for urn in steps.updates}
-    assert worker_api_url(session, stack) == hosted_url
+    [balancer] = session.client("elbv2").describe_load_balancers()["LoadBalancers"]
+    assert worker_api_url(session, stack) == f"http://{balancer['DNSName']}/api"
     assert len(session.client("rds").describe_db_instances()["DBInstances"]) == 1
 
     steps = stack.up(**outside)

@@ -40,14 +40,18 @@ def secrets(definition: dict[str, Any]) -> dict[str, str]:
 def test_everything_uses_the_hosted_servers_url_and_generated_auth_string(pulumi_harness: PulumiHarness) -> None:
     outputs = deploy_platform(pulumi_harness, hosted_args())
     url = outputs["prefect_api_url"]
+    distribution = pulumi_harness.one("aws:cloudfront/distribution:Distribution")
+    assert outputs["prefect_ui_url"] == f"https://{distribution.outputs['domainName']}"
+    assert url == f"{outputs['prefect_ui_url']}/api"
     load_balancer = pulumi_harness.one("aws:lb/loadBalancer:LoadBalancer")
-    assert url == f"http://{load_balancer.outputs['dnsName']}/api"
+    internal = f"http://{load_balancer.outputs['dnsName']}/api"
     assert outputs["database_identifier"]
     assert outputs["prefect_server_service_name"]
 
     worker = container(pulumi_harness, "data-worker")
     auth_arn = pulumi_harness.named(*AUTH_SECRET).outputs["arn"]
-    assert environment(worker)["PREFECT_API_URL"] == url
+    # The worker (and the runs it starts) stay inside the VPC; Pulumi's objects go through the public endpoint.
+    assert environment(worker)["PREFECT_API_URL"] == internal
     assert secrets(worker) == {"PREFECT_API_AUTH_STRING": auth_arn}
     assert secrets(container(pulumi_harness, "data-server"))["PREFECT_SERVER_API_AUTH_STRING"] == auth_arn
     assert (
