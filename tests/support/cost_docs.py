@@ -6,7 +6,6 @@ Prefect) and writes their monthly totals; a test fails when the file differs fro
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -17,6 +16,7 @@ from prefect_ecs_platform.render.evaluate import evaluate
 from prefect_ecs_platform.render.plan_mocks import PlanMocks
 from prefect_ecs_platform.render.project_files import load_stack_files
 from tests.support import ROOT
+from tests.support.generated_doc import write_or_show
 from tests.support.render_project import cloud_project, copy_project
 
 DOC = ROOT / "docs" / "costs.md"
@@ -73,14 +73,7 @@ def markdown() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help=f"write {DOC.relative_to(ROOT)}")
-    text = markdown()
-    if parser.parse_args().write:
-        DOC.write_text(text)
-    else:
-        sys.stdout.write(text)
-    return 0
+    return write_or_show(DOC, markdown(), __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

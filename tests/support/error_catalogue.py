@@ -10,7 +10,6 @@ Each case runs the stack program under mocks in a copy of the project's flows, w
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -29,6 +28,7 @@ import yaml
 from prefect_ecs_platform import InvalidInputError
 from prefect_ecs_platform.render.project_files import load_stack_files
 from tests.support import ROOT
+from tests.support.generated_doc import write_or_show
 from tests.support.pulumi_mocks import CLOUD_URL, RecordingMocks, mocked_pulumi
 
 NS = "prefect-ecs-platform"
@@ -388,14 +388,7 @@ def markdown() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help=f"write {DOC.relative_to(ROOT)}")
-    text = markdown()
-    if parser.parse_args().write:
-        DOC.write_text(text)
-    else:
-        sys.stdout.write(text)
-    return 0
+    return write_or_show(DOC, markdown(), __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

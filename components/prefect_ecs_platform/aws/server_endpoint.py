@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from prefect_ecs_platform.aws.server_network import LISTENER_PORT
+from prefect_ecs_platform.aws.server_network import LISTENER_PORT, GroupRule, ingress_rule
 
 #: The managed CachingDisabled cache policy's fixed id: every request reaches the server. Documented in
 #: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html
@@ -115,16 +115,16 @@ def create_server_endpoint(
         ),
         opts=pulumi.InvokeOutputOptions(parent=opts.parent, depends_on=[vpc_origin]),
     )
-    ingress = aws.vpc.SecurityGroupIngressRule(
+    ingress = ingress_rule(
         f"{name}-server-lb-from-cloudfront",
-        security_group_id=origin.load_balancer_security_group_id,
-        referenced_security_group_id=cloudfront_group.id,
-        ip_protocol="tcp",
-        from_port=LISTENER_PORT,
-        to_port=LISTENER_PORT,
-        description="The Prefect UI and API from CloudFront's VPC origin",
-        tags=tags,
-        opts=opts,
+        GroupRule(
+            origin.load_balancer_security_group_id,
+            cloudfront_group.id,
+            LISTENER_PORT,
+            "The Prefect UI and API from CloudFront's VPC origin",
+        ),
+        tags,
+        opts,
     )
     distribution = aws.cloudfront.Distribution(
         f"{name}-server",

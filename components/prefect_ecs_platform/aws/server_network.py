@@ -86,6 +86,32 @@ def _task_group_count(args: PrefectEcsPlatformArgs) -> int:
     return len(args.security_group_ids) if args.security_group_ids else 1
 
 
+@dataclass(frozen=True)
+class GroupRule:
+    """One TCP port of `group_id` opened to (ingress) or towards (egress) the group `peer_id`, by reference."""
+
+    group_id: pulumi.Input[str]
+    peer_id: pulumi.Input[str]
+    port: int
+    description: str
+
+
+def ingress_rule(
+    resource_name: str, rule: GroupRule, tags: dict[str, str], opts: pulumi.ResourceOptions
+) -> aws.vpc.SecurityGroupIngressRule:
+    return aws.vpc.SecurityGroupIngressRule(
+        resource_name,
+        security_group_id=rule.group_id,
+        referenced_security_group_id=rule.peer_id,
+        ip_protocol="tcp",
+        from_port=rule.port,
+        to_port=rule.port,
+        description=rule.description,
+        tags=tags,
+        opts=opts,
+    )
+
+
 def create_server_network(
     name: str, args: PrefectEcsPlatformArgs, infrastructure: FlowRunInfrastructure, opts: pulumi.ResourceOptions
 ) -> ServerNetwork:
@@ -124,27 +150,17 @@ def create_server_network(
     )
 
     ready: list[pulumi.Resource] = [
-        aws.vpc.SecurityGroupIngressRule(
+        ingress_rule(
             f"{name}-database-from-server",
-            security_group_id=database.id,
-            referenced_security_group_id=server.id,
-            ip_protocol="tcp",
-            from_port=DATABASE_PORT,
-            to_port=DATABASE_PORT,
-            description="PostgreSQL from the Prefect server",
-            tags=tags,
-            opts=opts,
+            GroupRule(database.id, server.id, DATABASE_PORT, "PostgreSQL from the Prefect server"),
+            tags,
+            opts,
         ),
-        aws.vpc.SecurityGroupIngressRule(
+        ingress_rule(
             f"{name}-server-from-lb",
-            security_group_id=server.id,
-            referenced_security_group_id=balancer.id,
-            ip_protocol="tcp",
-            from_port=SERVER_PORT,
-            to_port=SERVER_PORT,
-            description="The Prefect API from its load balancer",
-            tags=tags,
-            opts=opts,
+            GroupRule(server.id, balancer.id, SERVER_PORT, "The Prefect API from its load balancer"),
+            tags,
+            opts,
         ),
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-server-out",
@@ -173,19 +189,10 @@ def create_server_network(
 
     # One rule per task group, by position: the count is known from the inputs, the ids only after they exist.
     for index in range(_task_group_count(args)):
-        ready.append(
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-server-lb-from-tasks-{index}",
-                security_group_id=balancer.id,
-                referenced_security_group_id=task_group(index),
-                ip_protocol="tcp",
-                from_port=LISTENER_PORT,
-                to_port=LISTENER_PORT,
-                description="The Prefect API for the stack's worker and flow runs",
-                tags=tags,
-                opts=opts,
-            )
+        rule = GroupRule(
+            balancer.id, task_group(index), LISTENER_PORT, "The Prefect API for the stack's worker and flow runs"
         )
+        ready.append(ingress_rule(f"{name}-server-lb-from-tasks-{index}", rule, tags, opts))
     return ServerNetwork(
         database_subnet_ids=database_subnet_ids.apply(list),
         database_subnet_group_name=subnet_group.name,
