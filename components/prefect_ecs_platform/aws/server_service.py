@@ -26,7 +26,7 @@ from prefect_ecs_platform.aws.server_database import ServerDatabase
 from prefect_ecs_platform.aws.server_endpoint import EndpointOrigin, ServerEndpoint, create_server_endpoint
 from prefect_ecs_platform.aws.server_network import LISTENER_PORT, ServerNetwork
 from prefect_ecs_platform.aws.task_definitions import TaskDefinitionSpec, fargate_task_definition
-from prefect_ecs_platform.aws.worker_rollout import check_rollout_after_change, record_deployments_before_update
+from prefect_ecs_platform.aws.worker_rollout import rollout_hooks
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.flow_container import family_safe
 from prefect_ecs_platform.inputs.server_args import PrefectServerArgs
@@ -61,22 +61,6 @@ class ServerPlacement:
 def server_family(work_pool_name: str) -> str:
     """The server's task definition family, one per pool as the worker's is (the component's name is not)."""
     return f"prefect-server_{family_safe(work_pool_name)}"
-
-
-def server_rollout_hooks(name: str, auth: ProviderAuth) -> tuple[pulumi.ResourceHook, pulumi.ResourceHook]:
-    """The server service's before-update hook, and its after-create and after-update hook: the worker's check,
-    under names of the server's own (a hook's name is kept in state, and the engine looks it up by that name)."""
-
-    async def record_server_deployments(args: pulumi.ResourceHookArgs) -> None:
-        await record_deployments_before_update(args, auth=auth)
-
-    async def check_server_rollout(args: pulumi.ResourceHookArgs) -> None:
-        await check_rollout_after_change(args, container_name=SERVER_CONTAINER_NAME, auth=auth)
-
-    return (
-        pulumi.ResourceHook(f"{name}-server-rollout-baseline", record_server_deployments),
-        pulumi.ResourceHook(f"{name}-server-rollout", check_server_rollout),
-    )
 
 
 def _load_balancer(
@@ -219,7 +203,7 @@ def create_server_service(
     auth_version = credentials.version_ids.get(AUTH_STRING_VARIABLE)
     brought_cluster = args.cluster_arn is not None
     # Registered before the service so the engine knows them when the service's update starts and ends.
-    rollout_baseline, check_rollout = server_rollout_hooks(name, hook_auth)
+    rollout_baseline, check_rollout = rollout_hooks(f"{name}-server", SERVER_CONTAINER_NAME, hook_auth)
     service = aws.ecs.Service(
         f"{name}-server",
         cluster=infrastructure.cluster.arn,

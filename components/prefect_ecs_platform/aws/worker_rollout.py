@@ -199,20 +199,22 @@ async def check_rollout_after_change(
 
 
 def rollout_hooks(
-    name: str, container_name: str, auth: ProviderAuth
+    service_name: str, container_name: str, auth: ProviderAuth
 ) -> tuple[pulumi.ResourceHook, pulumi.ResourceHook]:
-    """The worker service's before-update hook, and its after-create and after-update hook.
+    """A service's before-update hook, and its after-create and after-update hook, named after the service's
+    resource (`<component>-worker`, `<component>-server`): a hook's name is kept in state, and the engine looks
+    it up by that name.
 
     Both call ECS as the AWS provider the service was created with (`auth`).
     """
 
-    async def record_worker_deployments(args: pulumi.ResourceHookArgs) -> None:
+    async def record_deployments(args: pulumi.ResourceHookArgs) -> None:
         await record_deployments_before_update(args, auth=auth)
 
-    async def check_worker_rollout(args: pulumi.ResourceHookArgs) -> None:
+    async def check_rollout(args: pulumi.ResourceHookArgs) -> None:
         await check_rollout_after_change(args, container_name=container_name, auth=auth)
 
     return (
-        pulumi.ResourceHook(f"{name}-worker-rollout-baseline", record_worker_deployments),
-        pulumi.ResourceHook(f"{name}-worker-rollout", check_worker_rollout),
+        pulumi.ResourceHook(f"{service_name}-rollout-baseline", record_deployments),
+        pulumi.ResourceHook(f"{service_name}-rollout", check_rollout),
     )

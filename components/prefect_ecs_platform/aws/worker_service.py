@@ -263,7 +263,7 @@ def create_worker_service(
     task_definition = fargate_task_definition(f"{name}-worker", spec, infrastructure, opts)
     brought_cluster = args.cluster_arn is not None
     # Registered before the service so the engine knows them when the service's update starts and ends.
-    rollout_baseline, check_rollout = rollout_hooks(name, WORKER_CONTAINER_NAME, hook_auth)
+    rollout_baseline, check_rollout = rollout_hooks(f"{name}-worker", WORKER_CONTAINER_NAME, hook_auth)
     service = aws.ecs.Service(
         f"{name}-worker",
         cluster=cluster_arn,
