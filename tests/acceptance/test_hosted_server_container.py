@@ -83,7 +83,9 @@ def test_the_ui_is_served_from_the_directory_the_definition_names(server: Hosted
     assert page.text in copied
     assert "<title>Prefect" in page.text
     settings = httpx.get(f"{root}/ui-settings").json()
-    assert settings["api_url"] == "/api"
+    # The UI calls the API at the public endpoint the definition names.
+    assert settings["api_url"] == variables["PREFECT_SERVER_UI_API_URL"]
+    assert settings["api_url"].startswith("https://")
     assert settings["auth"] == "BASIC"
 
 

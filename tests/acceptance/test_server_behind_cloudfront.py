@@ -47,7 +47,7 @@ from tests.support import postgres as test_postgres
 from tests.support.cloudfront_proxy import RunningProxy, running_cloudfront_proxy
 from tests.support.private_loop import run_in_private_loop
 from tests.support.provider_host import from_struct, running_provider_host, to_struct
-from tests.support.server_process import HostedServer, registered_server_running
+from tests.support.server_process import HostedServer, registered_server_running, server_definition
 
 pytestmark = pytest.mark.server
 
@@ -150,10 +150,11 @@ def test_the_prefect_cli_lists_the_pool_through_the_proxy(behind: Behind, pool: 
 
 def test_the_ui_and_its_settings_are_served_through_the_proxy(behind: Behind) -> None:
     """The UI's page and settings need no auth string (the UI asks for it in the browser); its settings send it to
-    the API at a relative /api, which is the distribution's, where the auth string is what lets a request in."""
+    the API at the distribution's public URL, where the auth string is what lets a request in."""
     settings = httpx.get(f"{behind.proxy.url}/ui-settings")
     assert settings.status_code == 200, settings.text
-    assert (settings.json()["api_url"], settings.json()["auth"]) == ("/api", "BASIC")
+    public = {e["name"]: e["value"] for e in server_definition()["environment"]}["PREFECT_SERVER_UI_API_URL"]
+    assert (settings.json()["api_url"], settings.json()["auth"]) == (public, "BASIC")
     page = httpx.get(f"{behind.proxy.url}/", headers={"Accept": "text/html"}, follow_redirects=True)
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")

@@ -198,6 +198,8 @@ REFRESH_READS: dict[str, tuple[tuple[str, bool], ...]] = {
     ),
     "random:index/randomPassword:RandomPassword": (),
     "random:index/randomId:RandomId": (),
+    # resources/server_ready.py, ServerReadyProvider.read: returns its stored state and calls nothing (AWS least).
+    "pulumi-python:dynamic/prefect:ServerReady": (),
 }
 
 
