@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.ecs_container import stop_container
+
 STARTUP_TIMEOUT_SECONDS = 120.0
 
 
@@ -74,9 +76,4 @@ def running_prefect_server(
                 time.sleep(0.5)
             yield api_url
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_container(server)

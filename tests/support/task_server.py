@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.ecs_container import container_environment, image_path, loopback_command
+from tests.support.ecs_container import container_environment, image_path, loopback_command, stop_container
 from tests.support.postgres import Postgres
 from tests.support.prefect_server import free_port
 from tests.support.server_process import (
@@ -180,9 +180,4 @@ def running_task_server(database: Postgres, home: Path, cores: Sequence[int]) ->
                 time.sleep(0.5)
             yield api_url, server.pid
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_container(server, timeout=30)
