@@ -331,7 +331,9 @@ class StackEngine:
     def _run(
         self, program: Callable[[], object], config: dict[str, str] | None, *, preview: bool, destroy: bool
     ) -> Steps:
-        monitor_type = type("BoundCheckpointMonitor", (_CheckpointMonitor,), {"engine": self, "preview": preview})
+        monitor_type = type(
+            "BoundCheckpointMonitor", (_CheckpointMonitor,), {"engine": self, "preview": preview, "destroying": destroy}
+        )
         with mocked_pulumi(self.mocks(), monitor_type) as harness:
             pulumi.runtime.set_all_config(config or {}, secret_keys=[])
             harness.run(lambda: (program(), None)[1])
@@ -464,9 +466,13 @@ class _CheckpointMonitor(DependencyRecordingMonitor):
 
     engine: StackEngine
     preview: bool
+    #: `pulumi destroy --run-program`: the program runs, but no cloud resource is created or updated.
+    destroying: bool
 
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
+        #: What a destroy skipped creating (step_generator.go's `skippedCreates`).
+        self.skipped: set[str] = set()
         self.aliased: dict[str, str] = {}
         self.claimed: dict[str, str] = {}
         #: New URN -> (step, old URN).
@@ -487,6 +493,8 @@ class _CheckpointMonitor(DependencyRecordingMonitor):
                 if old_urn != urn:
                     self.aliased[urn] = old_urn
         news = json_format.MessageToDict(request.object)
+        if self.destroying and request.custom and not request.type.startswith("pulumi:providers:"):
+            return self._in_destroy(request, urn, old_urn)
         if old_urn is None:
             self.steps[urn] = ("create", "")
             return self._around("create", request, urn, news=news, old=None, apply=lambda: self._mocks_answer(request))
@@ -505,6 +513,29 @@ class _CheckpointMonitor(DependencyRecordingMonitor):
             return self._mocks_answer(request)
         # An in-place update keeps the id; the provider answers with the old outputs and the new inputs.
         return self._around("update", request, urn, news=news, old=old, apply=lambda: self._updated(request, urn, old))
+
+    def _in_destroy(self, request: Any, urn: str, old_urn: str | None) -> Any:
+        """step_generator.go in destroyMode: a custom resource not in the state, or depending on (or a child of)
+        one skipped, is a skipped create, which calls no provider; one in the state is a `same` with its old
+        inputs and outputs, whatever the program now gives it (it is only to be deleted)."""
+        depends_on = {
+            request.parent,
+            *request.dependencies,
+            *(urn for deps in request.propertyDependencies.values() for urn in deps.urns),
+        }
+        if old_urn is None or depends_on & self.skipped:
+            self.skipped.add(urn)
+            self.steps[urn] = ("skip", old_urn or "")
+            old = self.engine.state.get(old_urn) if old_urn else None
+            reply = resource_pb2.RegisterResourceResponse(
+                urn=urn, id="", object=to_struct(old.outputs) if old else request.object
+            )
+            self.resources[urn] = MockMonitor.ResourceRegistration(
+                urn, "", dict(rpc.deserialize_properties(reply.object))
+            )
+            return reply
+        self.steps[urn] = ("same", old_urn)
+        return self._from_checkpoint(request, urn, self.engine.state[old_urn])
 
     def _updated(self, request: Any, urn: str, old: StateEntry) -> Any:
         """The provider's Update: the mocks' `update_resource`, when they have one, acts on the old resource with
