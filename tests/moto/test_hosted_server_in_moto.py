@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 import pulumi
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from prefect_ecs_platform import PrefectEcsPlatform
@@ -30,6 +31,7 @@ from tests.support.engine import StackEngine, StateEntry, Steps
 from tests.support.hosted_server import hosted_args
 from tests.support.moto.aws_calls import recording_aws_calls
 from tests.support.moto.component_in_moto import MotoMocks
+from tests.support.moto.hosted_in_moto import delete_subnet
 from tests.support.moto.moto_patches import fargate_containers_without_memory, service_updates_start_deployments
 from tests.support.moto.stack_tasks import releasing_interfaces
 from tests.support.pulumi_mocks import CLOUD_URL, unsecret
@@ -258,6 +260,31 @@ def test_destroy_deletes_the_worker_then_the_prefect_objects_then_the_server_the
     assert ec2.describe_security_group_rules(Filters=group_filter)["SecurityGroupRules"] == []
     assert session.client("rds").describe_db_subnet_groups()["DBSubnetGroups"] == []
     assert session.client("lambda").list_functions()["Functions"] == []
+
+
+def test_the_vpc_origins_interfaces_go_before_the_subnets_they_hold(session: boto3.Session) -> None:
+    """CloudFront reaches the load balancer through interfaces in its subnets (the database subnets, which have
+    no route), and EC2 refuses to delete a subnet holding one: the destroy deletes the VPC origin, and with it
+    its interfaces, before the load balancer and the subnets, and so completes."""
+    stack = Stack(session)
+    stack.up()
+    ec2 = session.client("ec2")
+    database_subnets = sorted(entry.id for entry in stack.entries("aws:ec2/subnet:Subnet"))
+    [balancer] = session.client("elbv2").describe_load_balancers()["LoadBalancers"]
+    assert sorted(zone["SubnetId"] for zone in balancer["AvailabilityZones"]) == database_subnets
+    held = ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": database_subnets}])
+    assert sorted(interface["SubnetId"] for interface in held["NetworkInterfaces"]) == database_subnets
+    with pytest.raises(ClientError, match="DependencyViolation"):
+        delete_subnet(ec2, database_subnets[0])
+
+    steps = stack.destroy()
+
+    order = [_kind(urn) for urn in steps.deletes]
+    origin = order.index(("aws:cloudfront/vpcOrigin:VpcOrigin", "data-server"))
+    assert origin < order.index(("aws:lb/loadBalancer:LoadBalancer", "data-server"))
+    assert origin < min(order.index(("aws:ec2/subnet:Subnet", f"data-database-{zone}")) for zone in (0, 1))
+    assert ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": database_subnets}])["Subnets"] == []
+    assert stack.engine.state == {}
 
 
 def test_a_protected_database_stops_the_destroy_until_lifted_and_leaves_its_final_snapshot(

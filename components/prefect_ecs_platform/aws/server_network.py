@@ -1,5 +1,11 @@
 """Where the hosted server and its database sit: database subnets with no way out, and three security groups.
 
+In a new VPC the internal load balancer sits in the database subnets too. CloudFront's VPC origins serve load
+balancers in private subnets, and dev's public layout has none; these have no route at all, and the load
+balancer needs none (its clients and its targets are in the VPC). A load balancer sends nothing to targets in
+a zone it is not in, so the server runs in the stack's subnets of the same two zones. With a brought VPC both
+use the brought subnets (`subnet_ids`), which are then the user's to keep private.
+
 Traffic runs one way only: the stack's tasks (worker, flow runs) reach the load balancer, the load balancer
 the server, the server the database. Each group admits only the group before it, by group reference, so no
 address range anywhere reaches the database. The rules are resources of their own: the load balancer's egress
@@ -31,6 +37,9 @@ class ServerNetwork:
     database_security_group_id: pulumi.Output[str]
     server_security_group_id: pulumi.Output[str]
     load_balancer_security_group_id: pulumi.Output[str]
+    load_balancer_subnet_ids: pulumi.Output[list[str]]
+    #: The server's task subnets: in the load balancer's zones.
+    server_subnet_ids: pulumi.Output[list[str]]
     #: The rules: the service's first task must be reachable, and reach its database, once it starts.
     ready: list[pulumi.Resource]
 
@@ -121,8 +130,12 @@ def create_server_network(
     server_args = args.prefect_server
     if args.vpc_id is None:
         database_subnet_ids = _new_database_subnets(name, args, infrastructure, opts)
+        load_balancer_subnet_ids = database_subnet_ids.apply(list)
+        # awsx's subnet ids come in zone order, so these are the database subnets' two zones.
+        server_subnet_ids = network.subnet_ids.apply(lambda ids: ids[:DATABASE_ZONES])
     else:
         database_subnet_ids = pulumi.Output.all(*(server_args.database_subnet_ids if server_args else ()))
+        load_balancer_subnet_ids = server_subnet_ids = network.subnet_ids
     subnet_group = aws.rds.SubnetGroup(
         f"{name}-database",
         description="The hosted Prefect server's database: subnets with no route to the internet",
@@ -199,5 +212,7 @@ def create_server_network(
         database_security_group_id=database.id,
         server_security_group_id=server.id,
         load_balancer_security_group_id=balancer.id,
+        load_balancer_subnet_ids=load_balancer_subnet_ids,
+        server_subnet_ids=server_subnet_ids,
         ready=ready,
     )

@@ -71,7 +71,7 @@ def _load_balancer(
         f"{name}-server",
         internal=True,
         load_balancer_type="application",
-        subnets=infrastructure.network.subnet_ids,
+        subnets=network.load_balancer_subnet_ids,
         security_groups=[network.load_balancer_security_group_id],
         drop_invalid_header_fields=True,
         tags=tags,
@@ -218,7 +218,7 @@ def create_server_service(
         force_new_deployment=True,
         triggers={"PREFECT_SERVER_API_AUTH_STRING": auth_version} if auth_version is not None else None,
         network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-            subnets=infrastructure.network.subnet_ids,
+            subnets=network.server_subnet_ids,
             security_groups=[network.server_security_group_id],
             assign_public_ip=infrastructure.network.assign_public_ip,
         ),

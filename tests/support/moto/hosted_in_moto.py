@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from botocore.exceptions import ClientError
 
 Created = tuple[str, dict[str, Any]]
 
@@ -77,6 +78,23 @@ def _rule_permission(inputs: dict[str, Any]) -> dict[str, Any]:
     if inputs.get("cidrIpv6"):
         permission["Ipv6Ranges"] = [{"CidrIpv6": inputs["cidrIpv6"], **description}]
     return permission
+
+
+def vpc_origin_interface_description(origin_id: str) -> str:
+    """How the CloudFront stand-in marks the network interfaces of one VPC origin."""
+    return f"CloudFront VPC origin {origin_id}"
+
+
+def delete_subnet(ec2: Any, subnet_id: str) -> None:
+    """EC2's DeleteSubnet as AWS answers it: refused while a network interface is in the subnet (moto deletes it)."""
+    held = ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [subnet_id]}])["NetworkInterfaces"]
+    if held:
+        error = {
+            "Code": "DependencyViolation",
+            "Message": f"The subnet '{subnet_id}' has dependencies and cannot be deleted.",
+        }
+        raise ClientError({"Error": error}, "DeleteSubnet")
+    ec2.delete_subnet(SubnetId=subnet_id)
 
 
 class HostedServerInMoto:
@@ -294,18 +312,24 @@ class HostedServerInMoto:
         }
 
     # CloudFront: moto has no VPC origins, and its distributions take no VPC origin, so both are stand-ins that
-    # do in EC2 what CloudFront does there: the first VPC origin in a VPC makes CloudFront's group in it.
+    # do in EC2 what CloudFront does there: the first VPC origin in a VPC makes CloudFront's group in it, and a
+    # VPC origin reaches its load balancer through network interfaces of its own in the load balancer's subnets,
+    # which hold those subnets until the VPC origin is deleted.
 
     def _vpc_origin(self, name: str, inputs: dict[str, Any]) -> Created:
         ec2, elb = self.clients["ec2"], self.clients["elbv2"]
         arn = inputs["vpcOriginEndpointConfig"]["arn"]
         [balancer] = elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"]
-        ec2.create_security_group(
+        group_id = ec2.create_security_group(
             GroupName="CloudFront-VPCOrigins-Service-SG",
             Description="CloudFront VPC origins service security group",
             VpcId=balancer["VpcId"],
-        )
+        )["GroupId"]
         origin_id = "vo_" + secrets.token_hex(11)
+        for zone in balancer["AvailabilityZones"]:
+            ec2.create_network_interface(
+                SubnetId=zone["SubnetId"], Groups=[group_id], Description=vpc_origin_interface_description(origin_id)
+            )
         return origin_id, {"arn": f"arn:aws:cloudfront::{self.account}:vpcorigin/{origin_id}"}
 
     def _distribution(self, name: str, inputs: dict[str, Any]) -> Created:
@@ -316,8 +340,11 @@ class HostedServerInMoto:
             "status": "Deployed",
         }
 
-    def _delete_vpc_origin(self, outputs: dict[str, Any]) -> None:
+    def _delete_vpc_origin(self, origin_id: str, outputs: dict[str, Any]) -> None:
         ec2, elb = self.clients["ec2"], self.clients["elbv2"]
+        description = [{"Name": "description", "Values": [vpc_origin_interface_description(origin_id)]}]
+        for interface in ec2.describe_network_interfaces(Filters=description)["NetworkInterfaces"]:
+            ec2.delete_network_interface(NetworkInterfaceId=interface["NetworkInterfaceId"])
         arn = outputs["vpcOriginEndpointConfig"]["arn"]
         [balancer] = elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"]
         filters = [
@@ -445,7 +472,7 @@ class HostedServerInMoto:
         """The provider's Delete for a hosted server's type; False for a type it does not handle here."""
         ec2, rds, elb, functions = (self.clients[name] for name in ("ec2", "rds", "elbv2", "lambda"))
         deleters: dict[str, Callable[[], Any]] = {
-            "aws:ec2/subnet:Subnet": lambda: ec2.delete_subnet(SubnetId=resource_id),
+            "aws:ec2/subnet:Subnet": lambda: delete_subnet(ec2, resource_id),
             "aws:ec2/routeTable:RouteTable": lambda: ec2.delete_route_table(RouteTableId=resource_id),
             "aws:ec2/routeTableAssociation:RouteTableAssociation": lambda: ec2.disassociate_route_table(
                 AssociationId=resource_id
@@ -468,7 +495,7 @@ class HostedServerInMoto:
             "aws:lambda/permission:Permission": lambda: functions.remove_permission(
                 FunctionName=inputs["function"], StatementId=resource_id
             ),
-            "aws:cloudfront/vpcOrigin:VpcOrigin": lambda: self._delete_vpc_origin(outputs),
+            "aws:cloudfront/vpcOrigin:VpcOrigin": lambda: self._delete_vpc_origin(resource_id, outputs),
             "aws:cloudfront/distribution:Distribution": lambda: None,
             # Nothing outside the state.
             "random:index/randomPassword:RandomPassword": lambda: None,

@@ -170,12 +170,11 @@ def test_load_balancer_admits_only_the_stacks_tasks(pulumi_harness: PulumiHarnes
 
 
 def test_internal_load_balancer_checks_the_servers_health(pulumi_harness: PulumiHarness) -> None:
-    """An internal ALB in the stack's subnets forwards port 80 to the server's ip targets, checked on /api/ready."""
+    """An internal ALB forwards port 80 to the server's ip targets, checked on /api/ready."""
     out = deploy_hosted_server(pulumi_harness, DEV)
     balancer = pulumi_harness.one("aws:lb/loadBalancer:LoadBalancer")
     assert balancer.inputs["internal"] is True
     assert balancer.inputs["loadBalancerType"] == "application"
-    assert balancer.inputs["subnets"] == out["subnet_ids"]
     assert balancer.inputs["securityGroups"] == [group_id(pulumi_harness, "data-server-lb")]
     targets = pulumi_harness.one("aws:lb/targetGroup:TargetGroup")
     assert (targets.inputs["targetType"], targets.inputs["port"], targets.inputs["protocol"]) == ("ip", 4200, "HTTP")
@@ -188,6 +187,29 @@ def test_internal_load_balancer_checks_the_servers_health(pulumi_harness: Pulumi
     )
     assert listener["defaultActions"] == [{"type": "forward", "targetGroupArn": targets.outputs["arn"]}]
     assert out["api_url"] == f"http://{balancer.outputs['dnsName']}/api"
+
+
+@pytest.mark.parametrize("layout", ["public", "private"])
+def test_new_vpc_puts_the_load_balancer_in_subnets_with_no_route_and_the_server_in_its_zones(
+    pulumi_harness: PulumiHarness, layout: str
+) -> None:
+    """CloudFront's VPC origins serve load balancers in private subnets, which dev's public layout lacks: the load
+    balancer sits in the database subnets (no routes), and the server only in the stack's subnets of their two
+    zones, as a load balancer sends nothing to a zone it is not in; three zones leave the third to flow runs."""
+    out = deploy_hosted_server(pulumi_harness, DEV, subnet_layout=layout, availability_zones=3)
+    database_subnets = pulumi_harness.one("aws:rds/subnetGroup:SubnetGroup").inputs["subnetIds"]
+    assert len(out["subnet_ids"]) == 3
+    assert pulumi_harness.one("aws:lb/loadBalancer:LoadBalancer").inputs["subnets"] == database_subnets
+    assert pulumi_harness.named(*SERVICE).inputs["networkConfiguration"]["subnets"] == out["subnet_ids"][:2]
+
+
+def test_brought_vpc_puts_the_load_balancer_and_server_in_its_subnets(pulumi_harness: PulumiHarness) -> None:
+    """A brought VPC's subnets are the user's to keep private; nothing else is there to place them in."""
+    server = PrefectServerArgs(enabled=True, database_subnet_ids=BROUGHT_DATABASE_SUBNETS)
+    deploy_hosted_server(pulumi_harness, server, **BROUGHT_NETWORK)
+    subnets = BROUGHT_NETWORK["subnet_ids"]
+    assert pulumi_harness.one("aws:lb/loadBalancer:LoadBalancer").inputs["subnets"] == subnets
+    assert pulumi_harness.named(*SERVICE).inputs["networkConfiguration"]["subnets"] == subnets
 
 
 def test_one_server_task_at_a_time_behind_the_load_balancer(pulumi_harness: PulumiHarness) -> None:
@@ -206,7 +228,6 @@ def test_one_server_task_at_a_time_behind_the_load_balancer(pulumi_harness: Pulu
     ]
     assert service["healthCheckGracePeriodSeconds"] >= server_container(pulumi_harness)["healthCheck"]["startPeriod"]
     assert service["networkConfiguration"]["securityGroups"] == [group_id(pulumi_harness, "data-server")]
-    assert service["networkConfiguration"]["subnets"] == out["subnet_ids"]
     assert service["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE", "weight": 1}]
     # A new auth string is a new version of the same secret: only the trigger starts a task that reads it.
     assert service["forceNewDeployment"] is True
