@@ -194,9 +194,18 @@ def registered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Regis
     """What the stack's program registers in push mode (dev, and prod with its NAT gateway), worker mode, and worker
     mode hosting its Prefect server, with the platform boundary set as the README asks, run as `pulumi up` runs it."""
     configurations: dict[str, tuple[str, dict[str, Any]]] = {
-        "dev-push": ("dev", {"mode": "push", "prefectApiUrl": CLOUD_URL, "prefectApiKey": "pnu_x"}),
-        "prod-push": ("prod", {"mode": "push", "prefectApiUrl": CLOUD_URL, "prefectApiKey": "pnu_x"}),
-        "dev-worker": ("dev", {"mode": "worker", "prefectApiUrl": WORKER_URL, "prefectApiKey": "pnu_x"}),
+        "dev-push": (
+            "dev",
+            {"mode": "push", "prefectApiUrl": CLOUD_URL, "prefectApiKey": "pnu_x", "prefectServer": None},
+        ),
+        "prod-push": (
+            "prod",
+            {"mode": "push", "prefectApiUrl": CLOUD_URL, "prefectApiKey": "pnu_x", "prefectServer": None},
+        ),
+        "dev-worker": (
+            "dev",
+            {"mode": "worker", "prefectApiUrl": WORKER_URL, "prefectApiKey": "pnu_x", "prefectServer": None},
+        ),
         "dev-hosted": ("dev", HOSTED),
     }
     found = {}
@@ -427,8 +436,8 @@ def test_the_deploy_role_may_update_the_platforms_managed_policy_but_not_the_bou
 def platform_policies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """Every permission document the platform's principals get, push, worker and hosted mode, from the render."""
     configurations: dict[str, dict[str, Any]] = {
-        "push": {"mode": "push", "prefectApiUrl": CLOUD_URL, "prefectApiKey": "pnu_x"},
-        "worker": {"mode": "worker", "prefectApiUrl": WORKER_URL, "prefectApiKey": "pnu_x"},
+        "push": {"mode": "push", "prefectApiUrl": CLOUD_URL, "prefectApiKey": "pnu_x", "prefectServer": None},
+        "worker": {"mode": "worker", "prefectApiUrl": WORKER_URL, "prefectApiKey": "pnu_x", "prefectServer": None},
         "hosted": HOSTED,
     }
     found = {}

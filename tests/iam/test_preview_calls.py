@@ -38,7 +38,8 @@ def _preview_of(tmp_path: Path, stack: str, mode: str, url: str | None) -> Recor
     if url is None:
         config: dict[str, Any] = {"prefectApiUrl": None, "prefectApiKey": None, "prefectServer": {"enabled": True}}
     else:
-        config = {"prefectApiUrl": url, "prefectApiKey": "pnu_x"}
+        # dev hosts its server as committed: a stack with a URL has none.
+        config = {"prefectApiUrl": url, "prefectApiKey": "pnu_x", "prefectServer": None}
     project = copy_project(tmp_path, stack=stack, mode=mode, **config)
     mocks = RecordingMocks()
     evaluate(load_stack_files(project, stack), mocks=mocks)

@@ -29,7 +29,7 @@ from prefect_ecs_platform import InvalidInputError
 from prefect_ecs_platform.render.project_files import load_stack_files
 from tests.support import ROOT
 from tests.support.generated_doc import write_or_show
-from tests.support.pulumi_mocks import CLOUD_URL, RecordingMocks, mocked_pulumi
+from tests.support.pulumi_mocks import CLOUD_STACK, CLOUD_URL, RecordingMocks, mocked_pulumi
 
 NS = "prefect-ecs-platform"
 DOC = ROOT / "docs" / "configuration-errors.md"
@@ -39,10 +39,10 @@ Edit = Callable[[dict[str, Any]], None]
 
 
 def dev_config(**changes: Any) -> dict[str, str]:
-    """dev's config as the CLI hands it over (declared defaults merged), then `changes` (None removes a key)."""
-    config = load_stack_files(ROOT, "dev", [f"prefectApiUrl={CLOUD_URL}"]).config
-    config[f"{NS}:prefectApiKey"] = "pnu_dev"
-    for key, value in changes.items():
+    """dev on Prefect Cloud, as the CLI hands its config over (declared defaults merged), then `changes` (None
+    removes a key). The mistakes are made on a push stack, the default mode; HOSTED turns it back."""
+    config = load_stack_files(ROOT, "dev").config
+    for key, value in {**CLOUD_STACK, "prefectApiKey": "pnu_dev", **changes}.items():
         name = key if ":" in key else f"{NS}:{key}"
         if value is None:
             config.pop(name, None)

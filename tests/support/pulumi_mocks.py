@@ -31,6 +31,9 @@ CLOUD_URL = (
     "https://api.prefect.cloud/api/accounts/11111111-1111-1111-1111-111111111111"
     "/workspaces/22222222-2222-2222-2222-222222222222"
 )
+#: The stack-file changes that make a committed stack use a Prefect Cloud workspace in push mode, as a team on
+#: Cloud edits `dev` (which hosts its server): unnamespaced keys, None deletes one.
+CLOUD_STACK: dict[str, str | None] = {"prefectApiUrl": CLOUD_URL, "mode": None, "prefectServer": None}
 REGION = "eu-west-1"
 
 

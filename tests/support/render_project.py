@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from tests.support import ROOT
-from tests.support.pulumi_mocks import CLOUD_URL
+from tests.support.pulumi_mocks import CLOUD_STACK
 
 #: What the program reads: the project and stack files, the program, the flows (prefect.yaml and sources).
 _PROJECT_PARTS = ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "__main__.py", "flows")
@@ -39,8 +39,9 @@ def copy_project(target: Path, stack: str = "dev", **config: object) -> Path:
 
 
 def cloud_project(target: Path, stack: str = "dev", **config: object) -> Path:
-    """The project with a Prefect Cloud workspace URL in the stack file, as a team commits it."""
-    return copy_project(target, stack, **{"prefectApiUrl": CLOUD_URL, **config})
+    """The project with a Prefect Cloud workspace URL in the stack file (push mode, no hosted server), as a team
+    on Prefect Cloud commits it."""
+    return copy_project(target, stack, **{**CLOUD_STACK, **config})
 
 
 def run_render(

@@ -13,12 +13,20 @@ import yaml
 
 from prefect_ecs_platform import InvalidInputError
 from tests.support import ROOT
-from tests.support.pulumi_mocks import CLOUD_URL, PulumiHarness, RecordingMocks, mocked_pulumi
+from tests.support.pulumi_mocks import CLOUD_STACK, CLOUD_URL, PulumiHarness, RecordingMocks, mocked_pulumi
+
+NS = "prefect-ecs-platform"
 
 
-def stack_config(stack: str) -> dict[str, str]:
-    """The stack file's config as the engine hands it to a program: text, JSON for lists and maps."""
+def stack_config(stack: str, *, cloud: bool = False) -> dict[str, str]:
+    """The stack file's config as the engine hands it to a program: text, JSON for lists and maps. `cloud`: as a
+    team on Prefect Cloud edits it (CLOUD_STACK)."""
     raw = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    if cloud:
+        for key, value in CLOUD_STACK.items():
+            raw.pop(f"{NS}:{key}", None)
+            if value is not None:
+                raw[f"{NS}:{key}"] = value
     encoded = {}
     for key, value in raw.items():
         if isinstance(value, (dict, list)):
@@ -30,13 +38,22 @@ def stack_config(stack: str) -> dict[str, str]:
     return encoded
 
 
-def run_main(harness: PulumiHarness, stack: str, monkeypatch: pytest.MonkeyPatch, **extra: str) -> dict[str, Any]:
+def run_main(
+    harness: PulumiHarness,
+    stack: str,
+    monkeypatch: pytest.MonkeyPatch,
+    extra: dict[str, str] | None = None,
+    *,
+    cloud: bool = True,
+) -> dict[str, Any]:
+    """Run the program for `stack`; `cloud`: on Prefect Cloud, with its URL (prod's per-user setting) and
+    without dev's hosted server."""
     monkeypatch.chdir(ROOT)
     monkeypatch.delenv("PREFECT_API_KEY", raising=False)
     pulumi.runtime.set_mocks(
         harness.mocks, project="prefect-ecs-platform", stack=stack, preview=False, monitor=harness.monitor
     )
-    config = {**stack_config(stack), "prefect-ecs-platform:prefectApiUrl": CLOUD_URL, **extra}
+    config = {**stack_config(stack, cloud=cloud), **(extra or {})}
     pulumi.runtime.set_all_config(config, secret_keys=["prefect-ecs-platform:prefectApiKey"])
     exported: dict[str, Any] = {}
 
@@ -56,10 +73,19 @@ def defaults(template: dict[str, Any]) -> dict[str, Any]:
     return {k: v.get("default") for k, v in template["variables"]["properties"].items()}
 
 
-def test_dev_stack_is_cheap(pulumi_harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch) -> None:
-    """dev: public subnets without NAT, Spot, 512/1024 tasks, 7-day logs, force-deletable repository."""
-    out = run_main(pulumi_harness, "dev", monkeypatch, **{"prefect-ecs-platform:prefectApiKey": "pnu_dev"})
+def test_dev_stack_is_cheap_and_hosts_its_server(
+    pulumi_harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dev as committed, with no Prefect setting at all: its own server and a worker, public subnets without
+    NAT, Spot, 512/1024 tasks, 7-day logs, force-deletable repository."""
+    out = run_main(pulumi_harness, "dev", monkeypatch, cloud=False)
     values = defaults(out["template"])
+    assert pulumi_harness.one("aws:rds/instance:Instance").inputs["instanceClass"] == "db.t4g.micro"
+    assert pulumi_harness.one("aws:cloudfront/distribution:Distribution")
+    assert {s.name for s in pulumi_harness.of_type("aws:ecs/service:Service")} == {"data-worker", "data-server"}
+    pool = pulumi_harness.one("pulumi-python:dynamic/prefect:WorkPool").inputs
+    assert pool["type"] == "ecs"
+    assert pool["api_url"] == "https://d111111abcdef8.cloudfront.net/api"
     assert pulumi_harness.one("awsx:ec2:Vpc").inputs["natGateways"] == {"strategy": "None"}
     assert (
         out["template"]["job_configuration"]["task_run_request"]["networkConfiguration"]["awsvpcConfiguration"][
@@ -68,7 +94,11 @@ def test_dev_stack_is_cheap(pulumi_harness: PulumiHarness, monkeypatch: pytest.M
         == "ENABLED"
     )
     assert (values["launch_type"], values["cpu"], values["memory"]) == ("FARGATE_SPOT", 512, 1024)
-    assert pulumi_harness.one("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 7
+    groups = pulumi_harness.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert {group.name: group.inputs["retentionInDays"] for group in groups} == {
+        "data-flow-runs": 7,
+        "data-server-rotation": 7,
+    }
     assert pulumi_harness.one("awsx:ecr:Repository").inputs["forceDelete"] is True
     assert pulumi_harness.registration("awsx:ecr:Repository", "data-flows").retain_on_delete is False
     assert pulumi_harness.one("aws:ecs/cluster:Cluster").inputs["tags"]["environment"] == "dev"
@@ -77,7 +107,7 @@ def test_dev_stack_is_cheap(pulumi_harness: PulumiHarness, monkeypatch: pytest.M
 
 def test_prod_stack_is_private_and_on_demand(pulumi_harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch) -> None:
     """prod: private subnets behind one NAT, on-demand Fargate, 30-day logs, insights, kept repository."""
-    out = run_main(pulumi_harness, "prod", monkeypatch, **{"prefect-ecs-platform:prefectApiKey": "pnu_prod"})
+    out = run_main(pulumi_harness, "prod", monkeypatch, {"prefect-ecs-platform:prefectApiKey": "pnu_prod"})
     values = defaults(out["template"])
     assert pulumi_harness.one("awsx:ec2:Vpc").inputs["natGateways"] == {"strategy": "Single"}
     assert (
@@ -102,9 +132,7 @@ def test_api_key_falls_back_to_the_environment(pulumi_harness: PulumiHarness, mo
     """Without prefectApiKey in config, PREFECT_API_KEY is used, still as a secret."""
     monkeypatch.setenv("PREFECT_API_KEY", "pnu_from_env")
     monkeypatch.chdir(ROOT)
-    pulumi.runtime.set_all_config(
-        {**stack_config("dev"), "prefect-ecs-platform:prefectApiUrl": CLOUD_URL}, secret_keys=[]
-    )
+    pulumi.runtime.set_all_config(stack_config("dev", cloud=True), secret_keys=[])
 
     def program() -> dict[str, Any]:
         runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
@@ -124,9 +152,9 @@ def test_a_hosted_stack_ignores_prefect_credentials_in_the_environment(
     monkeypatch.setenv("PREFECT_API_KEY", "pnu_for_other_stacks")
     monkeypatch.setenv("PREFECT_API_AUTH_STRING", "admin:other-server")
     monkeypatch.chdir(ROOT)
-    config = {k: v for k, v in stack_config("dev").items() if not k.endswith((":prefectApiUrl", ":prefectApiKey"))}
-    hosted = {"prefect-ecs-platform:mode": "worker", "prefect-ecs-platform:prefectServer": '{"enabled": true}'}
-    pulumi.runtime.set_all_config({**config, **hosted}, secret_keys=[])
+    config = stack_config("dev")
+    assert json.loads(config["prefect-ecs-platform:prefectServer"]) == {"enabled": True}
+    pulumi.runtime.set_all_config(config, secret_keys=[])
     pulumi_harness.run(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__") and None)
     stored = pulumi_harness.named("aws:secretsmanager/secretVersion:SecretVersion", "data-prefect-auth-string")
     assert stored.inputs["secretString"]["value"].startswith("prefect:")
@@ -151,7 +179,7 @@ def test_the_registration_switch_is_a_stack_key(
         pulumi_harness,
         "dev",
         monkeypatch,
-        **{
+        {
             "prefect-ecs-platform:prefectApiKey": "pnu_dev",
             "prefect-ecs-platform:prefectRegistersTaskDefinitions": switch,
         },
@@ -184,11 +212,7 @@ def test_the_program_reads_its_keys_from_whatever_the_project_is_named(
     pulumi_harness: PulumiHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Under another project name, dev's keys in that name's namespace configure the stack as they do here."""
-    config = {
-        **stack_config("dev"),
-        "prefect-ecs-platform:prefectApiUrl": CLOUD_URL,
-        "prefect-ecs-platform:prefectApiKey": "pnu_dev",
-    }
+    config = {**stack_config("dev", cloud=True), "prefect-ecs-platform:prefectApiKey": "pnu_dev"}
     out = _run_as_project(pulumi_harness, monkeypatch, "data-platform", _renamed(config, "data-platform"))
     values = defaults(out["template"])
     assert (values["launch_type"], values["cpu"], values["memory"]) == ("FARGATE_SPOT", 512, 1024)
@@ -226,7 +250,7 @@ def test_dev_and_prod_workers_have_task_definition_families_of_their_own(monkeyp
     for stack in ("dev", "prod"):
         config = {"prefect-ecs-platform:prefectApiKey": f"pnu_{stack}", "prefect-ecs-platform:mode": "worker"}
         with mocked_pulumi(RecordingMocks()) as harness:
-            run_main(harness, stack, monkeypatch, **config)
+            run_main(harness, stack, monkeypatch, config)
             definitions = harness.of_type("aws:ecs/taskDefinition:TaskDefinition")
             families[stack] = {definition.inputs["family"] for definition in definitions}
     assert len(families["dev"]) == len(families["prod"]) == 2

@@ -70,7 +70,8 @@ esac
 def _project_copy(tmp_path: Path) -> Path:
     """The scripts and the files that pin the install, with a virtualenv already installed from them."""
     project = tmp_path / "project"
-    for relative in ("scripts/up", "scripts/destroy", "scripts/select", "scripts/lib/stack.sh",
+    for relative in ("scripts/up", "scripts/destroy", "scripts/select", "scripts/render", "scripts/lib/stack.sh",
+                     "Pulumi.dev.yaml", "Pulumi.prod.yaml",
                      "scripts/lib/removed.py", "scripts/lib/database_protection.py", "scripts/prefect-env",
                      "scripts/lib/read_secret.py",
                      "requirements.txt", "requirements/constraints.txt",
@@ -87,6 +88,10 @@ def _project_copy(tmp_path: Path) -> Path:
         "echo 'the install was not skipped' >&2\nexit 1\n"
     )
     python.chmod(0o755)
+    # Stands in for the render command: records how it was called.
+    render = project / ".venv" / "bin" / "prefect-ecs-platform"
+    render.write_text('#!/bin/sh\necho "prefect-ecs-platform $*" >> "$PULUMI_CALLS"\n')
+    render.chmod(0o755)
     pins = b"".join(
         (project / f).read_bytes() for f in ("requirements.txt", "requirements/constraints.txt", "pyproject.toml")
     )
@@ -186,6 +191,18 @@ def test_a_stack_without_an_api_url_stops_before_any_update(tmp_path: Path) -> N
     assert result.returncode == 2
     assert "Stack dev has no Prefect API URL" in result.stderr
     assert not any(c.startswith("up") for c in calls)
+
+
+@pytest.mark.parametrize(("stack", "passed"), [("dev", False), ("prod", True)])
+def test_render_passes_the_ci_api_url_only_to_a_stack_that_does_not_host_its_server(
+    tmp_path: Path, stack: str, passed: bool
+) -> None:
+    """CI exports PREFECT_API_URL for the render; dev hosts its server and would refuse it, prod takes it."""
+    url = "https://api.prefect.cloud/api/accounts/a/workspaces/b"
+    result, calls = _run_script(tmp_path, "render", stack, PREFECT_API_URL=url)
+    assert result.returncode == 0, result.stderr
+    expected = f"prefect-ecs-platform render --stack {stack} --out render/{stack}"
+    assert calls == [f"{expected} --config prefectApiUrl={url}" if passed else expected]
 
 
 def test_a_stack_that_hosts_its_server_needs_no_api_url(tmp_path: Path) -> None:
