@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
@@ -12,6 +13,8 @@ from prefect_ecs_platform.inputs.server_args import PrefectServerArgs
 _INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 _FIELD = "prefect_server"
+#: An ALB's subnets need a /27 or larger; the subnet plan cuts a new VPC's block into 16 (4 bits).
+_LARGEST_BLOCK_PREFIX = 23
 
 
 def hosts_server(args: PrefectEcsPlatformArgs) -> bool:
@@ -73,7 +76,28 @@ def server_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
         )
     problems += _database_subnet_problems(args, server)
     problems += _load_balancer_subnet_problems(args)
+    problems += _vpc_block_problems(args)
     return problems
+
+
+def _vpc_block_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
+    # The load balancer sits in a new VPC's database subnets, each a sixteenth of the block.
+    if args.vpc_id is not None:
+        return []
+    try:
+        prefix = ipaddress.IPv4Network(args.vpc_cidr_block).prefixlen
+    except ValueError:
+        return []  # The network rules name a block that does not parse.
+    if prefix <= _LARGEST_BLOCK_PREFIX:
+        return []
+    return [
+        Problem(
+            "vpc_cidr_block",
+            args.vpc_cidr_block,
+            f"a block from /16 to /{_LARGEST_BLOCK_PREFIX} when the stack hosts its Prefect server: its load "
+            "balancer's subnets (a sixteenth of the block each) must be /27 or larger",
+        )
+    ]
 
 
 def _load_balancer_subnet_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:

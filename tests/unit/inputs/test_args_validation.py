@@ -16,6 +16,7 @@ from prefect_aws.workers import ecs_worker
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.args_validation import COMPONENT_TAG_KEYS, PREFECT_TASK_LABELS, args_problems
 from prefect_ecs_platform.inputs.prefect_names import is_prefect_cloud_url
+from prefect_ecs_platform.inputs.server_args import PrefectServerArgs
 from prefect_ecs_platform.platform import resource_tags
 from tests.support.pulumi_mocks import CLOUD_URL
 
@@ -122,6 +123,18 @@ def test_spot_with_arm64_is_refused() -> None:
     """Fargate Spot has no arm64 capacity, so the combination is refused."""
     message = problems_for(image_platform="linux/arm64", use_fargate_spot=True)["use_fargate_spot"]
     assert "Fargate Spot runs only linux/amd64 tasks" in message
+
+
+@pytest.mark.parametrize(("block", "refused"), [("10.0.0.0/23", False), ("10.0.0.0/24", True)])
+def test_a_hosted_server_needs_a_block_whose_sixteenths_fit_a_load_balancer(block: str, refused: bool) -> None:
+    """An ALB's subnets are /27 or larger; a new VPC's database subnets, where it sits, are a sixteenth each."""
+    hosted: dict[str, Any] = {"prefect_api_url": "", "prefect_api_key": None, "mode": "worker"}
+    found = problems_for(vpc_cidr_block=block, prefect_server=PrefectServerArgs(enabled=True), **hosted)
+    assert ("vpc_cidr_block" in found) is refused
+    if refused:
+        assert found["vpc_cidr_block"].startswith("vpc_cidr_block: '10.0.0.0/24' is not allowed; a block from /16")
+    # Without a hosted server the same block is fine.
+    assert "vpc_cidr_block" not in problems_for(vpc_cidr_block=block)
 
 
 def test_brought_vpc_needs_subnets() -> None:

@@ -217,6 +217,53 @@ def test_a_hosted_server_renders_its_task_definition_policies_and_database(tmp_p
     assert "multi-AZ" in database
 
 
+def test_the_committed_dev_stack_renders_with_no_prefect_setting_anywhere(tmp_path: Path) -> None:
+    """dev as committed hosts its server: no Prefect URL, key or auth string in the stack file, the command line
+    or the environment, and the summary states what it costs before any flow runs."""
+    project = copy_project(tmp_path / "project")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
+    out = tmp_path / "out"
+    result = run_render(project, out, env=environment)
+    assert result.returncode == 0, result.stderr
+    render = read_render(out)
+    assert settings(render)["Prefect server"] == "data-server: 1 task(s)"
+    summary = render["summary.md"].decode()
+    assert "## Cost before any flow runs (USD a month" in summary
+    rows = [line.split(" | ") for line in summary.splitlines() if line.startswith("| ")]
+    costs = {row[0].removeprefix("| "): float(row[1]) for row in rows if len(row) == 3 and row[1][:1].isdigit()}
+    assert {"load balancer", "data-server tasks", "data-worker tasks"} <= set(costs)
+    assert any(item.startswith("database (db.t4g.micro") for item in costs)
+    assert "NAT gateway" not in costs
+    assert costs["total"] == pytest.approx(sum(value for item, value in costs.items() if item != "total"), abs=0.02)
+
+
+def test_concurrency_limits_and_variables_render_as_request_bodies_and_tables(tmp_path: Path) -> None:
+    """Each limit and variable is the POST body its provider sends, and a row of the summary."""
+    project = copy_project(
+        tmp_path / "project",
+        concurrencyLimits=[{"name": "warehouse", "limit": 4, "slotDecayPerSecond": 0.5}],
+        variables=[{"name": "region", "value": {"primary": "eu-west-1"}, "tags": ["etl"]}],
+    )
+    out = tmp_path / "out"
+    result = run_render(project, out)
+    assert result.returncode == 0, result.stderr
+    render = read_render(out)
+    assert as_json(render, "concurrency-limits/warehouse.json") == {
+        "name": "warehouse",
+        "limit": 4,
+        "active": True,
+        "slot_decay_per_second": 0.5,
+    }
+    assert as_json(render, "variables/region.json") == {
+        "name": "region",
+        "value": {"primary": "eu-west-1"},
+        "tags": ["etl"],
+    }
+    summary = render["summary.md"].decode()
+    assert "| warehouse | 4 | 0.5 | yes |" in summary
+    assert '| region | {"primary": "eu-west-1"} | etl |' in summary
+
+
 def test_worker_mode_renders_the_workers_task_definition_and_policies(tmp_path: Path) -> None:
     project = cloud_project(tmp_path / "project", mode="worker", prefectApiUrl="http://prefect.internal:4200/api")
     out = tmp_path / "out"
