@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs, ScheduleArgs
     from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
     from prefect_ecs_platform.inputs.problems import InvalidInputError, Problem
+    from prefect_ecs_platform.inputs.server_args import PrefectServerArgs
+    from prefect_ecs_platform.inputs.shared_object_args import ConcurrencyLimitArgs, VariableArgs
     from prefect_ecs_platform.platform import PrefectEcsPlatform, keep_delete_hooks
     from prefect_ecs_platform.prefect_api.job_template import JobTemplateSettings, build_base_job_template
 
@@ -23,6 +25,9 @@ _HOMES = {
     "ScheduleArgs": "prefect_ecs_platform.inputs.deployment_args",
     "load_prefect_yaml": "prefect_ecs_platform.inputs.prefect_yaml",
     "InvalidInputError": "prefect_ecs_platform.inputs.problems",
+    "PrefectServerArgs": "prefect_ecs_platform.inputs.server_args",
+    "ConcurrencyLimitArgs": "prefect_ecs_platform.inputs.shared_object_args",
+    "VariableArgs": "prefect_ecs_platform.inputs.shared_object_args",
     "Problem": "prefect_ecs_platform.inputs.problems",
     "PrefectEcsPlatform": "prefect_ecs_platform.platform",
     "keep_delete_hooks": "prefect_ecs_platform.platform",
@@ -32,13 +37,16 @@ _HOMES = {
 }
 
 __all__ = [
+    "ConcurrencyLimitArgs",
     "DeploymentArgs",
     "InvalidInputError",
     "JobTemplateSettings",
     "PrefectEcsPlatform",
     "PrefectEcsPlatformArgs",
+    "PrefectServerArgs",
     "Problem",
     "ScheduleArgs",
+    "VariableArgs",
     "build_base_job_template",
     "keep_delete_hooks",
     "load_prefect_yaml",

@@ -1,7 +1,7 @@
 """The Prefect objects under injected faults: the server ends with exactly the intended objects.
 
 Pulumi's real provider host serves the providers, driven as the engine drives them (tests/support/engine.py),
-and reaches the real Prefect server only through the fault proxy (tests/support/fault_proxy.py). The 110 objects
+and reaches the real Prefect server only through the fault proxy (tests/support/fault_proxy.py). The 114 objects
 of `many_objects` are created, updated (schedules by slug included), replaced and destroyed under each
 fault alone (one request in ten failed) and all of them mixed (one in five). After each step the server is
 read directly, not through the proxy: every intended object exists exactly once, with the intended

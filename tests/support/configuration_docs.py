@@ -42,7 +42,9 @@ def _pulumi_declaration(declaration: Declaration) -> dict[str, Any]:
 
 def config_block() -> str:
     """The generated tail of Pulumi.yaml: every key a declaration there can describe."""
-    declared = {d.key: _pulumi_declaration(d) for d in DECLARATIONS if not (special(d.field).secret or d.kind == "map")}
+    declared = {
+        d.key: _pulumi_declaration(d) for d in DECLARATIONS if d.in_project_file and not special(d.field).secret
+    }
     body = yaml.safe_dump({"config": declared}, sort_keys=False, width=10_000, allow_unicode=True)
     return f"{MARKER}\n# by `{COMMAND}`; edit the declarations, not this block.\n{body}"
 
@@ -75,7 +77,9 @@ def _example(declaration: Declaration) -> str:
 
 
 def _kind(declaration: Declaration) -> str:
-    kind = _TYPES[declaration.kind]
+    kind = (
+        "list of maps" if not declaration.in_project_file and declaration.kind == "array" else _TYPES[declaration.kind]
+    )
     if declaration.choices:
         kind = f"{kind}: {', '.join(f'`{choice}`' for choice in declaration.choices)}"
     return f"secret {kind}" if special(declaration.field).secret else kind

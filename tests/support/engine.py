@@ -37,7 +37,16 @@ from tests.support.pulumi_mocks import DependencyRecordingMonitor, RecordingMock
 
 DYNAMIC = "pulumi-python:dynamic"
 #: Delete order on destroy: what depends on an object goes first (deployments sit on the pool).
-_DELETE_ORDER = ("Deployment", "WorkPool", "BlockDocument")
+#: Dependents first: the deployments use the pool and the limits and variables their runs read.
+_DELETE_ORDER = ("Deployment", "WorkPool", "BlockDocument", "ConcurrencyLimit", "Variable", "ServerReady")
+
+
+def _kinds_in_order(stored: list[Stored]) -> list[list[Stored]]:
+    """`stored` grouped by kind in `_DELETE_ORDER`; a kind it does not list would never be deleted."""
+    unlisted = {s.type for s in stored} - {f"{DYNAMIC}/prefect:{kind}" for kind in _DELETE_ORDER}
+    if unlisted:
+        raise RuntimeError(f"no delete order for {sorted(unlisted)}: add them to _DELETE_ORDER")
+    return [[s for s in stored if s.type.endswith(f":{kind}")] for kind in _DELETE_ORDER]
 
 
 @dataclass
@@ -105,8 +114,8 @@ class Engine:
             with self._guard:
                 self.pending_deletes.remove(stored)
 
-        for kind in _DELETE_ORDER:
-            self._each(delete, [s for s in self.pending_deletes if s.type.endswith(f":{kind}")])
+        for group in _kinds_in_order(list(self.pending_deletes)):
+            self._each(delete, group)
 
     def _delete(self, stored: Stored) -> None:
         self.host.Delete(provider_pb2.DeleteRequest(id=stored.id, urn=stored.urn, properties=to_struct(stored.outputs)))
@@ -188,8 +197,7 @@ class Engine:
 
     def destroy(self) -> None:
         """`pulumi destroy` of the Prefect objects: dependents first, each group in parallel."""
-        for kind in _DELETE_ORDER:
-            group = [s for s in self.prefect_objects() if s.type.endswith(f":{kind}")]
+        for group in _kinds_in_order(self.prefect_objects()):
             self._each(self._delete, group)
             for stored in group:
                 del self.state[stored.urn]

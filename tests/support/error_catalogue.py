@@ -230,6 +230,24 @@ MISTAKES: list[Mistake] = [
             "most the number of zones the region has (many have 3)", {"availabilityZones": "9"}),
     Mistake("a VPC block too large", "vpcCidrBlock", "vpcCidrBlock: '10.0.0.0/8' is not allowed; a VPC block from "
             "/16 to /24", {"vpcCidrBlock": "10.0.0.0/8"}),
+    Mistake("a concurrency limit given as text", "concurrencyLimits", "concurrencyLimits[0].limit: '4' is not "
+            "allowed; a whole number, e.g. 512", {"concurrencyLimits": [{"name": "warehouse", "limit": "4"}]}),
+    Mistake("a misspelt field of a concurrency limit", "concurrencyLimits", "concurrencyLimits[0].slots: 2 is not "
+            "allowed; not a field of concurrencyLimits[0], which takes name, limit, slotDecayPerSecond, active",
+            {"concurrencyLimits": [{"name": "warehouse", "limit": 4, "slots": 2}]}),
+    Mistake("a concurrency limit name Prefect refuses", "concurrencyLimits", "concurrencyLimits[0].name: "
+            "'warehouse/eu' is not allowed; a name without / % & > <, as Prefect requires",
+            {"concurrencyLimits": [{"name": "warehouse/eu", "limit": 4}]}),
+    Mistake("a variable without a value", "variables", "variables[0].value is required; variables[0] takes name, "
+            "value, tags", {"variables": [{"name": "region"}]}),
+    Mistake("a variable name Prefect refuses", "variables", "variables[0].name: 'Region' is not allowed; lowercase "
+            "letters, digits, dashes and underscores, at most 255 characters, as Prefect requires",
+            {"variables": [{"name": "Region", "value": "eu-west-1"}]}),
+    Mistake("two variables of one name", "variables", "variables[1].name: 'region' is not allowed; a name no other "
+            "entry of the list has", {"variables": [{"name": "region", "value": 1}, {"name": "region", "value": 2}]}),
+    Mistake("a VPC block too small for a hosted server", "vpcCidrBlock", "vpcCidrBlock: '10.0.0.0/24' is not "
+            "allowed; a block from /16 to /23 when the stack hosts its Prefect server: its load balancer's subnets "
+            "(a sixteenth of the block each) must be /27 or larger", {**HOSTED, "vpcCidrBlock": "10.0.0.0/24"}),
     Mistake("yes for a public IP", "assignPublicIp", "assignPublicIp: 'yes' is not allowed; one of '', 'true' or "
             "'false'", {"assignPublicIp": "yes"}),
     Mistake("a cluster name for its ARN", "clusterArn", "clusterArn: 'my-cluster' is not allowed; an ECS cluster ARN "

@@ -1,9 +1,10 @@
 """Many Prefect objects through the provider host, and the check that the server holds exactly them.
 
-The fault and outage tests drive 110 objects (5 work pools, 5 AWS credentials blocks, 100 deployments
-with two schedules each over 4 flows) through three steps: 1 creates them, 2 updates them in place (pool
-descriptions, block data, job variables, and schedules by slug: one changed, one removed, one added),
-3 renames the blocks and deployments, which replaces them.
+The fault and outage tests drive 114 objects (5 work pools, 5 AWS credentials blocks, 100 deployments
+with two schedules each over 4 flows, 2 global concurrency limits, 2 variables) through three steps: 1
+creates them, 2 updates them in place (pool descriptions, block data, job variables, schedules by slug: one
+changed, one removed, one added, limits and variable values), 3 renames the blocks, deployments, limits and
+variables, which replaces them.
 """
 
 from __future__ import annotations
@@ -15,17 +16,23 @@ from typing import Any
 import pulumi
 
 from prefect_ecs_platform.prefect_api import PrefectApi
-from prefect_ecs_platform.resources import BlockDocument, Deployment, WorkPool
+from prefect_ecs_platform.resources import BlockDocument, ConcurrencyLimit, Deployment, Variable, WorkPool
 from tests.support.engine import Engine, _EngineMocks
 
-POOLS, BLOCKS, DEPLOYMENTS, FLOWS = 5, 5, 100, 4
+POOLS, BLOCKS, DEPLOYMENTS, FLOWS, LIMITS, VARIABLES = 5, 5, 100, 4, 2, 2
 #: One variable: the server checks job variables against the pool's template on every deployment write,
 #: and ECS's full template costs it about 150 ms a time; what is under test here is the wire, not ECS.
 SMALL_TEMPLATE = {
     "job_configuration": {"cpu": "{{ cpu }}"},
     "variables": {"type": "object", "properties": {"cpu": {"type": "integer", "default": 256}}},
 }
-DEPLOYMENT, POOL, BLOCK = ":Deployment", ":WorkPool", ":BlockDocument"
+DEPLOYMENT, POOL, BLOCK, LIMIT, VARIABLE = (
+    ":Deployment",
+    ":WorkPool",
+    ":BlockDocument",
+    ":ConcurrencyLimit",
+    ":Variable",
+)
 
 
 def _schedules(version: int, index: int) -> list[dict[str, Any]]:
@@ -45,6 +52,14 @@ class Desired:
         self.pools = {f"pool-{i}": f"{prefix}-pool-{i}" for i in range(POOLS)}
         self.blocks = {f"block-{i}": f"{prefix}-creds-{i}{suffix}" for i in range(BLOCKS)}
         self.deployments = {f"deployment-{i}": f"{prefix}-d{i:03d}{suffix}" for i in range(DEPLOYMENTS)}
+        self.limits = {f"limit-{i}": f"{prefix}-limit-{i}{suffix}" for i in range(LIMITS)}
+        self.variables = {f"variable-{i}": f"{prefix}-var-{i}{suffix}" for i in range(VARIABLES)}
+
+    def slots(self) -> int:
+        return 2 if self.version == 1 else 3
+
+    def value(self, index: int) -> dict[str, Any]:
+        return {"index": index, "version": min(self.version, 2)}
 
     def description(self) -> str:
         return f"fault test, version {min(self.version, 2)}"
@@ -77,6 +92,10 @@ class Desired:
                     parameters={"index": index},
                     job_variables={"cpu": self.cpu()},
                 )
+            for key, name in self.limits.items():
+                ConcurrencyLimit(key, name=name, limit=self.slots(), api_url=api_url)
+            for index, (key, name) in enumerate(self.variables.items()):
+                Variable(key, name=name, value=self.value(index), tags=["fault-test"], api_url=api_url)
 
         return run
 
@@ -141,9 +160,24 @@ def assert_server_holds(api: PrefectApi, engine: Engine, desired: Desired) -> No
         assert stored["work_pool_name"] == f"{prefix}-pool-{index % POOLS}"
     flows = _named(api, "flows", prefix)
     assert sorted(f["name"] for f in flows) == sorted({f"{prefix}-flow-{i % FLOWS}" for i in range(DEPLOYMENTS)})
+    _assert_shared_objects(api, engine, desired)
+
+
+def _assert_shared_objects(api: PrefectApi, engine: Engine, desired: Desired) -> None:
+    limits = {item["name"]: item for item in _named(api, "v2/concurrency_limits", desired.prefix)}
+    assert sorted(limits) == sorted(desired.limits.values())
+    assert {k: limits[n]["id"] for k, n in desired.limits.items()} == _state_ids(engine, LIMIT)
+    assert {item["limit"] for item in limits.values()} == {desired.slots()}
+    variables = {item["name"]: item for item in _named(api, "variables", desired.prefix)}
+    assert sorted(variables) == sorted(desired.variables.values())
+    assert {k: variables[n]["id"] for k, n in desired.variables.items()} == _state_ids(engine, VARIABLE)
+    for index, name in enumerate(desired.variables.values()):
+        assert (variables[name]["value"], variables[name]["tags"]) == (desired.value(index), ["fault-test"])
 
 
 def assert_server_holds_nothing(api: PrefectApi, prefix: str) -> None:
     assert _named(api, "deployments", prefix) == []
     assert _named(api, "work_pools", prefix) == []
     assert _named(api, "block_documents", prefix) == []
+    assert _named(api, "v2/concurrency_limits", prefix) == []
+    assert _named(api, "variables", prefix) == []

@@ -16,6 +16,7 @@ import pulumi
 
 from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs
 from prefect_ecs_platform.inputs.server_args import PrefectServerArgs
+from prefect_ecs_platform.inputs.shared_object_args import ConcurrencyLimitArgs, VariableArgs
 from prefect_ecs_platform.inputs.stack_usage import WORKER, in_stack
 
 Mode = Literal["push", "worker"]
@@ -191,6 +192,17 @@ class PrefectEcsPlatformArgs:
 
     deployments: Sequence[DeploymentArgs] = ()
     """Flow deployments to create on the work pool, e.g. from `load_prefect_yaml("flows/prefect.yaml")`."""
+
+    concurrency_limits: Sequence[ConcurrencyLimitArgs] = field(
+        default=(), metadata=in_stack("[{name: warehouse, limit: 4}]")
+    )
+    """Global concurrency limits for flows that use `concurrency(...)` or `rate_limit(...)`: a list of
+    {name, limit, slotDecayPerSecond, active} (docs/prefect-objects.md)."""
+
+    variables: Sequence[VariableArgs] = field(default=(), metadata=in_stack("[{name: region, value: eu-west-1}]"))
+    """Prefect variables for flows that read them with `Variable.get(...)`: a list of {name, value, tags}, the
+    value any JSON; not for secrets, which Prefect shows to anyone who can read the workspace
+    (docs/prefect-objects.md)."""
 
     deployment_name_suffix: str = field(default="", metadata=in_stack("-{stack}-eu"))
     """Appended to every deployment name so stacks can share a Prefect workspace; in a stack file {stack} is

@@ -23,6 +23,7 @@ from prefect_ecs_platform.inputs.job_variables import platform_job_variables, te
 from prefect_ecs_platform.inputs.prefect_names import api_url_problems, is_prefect_cloud_url, work_pool_name_problems
 from prefect_ecs_platform.inputs.problems import Problem
 from prefect_ecs_platform.inputs.server_validation import api_location_problems, server_problems
+from prefect_ecs_platform.inputs.shared_object_validation import shared_object_problems
 
 #: Retention values CloudWatch Logs accepts (0 = never expire).
 LOG_RETENTION_DAYS = (
@@ -358,6 +359,7 @@ def args_problems(name: str, args: PrefectEcsPlatformArgs) -> list[Problem]:
         *api_location_problems(args),
         *(api_url_problems(args.prefect_api_url) if args.prefect_api_url else []),
         *server_problems(args),
+        *shared_object_problems(args),
         *work_pool_name_problems(args.work_pool_name),
         *mode_problems(args),
         *api_key_problems(args),

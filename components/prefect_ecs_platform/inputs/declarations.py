@@ -99,6 +99,11 @@ class Declaration:
         return special(self.field).stack_key or to_camel(self.field)
 
     @property
+    def in_project_file(self) -> bool:
+        """Whether Pulumi.yaml can declare the key: its types are string, integer, boolean and array of those."""
+        return self.kind != "map" and not (self.kind == "array" and self.model_type is not None)
+
+    @property
     def description(self) -> str:
         return self.text or argument_docstrings()[self.field]
 
@@ -174,9 +179,11 @@ def _is_dataclass_hint(hint: Any) -> bool:
 def _stack_default(default: Any, kind: Kind, field: str, model_type: Any) -> Any:
     if special(field).stack_default is not _UNSET:
         return special(field).stack_default
+    if default == ():
+        return []
     if model_type is not None:
         return default
-    if default is None or default == ():
+    if default is None:
         return [] if kind == "array" else ""
     return default
 

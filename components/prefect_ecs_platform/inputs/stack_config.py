@@ -113,11 +113,11 @@ def _expected(item: Any, key: str) -> str:
     kind = item["type"]
     if kind == "literal_error":
         return f"one of {item['ctx']['expected']}"
-    if kind in ("extra_forbidden", "unexpected_keyword_argument") and len(item["loc"]) == 2:
+    if kind in ("extra_forbidden", "unexpected_keyword_argument") and _in_entry(item["loc"]):
         fields = _map_fields(key)
-        close = get_close_matches(str(item["loc"][1]), fields, n=1)
+        close = get_close_matches(str(item["loc"][-1]), fields, n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
-        return f"not a field of {key}, which takes {', '.join(fields)}{hint}"
+        return f"not a field of {_owner(item['loc'])}, which takes {', '.join(fields)}{hint}"
     if kind == "extra_forbidden":
         close = get_close_matches(key, [stack_key(f) for f in StackConfig.model_fields], n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
@@ -128,14 +128,26 @@ def _expected(item: Any, key: str) -> str:
     return str(item["msg"])
 
 
+def _in_entry(loc: tuple[Any, ...]) -> bool:
+    """Whether an error is about a field of a map key's dataclass, or of one entry of a list key's."""
+    return len(loc) == 2 or (len(loc) == 3 and isinstance(loc[1], int))
+
+
+def _owner(loc: tuple[Any, ...]) -> str:
+    """The map the field at `loc` belongs to, as the stack file writes it."""
+    return str(loc[0]) if len(loc) == 2 else f"{loc[0]}[{loc[1]}]"
+
+
 def _model_problems(error: ValidationError) -> tuple[list[Problem], set[str]]:
     problems, keys = [], set()
     for item in error.errors():
-        loc = [str(part) for part in item["loc"]]
-        key = loc[0]
-        place = key + "".join(f".{part}" for part in loc[1:])
+        key = str(item["loc"][0])
+        place = key + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in item["loc"][1:])
         keys.add(key)
-        if item["type"] == "missing":
+        if item["type"] == "missing" and _in_entry(item["loc"]):
+            fields = ", ".join(_map_fields(key))
+            problems.append(Problem(place, MISSING, f"{_owner(item['loc'])} takes {fields}"))
+        elif item["type"] == "missing":
             problems.append(Problem(place, MISSING, _HOW_TO_SET.get(key, f"set it with `pulumi config set {key} ...`")))
         else:
             problems.append(Problem(place, item.get("input"), _expected(item, key)))
@@ -234,6 +246,13 @@ def _places(model: StackModel, deployments: Sequence[DeploymentArgs], yaml_file:
     for d in MODEL_KEYS:
         if d.model_type is not None and d.kind == "map" and d.component:
             places |= {f"{d.field}.{name}": f"{d.key}.{to_camel(name)}" for name in _field_names(d.model_type)}
+        if d.model_type is not None and d.kind == "array" and d.component:
+            for index in range(len(getattr(model, d.field))):
+                places[f"{d.field}[{index}]"] = f"{d.key}[{index}]"
+                places |= {
+                    f"{d.field}[{index}].{name}": f"{d.key}[{index}].{to_camel(name)}"
+                    for name in _field_names(d.model_type)
+                }
     places |= {"prefect_api_key": API_KEY_KEY, "prefect_api_auth_string": AUTH_STRING_KEY}
     overrides = model.deployment_overrides
     for index, deployment in enumerate(deployments):

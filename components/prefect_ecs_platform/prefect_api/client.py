@@ -213,11 +213,17 @@ class PrefectApi:
             raise error
         return body, attempts
 
-    def _get(self, path: str, what: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    @staticmethod
+    def segment(value: str) -> str:
+        """`value` quoted as one path segment."""
+        return _segment(value)
+
+    def read(self, path: str, what: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """GET one object."""
         body, _ = self.request("GET", path, what, params=params)
         return dict(body)
 
-    def _delete(self, path: str, what: str) -> bool:
+    def remove(self, path: str, what: str) -> bool:
         """DELETE that treats 404 as done; returns whether something was deleted."""
         try:
             self.request("DELETE", path, what)
@@ -229,7 +235,7 @@ class PrefectApi:
 
     def read_work_pool(self, name: str) -> dict[str, Any]:
         """GET a work pool by name."""
-        return self._get(f"/work_pools/{_segment(name)}", f"work pool {name!r}")
+        return self.read(f"/work_pools/{_segment(name)}", f"work pool {name!r}")
 
     def create_work_pool(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """POST a `WorkPoolCreate` body; return the stored pool and how many times the POST was sent."""
@@ -242,17 +248,17 @@ class PrefectApi:
 
     def delete_work_pool(self, name: str) -> bool:
         """DELETE a work pool; False when it was already gone."""
-        return self._delete(f"/work_pools/{_segment(name)}", f"work pool {name!r}")
+        return self.remove(f"/work_pools/{_segment(name)}", f"work pool {name!r}")
 
     # Flows.
 
     def read_flow(self, flow_id: str) -> dict[str, Any]:
         """GET a flow by id."""
-        return self._get(f"/flows/{flow_id}", f"flow {flow_id}")
+        return self.read(f"/flows/{flow_id}", f"flow {flow_id}")
 
     def read_flow_by_name(self, name: str) -> dict[str, Any]:
         """GET a flow by name."""
-        return self._get(f"/flows/name/{_segment(name)}", f"flow {name!r}")
+        return self.read(f"/flows/name/{_segment(name)}", f"flow {name!r}")
 
     def ensure_flow(self, name: str) -> tuple[str, bool]:
         """Create the flow when missing (POST /flows/ is an upsert); return (id, whether it was new).
@@ -290,17 +296,17 @@ class PrefectApi:
         """DELETE a flow (and, server-side, its deployments)."""
         for key in [key for key, known in _flow_ids.items() if known == flow_id]:
             del _flow_ids[key]
-        return self._delete(f"/flows/{flow_id}", f"flow {flow_id}")
+        return self.remove(f"/flows/{flow_id}", f"flow {flow_id}")
 
     # Deployments: addressed by id; (flow name, deployment name) is their unique key.
 
     def read_deployment(self, deployment_id: str) -> dict[str, Any]:
         """GET a deployment by id."""
-        return self._get(f"/deployments/{deployment_id}", f"deployment {deployment_id}")
+        return self.read(f"/deployments/{deployment_id}", f"deployment {deployment_id}")
 
     def read_deployment_by_name(self, flow_name: str, name: str) -> dict[str, Any]:
         """GET a deployment by flow name and deployment name."""
-        return self._get(f"/deployments/name/{_segment(flow_name)}/{_segment(name)}", f"deployment {flow_name}/{name}")
+        return self.read(f"/deployments/name/{_segment(flow_name)}/{_segment(name)}", f"deployment {flow_name}/{name}")
 
     def upsert_deployment(self, body: dict[str, Any], what: str) -> dict[str, Any]:
         """POST a `DeploymentCreate` body: an upsert on (flow_id, name) that recreates every schedule."""
@@ -313,21 +319,21 @@ class PrefectApi:
 
     def delete_deployment(self, deployment_id: str) -> bool:
         """DELETE a deployment; False when it was already gone."""
-        return self._delete(f"/deployments/{deployment_id}", f"deployment {deployment_id}")
+        return self.remove(f"/deployments/{deployment_id}", f"deployment {deployment_id}")
 
     def delete_deployment_schedule(self, deployment_id: str, schedule_id: str, what: str) -> bool:
         """DELETE one schedule of a deployment (PATCH never removes schedules)."""
-        return self._delete(f"/deployments/{deployment_id}/schedules/{schedule_id}", what)
+        return self.remove(f"/deployments/{deployment_id}/schedules/{schedule_id}", what)
 
     # Blocks.
 
     def read_block_type(self, slug: str) -> dict[str, Any]:
         """GET a block type by slug."""
-        return self._get(f"/block_types/slug/{_segment(slug)}", f"block type {slug!r}")
+        return self.read(f"/block_types/slug/{_segment(slug)}", f"block type {slug!r}")
 
     def read_block_schema_by_checksum(self, checksum: str) -> dict[str, Any]:
         """GET a block schema by checksum (several schemas of one block type can coexist)."""
-        return self._get(f"/block_schemas/checksum/{_segment(checksum)}", f"block schema {checksum}")
+        return self.read(f"/block_schemas/checksum/{_segment(checksum)}", f"block schema {checksum}")
 
     def create_block_schema(self, body: dict[str, Any], what: str) -> dict[str, Any]:
         """POST a `BlockSchemaCreate` body."""
@@ -336,13 +342,13 @@ class PrefectApi:
 
     def read_block_document(self, block_id: str) -> dict[str, Any]:
         """GET a block document with its secret values unmasked."""
-        return self._get(
+        return self.read(
             f"/block_documents/{block_id}", f"block document {block_id}", params={"include_secrets": "true"}
         )
 
     def read_block_document_by_name(self, block_type_slug: str, name: str) -> dict[str, Any]:
         """GET a block document by block type slug and name, secrets unmasked."""
-        return self._get(
+        return self.read(
             f"/block_types/slug/{_segment(block_type_slug)}/block_documents/name/{_segment(name)}",
             f"{block_type_slug} block {name!r}",
             params={"include_secrets": "true"},
@@ -359,4 +365,4 @@ class PrefectApi:
 
     def delete_block_document(self, block_id: str) -> bool:
         """DELETE a block document; False when it was already gone."""
-        return self._delete(f"/block_documents/{block_id}", f"block document {block_id}")
+        return self.remove(f"/block_documents/{block_id}", f"block document {block_id}")

@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from prefect_ecs_platform.render.plan_mocks import Registered, known_after_up
-from prefect_ecs_platform.resources import deployment, work_pool
+from prefect_ecs_platform.resources import ConcurrencyLimitProvider, VariableProvider, deployment, work_pool
 
 WORK_POOL = "pulumi-python:dynamic/prefect:WorkPool"
 DEPLOYMENT = "pulumi-python:dynamic/prefect:Deployment"
+CONCURRENCY_LIMIT = "pulumi-python:dynamic/prefect:ConcurrencyLimit"
+VARIABLE = "pulumi-python:dynamic/prefect:Variable"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 #: Policy documents: (resource type, the input that holds the document, the file's suffix).
 POLICY_DOCUMENTS = (
@@ -60,6 +62,16 @@ def deployment_files(resources: list[Registered]) -> Iterator[tuple[str, Any]]:
         yield f"deployments/{registered.inputs['name']}.json", deployment.create_body(registered.inputs, flow_id)
 
 
+def shared_object_files(resources: list[Registered]) -> Iterator[tuple[str, Any]]:
+    """The POST bodies of the global concurrency limits and variables, from their providers' own `body`."""
+    for typ, folder, provider in (
+        (CONCURRENCY_LIMIT, "concurrency-limits", ConcurrencyLimitProvider()),
+        (VARIABLE, "variables", VariableProvider()),
+    ):
+        for registered in (r for r in resources if r.typ == typ):
+            yield f"{folder}/{registered.inputs['name']}.json", provider.body(registered.inputs)
+
+
 def policy_files(resources: list[Registered]) -> Iterator[tuple[str, Any]]:
     for typ, field, suffix in POLICY_DOCUMENTS:
         for registered in (r for r in resources if r.typ == typ and r.inputs.get(field)):
@@ -76,7 +88,7 @@ def task_definition_files(resources: list[Registered]) -> Iterator[tuple[str, An
 def review_files(resources: list[Registered]) -> dict[str, str]:
     """Every review file by its path in the render, as text."""
     files: dict[str, str] = {}
-    for producer in (work_pool_files, deployment_files, policy_files, task_definition_files):
+    for producer in (work_pool_files, deployment_files, shared_object_files, policy_files, task_definition_files):
         for path, content in producer(resources):
             if path in files:
                 raise ValueError(f"two resources render to {path}")

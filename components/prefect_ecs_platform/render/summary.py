@@ -7,10 +7,11 @@ send. Markdown tables fit `$GITHUB_STEP_SUMMARY`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
-from prefect_ecs_platform.render.artifacts import DEPLOYMENT, TASK_DEFINITION, WORK_POOL
+from prefect_ecs_platform.render.artifacts import CONCURRENCY_LIMIT, DEPLOYMENT, TASK_DEFINITION, VARIABLE, WORK_POOL
 from prefect_ecs_platform.render.costs import PRICES, USAGE_PRICED, fixed_costs, flow_run_hour
 from prefect_ecs_platform.render.evaluate import Evaluation
 from prefect_ecs_platform.render.plan_mocks import Registered
@@ -166,6 +167,31 @@ def _cost_section(resources: list[Registered], pool: Registered | None) -> list[
     return [*lines, ""]
 
 
+def _shared_object_section(resources: list[Registered]) -> list[str]:
+    """The global concurrency limits and variables, when the stack declares any."""
+    limits = sorted(_of_type(resources, CONCURRENCY_LIMIT), key=lambda r: str(r.inputs["name"]))
+    variables = sorted(_of_type(resources, VARIABLE), key=lambda r: str(r.inputs["name"]))
+    lines: list[str] = []
+    if limits:
+        rows = [
+            (
+                r.inputs["name"],
+                _n(r.inputs["limit"]),
+                _n(r.inputs.get("slot_decay_per_second") or 0),
+                "yes" if r.inputs.get("active", True) else "no",
+            )
+            for r in limits
+        ]
+        lines += ["## Global concurrency limits", "", *_table(("limit", "slots", "decay/s", "active"), rows), ""]
+    if variables:
+        variable_rows = [
+            (r.inputs["name"], json.dumps(r.inputs.get("value"), sort_keys=True), ", ".join(r.inputs.get("tags") or []))
+            for r in variables
+        ]
+        lines += ["## Variables", "", *_table(("variable", "value", "tags"), variable_rows), ""]
+    return lines
+
+
 def summary_markdown(evaluation: Evaluation, files: Iterable[str]) -> str:
     # The mocks see registrations in the order their inputs resolved, which varies from run to run (a task
     # definition waits for its roles' ARNs); the summary lists them in one order so two renders match.
@@ -207,6 +233,7 @@ def summary_markdown(evaluation: Evaluation, files: Iterable[str]) -> str:
         "",
         *_table(("deployment", "flow", "schedules", "paused", "cpu/memory"), _deployment_rows(resources)),
         "",
+        *_shared_object_section(resources),
         f"## Resources ({len(resources)})",
         "",
         *_table(("type", "name"), sorted((r.typ, r.name) for r in resources)),

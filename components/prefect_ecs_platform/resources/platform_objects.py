@@ -20,6 +20,7 @@ from prefect_ecs_platform.prefect_api.request_bodies import (
     work_pool_body,
 )
 from prefect_ecs_platform.resources import BlockDocument, Deployment, WorkPool
+from prefect_ecs_platform.resources.shared_objects import create_shared_objects
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,8 @@ def create_prefect_objects(
         opts=opts,
     )
     pool_name: pulumi.Output[str] = pool.name
+    # A run may take a limit's slots or read a variable the moment its deployment exists.
+    shared = create_shared_objects(name, args, api=api, opts=opts)
     ids: dict[str, pulumi.Output[str]] = {}
     for deployment in args.deployments:
         source = read_flow_source(deployment.entrypoint, Path(args.project_root))
@@ -147,7 +150,9 @@ def create_prefect_objects(
             **api.resource_inputs(),
             job_variables=_job_variables(deployment, runs.image_uri, runs.task_definition_arn),
             **fields,
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(ignore_changes=ui_owned_paths(deployment))),
+            opts=pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(ignore_changes=ui_owned_paths(deployment), depends_on=shared)
+            ),
         )
         ids[qualified] = created.id
     return PrefectObjects(
