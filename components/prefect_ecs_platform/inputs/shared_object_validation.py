@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from prefect.types import MAX_VARIABLE_NAME_LENGTH, MAX_VARIABLE_VALUE_LENGTH
-from prefect.types.names import BANNED_CHARACTERS
 
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
+from prefect_ecs_platform.inputs.prefect_names import PREFECT_NAME_BANNED_CHARACTERS
 from prefect_ecs_platform.inputs.problems import MISSING, Problem
 
 _VARIABLE_NAME = re.compile(r"^[a-z0-9_-]+$")
@@ -36,8 +36,8 @@ def _limit_problems(index: int, limit: Any) -> list[Problem]:
     place = f"concurrency_limits[{index}]"
     problems = []
     name = limit.name
-    if not isinstance(name, str) or not name.strip() or any(c in name for c in BANNED_CHARACTERS):
-        banned = " ".join(BANNED_CHARACTERS)
+    if not isinstance(name, str) or not name.strip() or any(c in name for c in PREFECT_NAME_BANNED_CHARACTERS):
+        banned = " ".join(PREFECT_NAME_BANNED_CHARACTERS)
         problems.append(Problem(f"{place}.name", name or MISSING, f"a name without {banned}, as Prefect requires"))
     if not isinstance(limit.limit, int) or isinstance(limit.limit, bool) or limit.limit < 0:
         problems.append(Problem(f"{place}.limit", limit.limit, "a whole number of slots, 0 or more"))
