@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from prefect_ecs_platform.inputs.prefect_yaml import load_prefect_yaml
     from prefect_ecs_platform.inputs.problems import InvalidInputError, Problem
     from prefect_ecs_platform.inputs.server_args import PrefectServerArgs
-    from prefect_ecs_platform.inputs.shared_object_args import ConcurrencyLimitArgs, VariableArgs
+    from prefect_ecs_platform.inputs.shared_object_args import ConcurrencyLimitArgs, VariableArgs, WorkQueueArgs
     from prefect_ecs_platform.platform import PrefectEcsPlatform, keep_delete_hooks
     from prefect_ecs_platform.prefect_api.job_template import JobTemplateSettings, build_base_job_template
 
@@ -28,6 +28,7 @@ _HOMES = {
     "PrefectServerArgs": "prefect_ecs_platform.inputs.server_args",
     "ConcurrencyLimitArgs": "prefect_ecs_platform.inputs.shared_object_args",
     "VariableArgs": "prefect_ecs_platform.inputs.shared_object_args",
+    "WorkQueueArgs": "prefect_ecs_platform.inputs.shared_object_args",
     "Problem": "prefect_ecs_platform.inputs.problems",
     "PrefectEcsPlatform": "prefect_ecs_platform.platform",
     "keep_delete_hooks": "prefect_ecs_platform.platform",
@@ -47,6 +48,7 @@ __all__ = [
     "Problem",
     "ScheduleArgs",
     "VariableArgs",
+    "WorkQueueArgs",
     "build_base_job_template",
     "keep_delete_hooks",
     "load_prefect_yaml",

@@ -115,6 +115,11 @@ class PrefectEcsPlatform(pulumi.ComponentResource):
     def __init__(self, name: str, args: PrefectEcsPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # Before registering anything, so bad input leaves nothing behind, not even this component.
         raise_if_any(args_problems(name, args))
+        if args.work_queue_names:
+            pulumi.log.warn(
+                "work_queue_names (stack key workQueueNames) is deprecated: list the queues in work_queues "
+                "(workQueues), with a priority and a concurrency limit if they need one"
+            )
         super().__init__(TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 

@@ -1,8 +1,9 @@
-"""Acceptance tests for the global concurrency limit and variable providers against a real Prefect server."""
+"""Acceptance tests for the work queue, global concurrency limit and variable providers against a real Prefect
+server."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from prefect_ecs_platform.prefect_api import NotFound, PrefectApi, PrefectApiErr
 from prefect_ecs_platform.resources.concurrency_limit import ConcurrencyLimitProvider
 from prefect_ecs_platform.resources.named_object import NamedObjectProvider
 from prefect_ecs_platform.resources.variable import VariableProvider
+from prefect_ecs_platform.resources.work_queue import WorkQueueProvider
 from tests.support.engine_values import as_grpc
 
 pytestmark = pytest.mark.server
@@ -26,9 +28,42 @@ def variable_props(api_url: str, name: str, **overrides: Any) -> dict[str, Any]:
     return as_grpc({**props, "adopt_existing": False, **overrides})
 
 
+#: The pool the queues of these tests live in (made by `_queue_pool`).
+QUEUE_POOL = "named-objects-queues"
+
+
+def queue_props(api_url: str, name: str, **overrides: Any) -> dict[str, Any]:
+    props = {
+        "name": name,
+        "work_pool_name": QUEUE_POOL,
+        "description": "etl runs",
+        "is_paused": False,
+        "concurrency_limit": 3,
+        "priority": 1,
+        "api_url": api_url,
+    }
+    # The queue's own priority is the stack's: the provider puts it back to what this map says.
+    order = {"pool_priorities": {name: overrides.get("priority", 1)}}
+    return as_grpc({**props, **order, "adopt_existing": False, **overrides})
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _queue_pool(prefect_api_url: str) -> Iterator[None]:
+    with PrefectApi(prefect_api_url) as api:
+        api.create_work_pool({"name": QUEUE_POOL, "type": "process"})
+        yield
+        api.delete_work_pool(QUEUE_POOL)
+
+
 KINDS: dict[str, tuple[type[NamedObjectProvider], Callable[..., dict[str, Any]], str, dict[str, Any]]] = {
     "concurrency limit": (ConcurrencyLimitProvider, limit_props, "/v2/concurrency_limits", {"limit": 9}),
     "variable": (VariableProvider, variable_props, "/variables", {"value": ["a", 1, None], "tags": []}),
+    "work queue": (
+        WorkQueueProvider,
+        queue_props,
+        "/work_queues",
+        {"concurrency_limit": None, "description": "changed", "is_paused": True, "priority": 2},
+    ),
 }
 
 
@@ -108,8 +143,8 @@ def test_an_existing_object_is_not_taken_over(prefect_api_url: str, api: Prefect
     provider_type, props_of, route, change = KINDS[kind]
     provider: NamedObjectProvider = provider_type()
     name = f"theirs_{unique}"
-    outside = {key: value for key, value in props_of(prefect_api_url, name).items() if key in provider.fields}
-    theirs, _ = api.request("POST", f"{route}/", "object", json={**outside, **change})
+    props = props_of(prefect_api_url, name)
+    theirs, _ = api.request("POST", provider.create_path(props), "object", json={**provider.body(props), **change})
     with pytest.raises(PrefectApiError, match=rf"{name}'.*adopt_existing=True"):
         provider.create(props_of(prefect_api_url, name))
     assert {field: _stored(api, route, theirs["id"])[field] for field in change} == change

@@ -37,8 +37,8 @@ from tests.support.pulumi_mocks import DependencyRecordingMonitor, RecordingMock
 
 DYNAMIC = "pulumi-python:dynamic"
 #: Delete order on destroy: what depends on an object goes first (deployments sit on the pool).
-#: Dependents first: the deployments use the pool and the limits and variables their runs read.
-_DELETE_ORDER = ("Deployment", "WorkPool", "BlockDocument", "ConcurrencyLimit", "Variable", "ServerReady")
+#: Dependents first: the deployments use the pool, its queues and the limits and variables their runs read.
+_DELETE_ORDER = ("Deployment", "WorkQueue", "WorkPool", "BlockDocument", "ConcurrencyLimit", "Variable", "ServerReady")
 
 
 def _kinds_in_order(stored: list[Stored]) -> list[list[Stored]]:

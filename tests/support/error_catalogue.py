@@ -245,6 +245,19 @@ MISTAKES: list[Mistake] = [
             {"variables": [{"name": "Region", "value": "eu-west-1"}]}),
     Mistake("two variables of one name", "variables", "variables[1].name: 'region' is not allowed; a name no other "
             "entry of the list has", {"variables": [{"name": "region", "value": 1}, {"name": "region", "value": 2}]}),
+    Mistake("a work queue priority of 0", "workQueues", "workQueues[0].priority: 0 is not allowed; a whole number, "
+            "1 or more (1 is polled first)", {"workQueues": [{"name": "etl", "priority": 0}]}),
+    Mistake("two work queues of one priority", "workQueues", "workQueues[1].priority: 1 is not allowed; a priority "
+            "no other queue of the list has",
+            {"workQueues": [{"name": "etl", "priority": 1}, {"name": "reports", "priority": 1}]}),
+    Mistake("the pool's default queue declared", "workQueues", "workQueues[0].name: 'default' is not allowed; a "
+            "queue other than the pool's own `default`, which the pool is made with and keeps",
+            {"workQueues": [{"name": "default", "concurrencyLimit": 2}]}),
+    Mistake("a work queue limit given as text", "workQueues", "workQueues[0].concurrencyLimit: '2' is not allowed; "
+            "a whole number, e.g. 512", {"workQueues": [{"name": "etl", "concurrencyLimit": "2"}]}),
+    Mistake("workQueues beside the deprecated workQueueNames", "workQueueNames", "workQueueNames: ['etl'] is not "
+            "allowed; nothing when `workQueues` is given; it is deprecated, list the queues in `workQueues`",
+            {"mode": "worker", "workQueues": [{"name": "etl"}], "workQueueNames": ["etl"]}),
     Mistake("a VPC block too small for a hosted server", "vpcCidrBlock", "vpcCidrBlock: '10.0.0.0/24' is not "
             "allowed; a block from /16 to /23 when the stack hosts its Prefect server: its load balancer's subnets "
             "(a sixteenth of the block each) must be /27 or larger", {**HOSTED, "vpcCidrBlock": "10.0.0.0/24"}),
@@ -360,6 +373,10 @@ MISTAKES: list[Mistake] = [
     Mistake("a work queue name that is not text", "work_pool.work_queue_name", "prefect.yaml:deployments[healthcheck]"
             ".work_pool.work_queue_name: ['a'] is not allowed;",
             prefect_yaml=deployment("healthcheck", lambda d: d["work_pool"].__setitem__("work_queue_name", ["a"]))),
+    Mistake("a deployment on a queue the stack does not declare", "work_pool.work_queue_name", "prefect.yaml:"
+            "deployments[healthcheck].work_pool.work_queue_name: 'nightly' is not allowed; a queue the stack declares "
+            "in `workQueues` (now: default); the server would make an undeclared one, which no stack manages",
+            prefect_yaml=deployment("healthcheck", lambda d: d["work_pool"].__setitem__("work_queue_name", "nightly"))),
     Mistake("an entrypoint without its function", "entrypoint", "prefect.yaml:deployments[healthcheck].entrypoint: "
             "'flows/healthcheck.py' is not allowed; '<relative path>.py:<function>', e.g. 'flows/etl.py:etl'",
             prefect_yaml=deployment("healthcheck", _set("entrypoint", "flows/healthcheck.py"))),

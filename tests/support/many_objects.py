@@ -1,37 +1,58 @@
 """Many Prefect objects through the provider host, and the check that the server holds exactly them.
 
-The fault and outage tests drive 114 objects (5 work pools, 5 AWS credentials blocks, 100 deployments
-with two schedules each over 4 flows, 2 global concurrency limits, 2 variables) through three steps: 1
-creates them, 2 updates them in place (pool descriptions, block data, job variables, schedules by slug: one
-changed, one removed, one added, limits and variable values), 3 renames the blocks, deployments, limits and
-variables, which replaces them.
+The outage tests drive 124 objects (`FULL`: 5 work pools with 2 work queues each, 5 AWS credentials blocks,
+100 deployments with two schedules each over 4 flows, on the queues, 2 global concurrency limits, 2
+variables), the fault tests a smaller set of every kind (`FEW`), through three steps: 1 creates them, 2
+updates them in place (pool descriptions, block data, job variables, schedules by slug: one changed, one
+removed, one added, queue limits and swapped queue priorities, limits and variable values), 3 renames the
+blocks, deployments, queues, limits and variables, which replaces them.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
 from prefect_ecs_platform.prefect_api import PrefectApi
-from prefect_ecs_platform.resources import BlockDocument, ConcurrencyLimit, Deployment, Variable, WorkPool
+from prefect_ecs_platform.resources import BlockDocument, ConcurrencyLimit, Deployment, Variable, WorkPool, WorkQueue
 from tests.support.engine import Engine, _EngineMocks
 
-POOLS, BLOCKS, DEPLOYMENTS, FLOWS, LIMITS, VARIABLES = 5, 5, 100, 4, 2, 2
+
+@dataclass(frozen=True)
+class Size:
+    """How many objects of each kind; every pool has `queues` queues and deployments take them in turn."""
+
+    pools: int
+    blocks: int
+    deployments: int
+    flows: int
+    limits: int
+    variables: int
+    queues: int = 2
+
+    def objects(self) -> int:
+        return self.pools * (1 + self.queues) + self.blocks + self.deployments + self.limits + self.variables
+
+
+FULL = Size(pools=5, blocks=5, deployments=100, flows=4, limits=2, variables=2)
+FEW = Size(pools=2, blocks=2, deployments=20, flows=3, limits=1, variables=1)
 #: One variable: the server checks job variables against the pool's template on every deployment write,
 #: and ECS's full template costs it about 150 ms a time; what is under test here is the wire, not ECS.
 SMALL_TEMPLATE = {
     "job_configuration": {"cpu": "{{ cpu }}"},
     "variables": {"type": "object", "properties": {"cpu": {"type": "integer", "default": 256}}},
 }
-DEPLOYMENT, POOL, BLOCK, LIMIT, VARIABLE = (
+DEPLOYMENT, POOL, BLOCK, LIMIT, VARIABLE, QUEUE = (
     ":Deployment",
     ":WorkPool",
     ":BlockDocument",
     ":ConcurrencyLimit",
     ":Variable",
+    ":WorkQueue",
 )
 
 
@@ -43,17 +64,35 @@ def _schedules(version: int, index: int) -> list[dict[str, Any]]:
 
 
 class Desired:
-    """The objects of one step: 1 creates, 2 updates them in place, 3 renames blocks and deployments."""
+    """The objects of one step: 1 creates, 2 updates them in place, 3 renames all but the pools."""
 
-    def __init__(self, prefix: str, version: int) -> None:
+    def __init__(self, prefix: str, version: int, size: Size = FULL) -> None:
         self.prefix = prefix
         self.version = version
+        self.size = size
         suffix = "-renamed" if version >= 3 else ""
-        self.pools = {f"pool-{i}": f"{prefix}-pool-{i}" for i in range(POOLS)}
-        self.blocks = {f"block-{i}": f"{prefix}-creds-{i}{suffix}" for i in range(BLOCKS)}
-        self.deployments = {f"deployment-{i}": f"{prefix}-d{i:03d}{suffix}" for i in range(DEPLOYMENTS)}
-        self.limits = {f"limit-{i}": f"{prefix}-limit-{i}{suffix}" for i in range(LIMITS)}
-        self.variables = {f"variable-{i}": f"{prefix}-var-{i}{suffix}" for i in range(VARIABLES)}
+        self.pools = {f"pool-{i}": f"{prefix}-pool-{i}" for i in range(size.pools)}
+        self.blocks = {f"block-{i}": f"{prefix}-creds-{i}{suffix}" for i in range(size.blocks)}
+        self.deployments = {f"deployment-{i}": f"{prefix}-d{i:03d}{suffix}" for i in range(size.deployments)}
+        self.limits = {f"limit-{i}": f"{prefix}-limit-{i}{suffix}" for i in range(size.limits)}
+        self.variables = {f"variable-{i}": f"{prefix}-var-{i}{suffix}" for i in range(size.variables)}
+        #: Queue i of every pool; deployments take the pools in turn and, within one, its queues.
+        self.queue_names = [f"q{i}{suffix}" for i in range(size.queues)]
+
+    def pool_of(self, index: int) -> str:
+        return f"{self.prefix}-pool-{index % self.size.pools}"
+
+    def queue_of(self, index: int) -> str:
+        return self.queue_names[(index // self.size.pools) % self.size.queues]
+
+    def queues(self) -> list[tuple[str, int, int]]:
+        """Each queue's name, priority and concurrency limit, first priority first; step 2 swaps the first two
+        queues' priorities."""
+        priorities = list(range(1, self.size.queues + 1))
+        if self.version >= 2:
+            priorities[:2] = priorities[1::-1]
+        queues = [(name, priorities[i], 2 + i + min(self.version, 2)) for i, name in enumerate(self.queue_names)]
+        return sorted(queues, key=lambda queue: queue[1])
 
     def slots(self) -> int:
         return 2 if self.version == 1 else 3
@@ -78,6 +117,7 @@ class Desired:
                 WorkPool(key, name=name, api_url=api_url, base_job_template=template, description=self.description())
                 for key, name in self.pools.items()
             ]
+            queues = [self._queues(key, pool, api_url) for key, pool in zip(self.pools, pools, strict=True)]
             for key, name in self.blocks.items():
                 data = {"aws_access_key_id": f"AKIA{key.upper()}", "region_name": self.region()}
                 BlockDocument(key, name=name, block_type_slug="aws-credentials", data=data, api_url=api_url)
@@ -85,12 +125,14 @@ class Desired:
                 Deployment(
                     key,
                     name=name,
-                    flow_name=f"{self.prefix}-flow-{index % FLOWS}",
+                    flow_name=f"{self.prefix}-flow-{index % self.size.flows}",
                     api_url=api_url,
-                    work_pool_name=pools[index % POOLS].name,
+                    work_pool_name=pools[index % self.size.pools].name,
+                    work_queue_name=self.queue_of(index),
                     schedules=_schedules(self.version, index),
                     parameters={"index": index},
                     job_variables={"cpu": self.cpu()},
+                    opts=pulumi.ResourceOptions(depends_on=queues[index % self.size.pools]),
                 )
             for key, name in self.limits.items():
                 ConcurrencyLimit(key, name=name, limit=self.slots(), api_url=api_url)
@@ -98,6 +140,28 @@ class Desired:
                 Variable(key, name=name, value=self.value(index), tags=["fault-test"], api_url=api_url)
 
         return run
+
+    def _queues(self, key: str, pool: WorkPool, api_url: str) -> list[pulumi.Resource]:
+        """The pool's queues as the platform makes them: first priority first, each after the one before, each
+        knowing every queue's priority."""
+        made: list[pulumi.Resource] = []
+        queues = self.queues()
+        for name, priority, limit in queues:
+            made.append(
+                WorkQueue(
+                    # Named by position, not by queue name, so a new name is a replacement.
+                    f"{key}-queue-{self.queue_names.index(name)}",
+                    name=name,
+                    work_pool_name=pool.name,
+                    work_pool_id=pool.id,
+                    priority=priority,
+                    concurrency_limit=limit,
+                    pool_priorities={queue[0]: queue[1] for queue in queues},
+                    api_url=api_url,
+                    opts=pulumi.ResourceOptions(depends_on=made[-1:]),
+                )
+            )
+        return made
 
 
 def up(engine: Engine, program: Callable[[], None]) -> None:
@@ -157,10 +221,34 @@ def assert_server_holds(api: PrefectApi, engine: Engine, desired: Desired) -> No
             expected = wanted[schedule["slug"]]
             assert {k: schedule["schedule"].get(k) for k in expected} == expected, name
         assert stored["job_variables"] == {"cpu": desired.cpu()}
-        assert stored["work_pool_name"] == f"{prefix}-pool-{index % POOLS}"
+        assert (stored["work_pool_name"], stored["work_queue_name"]) == (
+            desired.pool_of(index),
+            desired.queue_of(index),
+        )
     flows = _named(api, "flows", prefix)
-    assert sorted(f["name"] for f in flows) == sorted({f"{prefix}-flow-{i % FLOWS}" for i in range(DEPLOYMENTS)})
+    size = desired.size
+    assert sorted(f["name"] for f in flows) == sorted(
+        {f"{prefix}-flow-{i % size.flows}" for i in range(size.deployments)}
+    )
+    _assert_queues(api, engine, desired)
     _assert_shared_objects(api, engine, desired)
+
+
+def _queues_of(stored: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [queue for queue in stored if queue["name"] != "default"]
+
+
+def _assert_queues(api: PrefectApi, engine: Engine, desired: Desired) -> None:
+    """Each pool holds its `default` and exactly the desired queues, with their priorities, all before `default`."""
+    wanted = desired.queues()
+    ids: dict[str, str] = {}
+    for key, pool in desired.pools.items():
+        stored, _ = api.request("POST", f"/work_pools/{pool}/queues/filter", "queues", json={})
+        queues = [(q["name"], q["priority"], q["concurrency_limit"]) for q in _queues_of(stored)]
+        assert queues == wanted, pool
+        assert [q["name"] for q in stored][-1] == "default", pool
+        ids |= {f"{key}-queue-{desired.queue_names.index(q['name'])}": q["id"] for q in _queues_of(stored)}
+    assert ids == _state_ids(engine, QUEUE)
 
 
 def _assert_shared_objects(api: PrefectApi, engine: Engine, desired: Desired) -> None:

@@ -26,6 +26,7 @@ from prefect_ecs_platform.aws.worker_rollout import rollout_hooks
 from prefect_ecs_platform.inputs.api_access import PrefectApiAccess
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
 from prefect_ecs_platform.inputs.flow_container import family_safe
+from prefect_ecs_platform.inputs.work_queues import polled_queues
 
 WORKER_CONTAINER_NAME = "prefect-worker"
 #: Prefect's worker webserver port (PREFECT_WORKER_WEBSERVER_PORT's default), where /health answers.
@@ -244,7 +245,7 @@ def create_worker_service(
     ).apply(
         lambda v: worker_container(
             image=v[0],
-            command=worker_command(args.work_pool_name, list(args.work_queue_names)),
+            command=worker_command(args.work_pool_name, polled_queues(args)),
             prefect_api_url=v[6],
             events_queue_name=v[1],
             log_group_name=v[2],

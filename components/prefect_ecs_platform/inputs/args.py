@@ -16,7 +16,7 @@ import pulumi
 
 from prefect_ecs_platform.inputs.deployment_args import DeploymentArgs
 from prefect_ecs_platform.inputs.server_args import PrefectServerArgs
-from prefect_ecs_platform.inputs.shared_object_args import ConcurrencyLimitArgs, VariableArgs
+from prefect_ecs_platform.inputs.shared_object_args import ConcurrencyLimitArgs, VariableArgs, WorkQueueArgs
 from prefect_ecs_platform.inputs.stack_usage import WORKER, in_stack
 
 Mode = Literal["push", "worker"]
@@ -79,8 +79,17 @@ class PrefectEcsPlatformArgs:
     worker_count: int = field(default=1, metadata=in_stack("2", WORKER))
     """Worker mode. Number of worker tasks, 1 to 10."""
 
+    work_queues: Sequence[WorkQueueArgs] = field(
+        default=(), metadata=in_stack("[{name: etl, priority: 1, concurrencyLimit: 4}]")
+    )
+    """Work queues of the pool, made before the deployments that name them (`work_queue_name`, refused unless
+    declared here): a list of {name, priority, concurrencyLimit, description, paused}. The worker polls these
+    (and `default` when a deployment names no queue); empty means it polls every queue of the pool
+    (docs/prefect-objects.md)."""
+
     work_queue_names: Sequence[str] = field(default=(), metadata=in_stack("[etl, reports]", WORKER))
-    """Worker mode. Work queues the worker polls; empty means all queues of the pool."""
+    """Deprecated: use workQueues. Worker mode. Each name becomes a workQueues entry of that name alone (a queue
+    already in the pool, made by the worker or a deployment, is taken over), with a warning."""
 
     image_context: str | None = field(default=None, metadata=in_stack("flows"))
     """Docker build context of the flow image; empty means the flows/ folder of the project. Exclusive with

@@ -24,6 +24,7 @@ from prefect_ecs_platform.inputs.prefect_names import api_url_problems, is_prefe
 from prefect_ecs_platform.inputs.problems import Problem
 from prefect_ecs_platform.inputs.server_validation import api_location_problems, server_problems
 from prefect_ecs_platform.inputs.shared_object_validation import shared_object_problems
+from prefect_ecs_platform.inputs.work_queues import work_queue_problems
 
 #: Retention values CloudWatch Logs accepts (0 = never expire).
 LOG_RETENTION_DAYS = (
@@ -360,6 +361,7 @@ def args_problems(name: str, args: PrefectEcsPlatformArgs) -> list[Problem]:
         *(api_url_problems(args.prefect_api_url) if args.prefect_api_url else []),
         *server_problems(args),
         *shared_object_problems(args),
+        *work_queue_problems(args),
         *work_pool_name_problems(args.work_pool_name),
         *mode_problems(args),
         *api_key_problems(args),

@@ -5,7 +5,7 @@ in prefect-aws's worker)."""
 import re
 from urllib.parse import urlparse
 
-from prefect_ecs_platform.inputs.problems import Problem
+from prefect_ecs_platform.inputs.problems import MISSING, Problem
 
 PREFECT_NAME_BANNED_CHARACTERS = ("/", "%", "&", ">", "<")
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -64,4 +64,12 @@ def work_pool_name_problems(name: str, field: str = "work_pool_name") -> list[Pr
     banned = [c for c in PREFECT_NAME_BANNED_CHARACTERS if c in name]
     if banned:
         return [Problem(field, name, f"Prefect names may not contain {' '.join(PREFECT_NAME_BANNED_CHARACTERS)}")]
+    return []
+
+
+def object_name_problems(name: object, field: str) -> list[Problem]:
+    """A queue's or a global concurrency limit's name: text, not blank, none of Prefect's banned characters."""
+    if not isinstance(name, str) or not name.strip() or any(c in name for c in PREFECT_NAME_BANNED_CHARACTERS):
+        banned = " ".join(PREFECT_NAME_BANNED_CHARACTERS)
+        return [Problem(field, name or MISSING, f"a name without {banned}, as Prefect requires")]
     return []

@@ -88,6 +88,18 @@ class InvalidInputError(pulumi.RunError, ValueError):
         super().__init__(f"invalid PrefectEcsPlatform input ({len(self.problems)} problem(s)):\n{lines}")
 
 
+def repeated(field: str, values: Iterable[object], allowed: str) -> list[Problem]:
+    """A problem for each entry of a list whose value was already seen: `field` is a template such as
+    `"work_queues[{index}].name"`; unset values (None) are never repeats."""
+    seen: list[object] = []
+    problems = []
+    for index, value in enumerate(values):
+        if value is not None and value in seen:
+            problems.append(Problem(field.format(index=index), value, allowed))
+        seen.append(value)
+    return problems
+
+
 def raise_if_any(problems: Iterable[Problem], places: Mapping[str, str] | None = None) -> None:
     """Raise `InvalidInputError` when `problems` is not empty."""
     found = list(problems)

@@ -6,39 +6,25 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
 from typing import Any
 
 from prefect.types import MAX_VARIABLE_NAME_LENGTH, MAX_VARIABLE_VALUE_LENGTH
 
 from prefect_ecs_platform.inputs.args import PrefectEcsPlatformArgs
-from prefect_ecs_platform.inputs.prefect_names import PREFECT_NAME_BANNED_CHARACTERS
-from prefect_ecs_platform.inputs.problems import MISSING, Problem
+from prefect_ecs_platform.inputs.prefect_names import object_name_problems
+from prefect_ecs_platform.inputs.problems import MISSING, Problem, repeated
 
 _VARIABLE_NAME = re.compile(r"^[a-z0-9_-]+$")
+_UNIQUE = "a name no other entry of the list has"
 
 
 def _number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _duplicates(field: str, names: Sequence[object]) -> list[Problem]:
-    seen: set[object] = set()
-    problems = []
-    for index, name in enumerate(names):
-        if name in seen:
-            problems.append(Problem(f"{field}[{index}].name", name, "a name no other entry of the list has"))
-        seen.add(name)
-    return problems
-
-
 def _limit_problems(index: int, limit: Any) -> list[Problem]:
     place = f"concurrency_limits[{index}]"
-    problems = []
-    name = limit.name
-    if not isinstance(name, str) or not name.strip() or any(c in name for c in PREFECT_NAME_BANNED_CHARACTERS):
-        banned = " ".join(PREFECT_NAME_BANNED_CHARACTERS)
-        problems.append(Problem(f"{place}.name", name or MISSING, f"a name without {banned}, as Prefect requires"))
+    problems = object_name_problems(limit.name, f"{place}.name")
     if not isinstance(limit.limit, int) or isinstance(limit.limit, bool) or limit.limit < 0:
         problems.append(Problem(f"{place}.limit", limit.limit, "a whole number of slots, 0 or more"))
     if not _number(limit.slot_decay_per_second) or limit.slot_decay_per_second < 0:
@@ -82,7 +68,7 @@ def _variable_problems(index: int, variable: Any) -> list[Problem]:
 def shared_object_problems(args: PrefectEcsPlatformArgs) -> list[Problem]:
     """Each limit's and variable's own rules, and names unique within each list."""
     problems = [p for index, limit in enumerate(args.concurrency_limits) for p in _limit_problems(index, limit)]
-    problems += _duplicates("concurrency_limits", [limit.name for limit in args.concurrency_limits])
+    problems += repeated("concurrency_limits[{index}].name", [limit.name for limit in args.concurrency_limits], _UNIQUE)
     problems += [p for index, variable in enumerate(args.variables) for p in _variable_problems(index, variable)]
-    problems += _duplicates("variables", [variable.name for variable in args.variables])
+    problems += repeated("variables[{index}].name", [variable.name for variable in args.variables], _UNIQUE)
     return problems

@@ -257,9 +257,8 @@ def _places(model: StackModel, deployments: Sequence[DeploymentArgs], yaml_file:
     overrides = model.deployment_overrides
     for index, deployment in enumerate(deployments):
         places[f"deployments[{index}]"] = f"{yaml_file}:deployments[{deployment.name}]"
-        places[f"deployments[{index}].job_variables"] = (
-            f"{yaml_file}:deployments[{deployment.name}].work_pool.job_variables"
-        )
+        for field in ("job_variables", "work_queue_name"):
+            places[f"deployments[{index}].{field}"] = f"{yaml_file}:deployments[{deployment.name}].work_pool.{field}"
         for field in ("cpu", "memory"):
             source = next((key for key in (deployment.name, "*") if field in overrides.get(key, {})), None)
             places[f"deployments[{index}].{field}"] = (

@@ -13,11 +13,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from prefect_ecs_platform.render.plan_mocks import Registered, known_after_up
-from prefect_ecs_platform.resources import ConcurrencyLimitProvider, VariableProvider, deployment, work_pool
+from prefect_ecs_platform.resources import (
+    ConcurrencyLimitProvider,
+    VariableProvider,
+    WorkQueueProvider,
+    deployment,
+    work_pool,
+)
 
 WORK_POOL = "pulumi-python:dynamic/prefect:WorkPool"
 DEPLOYMENT = "pulumi-python:dynamic/prefect:Deployment"
 CONCURRENCY_LIMIT = "pulumi-python:dynamic/prefect:ConcurrencyLimit"
+WORK_QUEUE = "pulumi-python:dynamic/prefect:WorkQueue"
 VARIABLE = "pulumi-python:dynamic/prefect:Variable"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 #: Policy documents: (resource type, the input that holds the document, the file's suffix).
@@ -63,8 +70,10 @@ def deployment_files(resources: list[Registered]) -> Iterator[tuple[str, Any]]:
 
 
 def shared_object_files(resources: list[Registered]) -> Iterator[tuple[str, Any]]:
-    """The POST bodies of the global concurrency limits and variables, from their providers' own `body`."""
+    """The POST bodies of the work queues, global concurrency limits and variables, from their providers' own
+    `body`."""
     for typ, folder, provider in (
+        (WORK_QUEUE, "work-queues", WorkQueueProvider()),
         (CONCURRENCY_LIMIT, "concurrency-limits", ConcurrencyLimitProvider()),
         (VARIABLE, "variables", VariableProvider()),
     ):

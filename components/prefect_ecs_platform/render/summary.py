@@ -11,7 +11,14 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from prefect_ecs_platform.render.artifacts import CONCURRENCY_LIMIT, DEPLOYMENT, TASK_DEFINITION, VARIABLE, WORK_POOL
+from prefect_ecs_platform.render.artifacts import (
+    CONCURRENCY_LIMIT,
+    DEPLOYMENT,
+    TASK_DEFINITION,
+    VARIABLE,
+    WORK_POOL,
+    WORK_QUEUE,
+)
 from prefect_ecs_platform.render.costs import PRICES, USAGE_PRICED, fixed_costs, flow_run_hour
 from prefect_ecs_platform.render.evaluate import Evaluation
 from prefect_ecs_platform.render.plan_mocks import Registered
@@ -168,10 +175,30 @@ def _cost_section(resources: list[Registered], pool: Registered | None) -> list[
 
 
 def _shared_object_section(resources: list[Registered]) -> list[str]:
-    """The global concurrency limits and variables, when the stack declares any."""
+    """The work queues, global concurrency limits and variables, when the stack declares any."""
+    queues = sorted(_of_type(resources, WORK_QUEUE), key=lambda r: int(r.inputs["priority"]))
     limits = sorted(_of_type(resources, CONCURRENCY_LIMIT), key=lambda r: str(r.inputs["name"]))
     variables = sorted(_of_type(resources, VARIABLE), key=lambda r: str(r.inputs["name"]))
     lines: list[str] = []
+    if queues:
+        queue_rows = [
+            (
+                r.inputs["name"],
+                _n(r.inputs["priority"]),
+                "none" if r.inputs.get("concurrency_limit") is None else _n(r.inputs["concurrency_limit"]),
+                "yes" if r.inputs.get("is_paused") else "no",
+                r.inputs.get("description") or "",
+            )
+            for r in queues
+        ]
+        lines += [
+            "## Work queues",
+            "",
+            *_table(("queue", "priority", "runs at once", "paused", "description"), queue_rows),
+            "",
+            "Then the pool's `default` queue, and any other queue of the pool.",
+            "",
+        ]
     if limits:
         rows = [
             (

@@ -5,7 +5,7 @@ Each resource talks to Prefect's REST API (OSS server or Prefect Cloud) from Pul
 `platform_objects` creates the component's pool, block and deployments from the AWS values `platform.py`
 hands it. This part imports `prefect_api` and `inputs`, never the AWS half. Pulumi state pickles each
 provider by reference to its module here (`work_pool`, `block_document`, `deployment`, `server_ready`,
-`concurrency_limit`, `variable`) and unpickles it on Read and Delete, so those paths are permanent.
+`concurrency_limit`, `variable`, `work_queue`) and unpickles it on Read and Delete, so those paths are permanent.
 """
 
 from prefect_ecs_platform.resources.block_document import BlockDocument, BlockDocumentProvider
@@ -14,6 +14,7 @@ from prefect_ecs_platform.resources.deployment import Deployment, DeploymentProv
 from prefect_ecs_platform.resources.server_ready import ServerReady, ServerReadyProvider
 from prefect_ecs_platform.resources.variable import Variable, VariableProvider
 from prefect_ecs_platform.resources.work_pool import WorkPool, WorkPoolProvider
+from prefect_ecs_platform.resources.work_queue import WorkQueue, WorkQueueProvider
 
 __all__ = [
     "BlockDocument",
@@ -28,4 +29,6 @@ __all__ = [
     "VariableProvider",
     "WorkPool",
     "WorkPoolProvider",
+    "WorkQueue",
+    "WorkQueueProvider",
 ]

@@ -99,6 +99,9 @@ class PrefectProvider(ResourceProvider):
     # Inputs that make up the object's unique key on the server: while they stay the same, a replacement
     # must delete the old object first or the new one would collide with it.
     identity_fields: ClassVar[tuple[str, ...]] = ("name",)
+    # Fields whose None is a setting of its own (no limit), compared like any value; any other field left
+    # None is the server's.
+    nullable: ClassVar[tuple[str, ...]] = ()
 
     def configure(self, req: ConfigureRequest) -> None:
         """Remember the stack's credentials in process memory (see `credentials`), never on `self`."""
@@ -130,7 +133,7 @@ class PrefectProvider(ResourceProvider):
         changed: list[str] = []
         for field in (API_URL, *self.fields):
             desired = news.get(field)
-            if desired is None:
+            if desired is None and field not in self.nullable:
                 # An input left unset leaves the server's value alone, so it is no change.
                 continue
             if contains_unknown(desired) or not self.field_equal(field)(desired, olds.get(field)):

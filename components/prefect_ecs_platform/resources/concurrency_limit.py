@@ -38,7 +38,7 @@ class ConcurrencyLimitProvider(NamedObjectProvider):
         """See `concurrency_limit_failures`."""
         return concurrency_limit_failures(props)
 
-    def read_by_name(self, api: PrefectApi, name: str, what: str) -> dict[str, Any]:
+    def read_by_name(self, api: PrefectApi, name: str, what: str, props: dict[str, Any]) -> dict[str, Any]:
         return api.read(f"{self.route}/{PrefectApi.segment(name)}", what)
 
 

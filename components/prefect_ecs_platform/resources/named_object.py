@@ -1,4 +1,4 @@
-"""What the providers of Prefect's simple named objects share (global concurrency limits, variables).
+"""What the providers of Prefect's simple named objects share (work queues, global concurrency limits, variables).
 
 Each is unique by name on its server and addressed by its UUID. Create looks the name up first, so an object
 that is there before the POST is never taken for this stack's own write (`own_write`), and takes one over only
@@ -41,9 +41,18 @@ class NamedObjectProvider(PrefectProvider):
     def what(self, props: dict[str, Any]) -> str:
         return f"{self.kind} {props.get('name')!r}"
 
-    def read_by_name(self, api: PrefectApi, name: str, what: str) -> dict[str, Any]:
+    def read_by_name(self, api: PrefectApi, name: str, what: str, props: dict[str, Any]) -> dict[str, Any]:
         """The stored object called `name` (NotFound when there is none)."""
         raise NotImplementedError
+
+    def written(self, api: PrefectApi, stored: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+        """What a kind does after a create or update of one object (work queues: their pool's order); `stored`
+        as it is then."""
+        return stored
+
+    def create_path(self, props: dict[str, Any]) -> str:
+        """Where a POST makes the object."""
+        return f"{self.route}/"
 
     def _by_id(self, api: PrefectApi, id_: str, what: str) -> dict[str, Any]:
         return api.read(f"{self.route}/{id_}", what)
@@ -64,16 +73,17 @@ class NamedObjectProvider(PrefectProvider):
         what = self.what(props)
         with self.client(props) as api:
             try:
-                stored = self._take_over(api, self.read_by_name(api, str(body["name"]), what), body, props)
+                stored = self._take_over(api, self.read_by_name(api, str(body["name"]), what, props), body, props)
             except NotFound:
                 try:
-                    stored, _ = api.request("POST", f"{self.route}/", what, json=body)
+                    stored, _ = api.request("POST", self.create_path(props), what, json=body)
                 except Conflict as exc:
-                    existing = self.read_by_name(api, str(body["name"]), what)
+                    existing = self.read_by_name(api, str(body["name"]), what, props)
                     if is_own_retried_write(exc, same_content=self._matches(body, existing)):
                         stored = existing
                     else:
                         stored = self._take_over(api, existing, body, props)
+            stored = self.written(api, dict(stored), props)
         return CreateResult(str(stored["id"]), self._outputs(dict(stored), props))
 
     def _take_over(
@@ -107,7 +117,7 @@ class NamedObjectProvider(PrefectProvider):
         what = self.what(news)
         with self.client(news) as api:
             api.request("PATCH", f"{self.route}/{id_}", what, json=self._patch(self.body(news)))
-            stored = self._by_id(api, id_, what)
+            stored = self.written(api, self._by_id(api, id_, what), news)
         return UpdateResult(self._outputs(stored, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:

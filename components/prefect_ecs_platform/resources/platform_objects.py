@@ -20,7 +20,7 @@ from prefect_ecs_platform.prefect_api.request_bodies import (
     work_pool_body,
 )
 from prefect_ecs_platform.resources import BlockDocument, Deployment, WorkPool
-from prefect_ecs_platform.resources.shared_objects import create_shared_objects
+from prefect_ecs_platform.resources.shared_objects import create_shared_objects, create_work_queues
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,8 @@ def create_prefect_objects(
     pool_name: pulumi.Output[str] = pool.name
     # A run may take a limit's slots or read a variable the moment its deployment exists.
     shared = create_shared_objects(name, args, api=api, opts=opts)
+    # The server makes a queue a deployment names and nobody made: unmanaged, and left behind by a destroy.
+    shared += create_work_queues(name, args, pool, api=api, opts=opts)
     ids: dict[str, pulumi.Output[str]] = {}
     for deployment in args.deployments:
         source = read_flow_source(deployment.entrypoint, Path(args.project_root))

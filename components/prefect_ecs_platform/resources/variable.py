@@ -44,7 +44,7 @@ class VariableProvider(NamedObjectProvider):
         # A null value is a value; `tags` left out is none.
         return {"name": props["name"], "value": numbers(props.get("value")), "tags": list(props.get("tags") or [])}
 
-    def read_by_name(self, api: PrefectApi, name: str, what: str) -> dict[str, Any]:
+    def read_by_name(self, api: PrefectApi, name: str, what: str, props: dict[str, Any]) -> dict[str, Any]:
         return api.read(f"{self.route}/name/{PrefectApi.segment(name)}", what)
 
 

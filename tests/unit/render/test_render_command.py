@@ -237,10 +237,14 @@ def test_the_committed_dev_stack_renders_with_no_prefect_setting_anywhere(tmp_pa
     assert costs["total"] == pytest.approx(sum(value for item, value in costs.items() if item != "total"), abs=0.02)
 
 
-def test_concurrency_limits_and_variables_render_as_request_bodies_and_tables(tmp_path: Path) -> None:
-    """Each limit and variable is the POST body its provider sends, and a row of the summary."""
+def test_queues_limits_and_variables_render_as_request_bodies_and_tables(tmp_path: Path) -> None:
+    """Each queue, limit and variable is the POST body its provider sends, and a row of the summary."""
     project = copy_project(
         tmp_path / "project",
+        workQueues=[
+            {"name": "reports", "description": "nightly"},
+            {"name": "etl", "priority": 1, "concurrencyLimit": 4},
+        ],
         concurrencyLimits=[{"name": "warehouse", "limit": 4, "slotDecayPerSecond": 0.5}],
         variables=[{"name": "region", "value": {"primary": "eu-west-1"}, "tags": ["etl"]}],
     )
@@ -259,7 +263,16 @@ def test_concurrency_limits_and_variables_render_as_request_bodies_and_tables(tm
         "value": {"primary": "eu-west-1"},
         "tags": ["etl"],
     }
+    assert as_json(render, "work-queues/etl.json") == {
+        "name": "etl",
+        "description": "",
+        "is_paused": False,
+        "concurrency_limit": 4,
+        "priority": 1,
+    }
+    assert as_json(render, "work-queues/reports.json")["concurrency_limit"] is None
     summary = render["summary.md"].decode()
+    assert "| etl | 1 | 4 | no |  |\n| reports | 2 | none | no | nightly |" in summary
     assert "| warehouse | 4 | 0.5 | yes |" in summary
     assert '| region | {"primary": "eu-west-1"} | etl |' in summary
 
