@@ -71,8 +71,7 @@ class WorkQueueProvider(NamedObjectProvider):
         return f"/work_pools/{PrefectApi.segment(str(props[POOL_NAME]))}/queues"
 
     def read_by_name(self, api: PrefectApi, name: str, what: str, props: dict[str, Any]) -> dict[str, Any]:
-        pool = PrefectApi.segment(str(props[POOL_NAME]))
-        return api.read(f"/work_pools/{pool}/queues/{PrefectApi.segment(name)}", what)
+        return api.read(f"{self.create_path(props)}/{PrefectApi.segment(name)}", what)
 
     def _outputs(self, stored: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
         # Not compared in diff: a queue whose own priority stays needs no write when others move.
@@ -83,8 +82,8 @@ class WorkQueueProvider(NamedObjectProvider):
         declared = {str(name): int(priority) for name, priority in (props.get(ORDER) or {}).items()}
         if not declared:
             return stored
-        pool = PrefectApi.segment(str(props[POOL_NAME]))
-        queues, _ = api.request("POST", f"/work_pools/{pool}/queues/filter", f"the queues of {pool}", json={})
+        what = f"the queues of work pool {props[POOL_NAME]!r}"
+        queues, _ = api.request("POST", f"{self.create_path(props)}/filter", what, json={})
         behind = max(declared.values())
         for queue in queues:
             wanted = declared.get(queue["name"])
@@ -92,8 +91,8 @@ class WorkQueueProvider(NamedObjectProvider):
                 behind += 1
                 wanted = behind
             if queue["priority"] != wanted:
-                what = f"work queue {queue['name']!r} of work pool {props[POOL_NAME]!r}"
-                api.request("PATCH", f"{self.route}/{queue['id']}", what, json={"priority": wanted})
+                other = self.what({"name": queue["name"], POOL_NAME: props[POOL_NAME]})
+                api.request("PATCH", f"{self.route}/{queue['id']}", other, json={"priority": wanted})
                 if queue["id"] == stored["id"]:
                     stored = {**stored, "priority": wanted}
         return stored
